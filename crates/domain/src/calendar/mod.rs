@@ -1,0 +1,1 @@
+//! The working-time calendar (being written).

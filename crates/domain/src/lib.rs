@@ -1,0 +1,15 @@
+//! Qyzmet's pure rules: the catalog of regulations, the Kazakh working-time
+//! calendar and deadlines, the IIN. No I/O and no async live here; callers
+//! hand in text and instants and get values back.
+
+pub mod calendar;
+pub mod catalog;
+pub mod diag;
+pub mod iin;
+pub mod limit;
+pub mod role;
+
+pub use diag::Diagnostic;
+pub use iin::Iin;
+pub use limit::Limit;
+pub use role::{Channel, Role};
