@@ -1,0 +1,163 @@
+//! The command line as contract.md fixes it.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qyzmet",
+    version,
+    about = "Qyzmet: Kazakhstan's state-service regulations, executable",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrates the database first)
+    Serve(ServeArgs),
+    /// Deadlines on the Kazakh working-time calendar
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Individual identification numbers
+    #[command(subcommand)]
+    Iin(IinCommand),
+    /// The regulations as data
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// sqlite://PATH (default: qyzmet.db in the data directory) or postgres://…
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Where the embedded database and generated files live
+    #[arg(long, default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Public address used in links and QR codes (default: http:// + the bound address)
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Read the regulations from DIR instead of the copy built into the binary
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+    /// Trust anchor certificates (PEM), repeatable
+    #[arg(long = "trust-anchors", value_name = "F")]
+    pub trust_anchors: Vec<PathBuf>,
+    /// Certificate revocation lists, repeatable
+    #[arg(long = "crl", value_name = "F")]
+    pub crl: Vec<PathBuf>,
+    /// Seed demo users, provider and applications
+    #[arg(long)]
+    pub demo: bool,
+    /// Allow --demo on a non-loopback address
+    #[arg(long, requires = "demo")]
+    pub insecure_demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogDirArg {
+    /// Read the regulations (and calendars/kz.toml) from DIR instead of the built-in copy
+    #[arg(long, value_name = "DIR", global = true)]
+    pub catalog: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print the deadline of a time limit started at TIME
+    Due(DueArgs),
+    /// Print `yes` or `no`
+    IsWorkingDay {
+        /// A date, YYYY-MM-DD
+        date: String,
+        #[command(flatten)]
+        source: CatalogDirArg,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("limit").required(true).args(["minutes", "working_days", "calendar_days"])))]
+pub struct DueArgs {
+    /// Start: RFC 3339 with any offset, a local time without offset, or a date
+    #[arg(long)]
+    pub from: String,
+    /// N working minutes (09:00–13:00, 14:30–18:30)
+    #[arg(long, value_name = "N")]
+    pub minutes: Option<String>,
+    /// N working days; the day of the start is not counted
+    #[arg(long, value_name = "N")]
+    pub working_days: Option<String>,
+    /// N calendar days, moved off a day off
+    #[arg(long, value_name = "N")]
+    pub calendar_days: Option<String>,
+    #[command(flatten)]
+    pub source: CatalogDirArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IinCommand {
+    /// Check an IIN: prints `valid YYYY-MM-DD male|female` or `invalid: REASON`
+    Check {
+        /// Twelve digits
+        iin: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Validate regulation files; prints every error as file:line: message
+    Check {
+        /// The catalog directory (default: the built-in catalog)
+        dir: Option<PathBuf>,
+    },
+    /// Print a regulation as a person reads it
+    Show {
+        /// Service code, e.g. meeting-permission
+        code: String,
+        /// The version in force on this date (default: today)
+        #[arg(long)]
+        at: Option<String>,
+        /// kk, ru or en
+        #[arg(long, default_value = "kk")]
+        lang: String,
+        #[command(flatten)]
+        source: CatalogDirArg,
+    },
+}
+
+/// Help and version go to stdout with exit 0; every other parse error is
+/// one line on stderr and exit 2.
+pub fn report_parse_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: a command is missing; `qyzmet --help` lists them"
+            );
+            ExitCode::from(2)
+        }
+        _ => {
+            let rendered = err.render().to_string();
+            let line = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim();
+            let _ = writeln!(std::io::stderr(), "{line}");
+            ExitCode::from(2)
+        }
+    }
+}
