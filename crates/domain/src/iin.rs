@@ -226,7 +226,12 @@ mod tests {
         let b = Iin::parse("760212350620").unwrap();
         assert_eq!(b.birth_date(), NaiveDate::from_ymd_opt(1976, 2, 12));
         assert_eq!(b.sex(), Some(Sex::Male));
-        for s in ["800416300257", "680503450037", "200315500017", "190901600034"] {
+        for s in [
+            "800416300257",
+            "680503450037",
+            "200315500017",
+            "190901600034",
+        ] {
             let iin = Iin::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(iin.to_string(), s);
         }
@@ -246,8 +251,14 @@ mod tests {
                 found: 8
             })
         );
-        assert!(matches!(Iin::parse("871308401427"), Err(IinError::BirthDate(_))));
-        assert!(matches!(Iin::parse("871008001427"), Err(IinError::Century(0))));
+        assert!(matches!(
+            Iin::parse("871308401427"),
+            Err(IinError::BirthDate(_))
+        ));
+        assert!(matches!(
+            Iin::parse("871008001427"),
+            Err(IinError::Century(0))
+        ));
         assert!(Iin::parse("87100840142").unwrap_err().is_shape());
         assert!(Iin::parse("87100840142x").unwrap_err().is_shape());
         assert!(Iin::parse("８71008401427").unwrap_err().is_shape());
@@ -271,8 +282,8 @@ mod tests {
             d[10] = 2;
             check_digit(&d)
         });
-        let s: String = d.iter().map(|x| (x + b'0') as char).collect::<String>()
-            + &c.unwrap().to_string();
+        let s: String =
+            d.iter().map(|x| (x + b'0') as char).collect::<String>() + &c.unwrap().to_string();
         assert_eq!(
             Iin::parse(&s).unwrap().birth_date(),
             NaiveDate::from_ymd_opt(2000, 2, 29)

@@ -2,6 +2,7 @@
 //! calendar and deadlines, the IIN. No I/O and no async live here; callers
 //! hand in text and instants and get values back.
 
+pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod diag;
