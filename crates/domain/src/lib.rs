@@ -3,6 +3,7 @@
 //! hand in text and instants and get values back.
 
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod diag;
 pub mod iin;

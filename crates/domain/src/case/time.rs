@@ -1,0 +1,49 @@
+//! How instants are written in events and states: RFC 3339, UTC with `Z`
+//! and exactly six fraction digits, as the hash chain of contract.md needs.
+//! Instants entering the engine are cut to microseconds first
+//! ([`micros`]), so what is stored reads back as exactly what was decided.
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use serde::{Deserialize, Deserializer, Serializer};
+
+/// `t` cut to whole microseconds, the precision of the stored form.
+pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// The stored text of an instant.
+pub fn format(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse<E: serde::de::Error>(s: &str) -> Result<DateTime<Utc>, E> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(E::custom)
+}
+
+pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format(t))
+}
+
+pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    parse(&String::deserialize(d)?)
+}
+
+/// The same for an optional instant (`null` when absent).
+pub mod option {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_some(&format(t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| parse(&s))
+            .transpose()
+    }
+}
