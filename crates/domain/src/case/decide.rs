@@ -544,6 +544,15 @@ fn decide_on(
 ) -> Result<(), CommandError> {
     let action = cmd.action();
     match cmd {
+        Command::Intake(_) if actor.role != process.intake_role() => Err(forbidden(
+            action,
+            actor,
+            format!(
+                "intake in `{}` is done by `{}`",
+                process.channel,
+                process.intake_role()
+            ),
+        )),
         Command::Intake(_) => Err(conflict(action, "the application already exists")),
         Command::Tick | Command::MarkOverdue => unreachable!("decided before"),
         Command::Submit => {
