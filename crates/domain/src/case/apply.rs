@@ -234,3 +234,107 @@ fn close(
     case.current = None;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::invariants;
+    use crate::{Channel, Iin, Role};
+    use chrono::{Duration, TimeZone, Utc};
+
+    fn event(kind: EventKind, minutes: i64) -> Event {
+        Event {
+            kind,
+            at: Utc.with_ymd_and_hms(2026, 11, 17, 5, 0, 0).unwrap() + Duration::minutes(minutes),
+            actor: "clerk".into(),
+        }
+    }
+
+    fn created() -> Event {
+        event(
+            EventKind::Created {
+                service: "adoption-payment".into(),
+                version: "64-04-2016".into(),
+                channel: Channel::Office,
+                applicant: Iin::parse("871008401427").unwrap(),
+                representative: None,
+                documents: vec!["application".into()],
+                form: serde_json::json!({}),
+            },
+            0,
+        )
+    }
+
+    fn started(code: StepCode, minutes: i64) -> Event {
+        let at = event(EventKind::Signed {}, minutes).at;
+        event(
+            EventKind::StepStarted {
+                step: code,
+                role: Role::Clerk,
+                started_at: at,
+                due_at: at + Duration::minutes(20),
+            },
+            minutes,
+        )
+    }
+
+    #[test]
+    fn a_good_history_folds() {
+        let events = [
+            created(),
+            event(EventKind::Accepted { missing: vec![] }, 0),
+            started(StepCode::Register, 0),
+            event(
+                EventKind::StepCompleted {
+                    step: StepCode::Register,
+                },
+                5,
+            ),
+        ];
+        // Half-way through a command's events the case may be between steps;
+        // the invariants hold once the command's events are all in.
+        let case = try_fold(&events[..3]).unwrap().unwrap();
+        invariants(&case).unwrap();
+        assert_eq!(case.version_seq, 3);
+        assert_eq!(fold(&events).unwrap().current, None);
+        assert_eq!(try_fold(&[]), Ok(None));
+    }
+
+    #[test]
+    fn a_broken_history_is_reported_not_folded() {
+        let err = try_fold(&[started(StepCode::Register, 0)]).unwrap_err();
+        assert_eq!(err.event, "step-started");
+        assert!(try_fold(&[created(), created()]).is_err());
+        // A step cannot start before the package is accepted.
+        assert!(try_fold(&[created(), started(StepCode::Register, 0)]).is_err());
+        let wrong_step = [
+            created(),
+            event(EventKind::Accepted { missing: vec![] }, 0),
+            started(StepCode::Register, 0),
+            event(
+                EventKind::StepCompleted {
+                    step: StepCode::Review,
+                },
+                5,
+            ),
+        ];
+        let err = try_fold(&wrong_step).unwrap_err();
+        assert!(err.to_string().contains("not `review`"), "{err}");
+        let completed_twice = [
+            created(),
+            event(
+                EventKind::Completed {
+                    result: crate::case::ResultKind::Approval,
+                },
+                1,
+            ),
+        ];
+        assert!(try_fold(&completed_twice).is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "the first event must be `created`")]
+    fn apply_panics_on_what_decide_never_makes() {
+        apply(None, &event(EventKind::Signed {}, 0));
+    }
+}

@@ -242,7 +242,10 @@ pub fn decide(
     Ok(events)
 }
 
-/// What may be done next, by whom, whoever asks.
+/// What may be done next, by whom, whoever asks. It reads the stored state
+/// only: once a pause has run out, `resume` stays listed until the deadline
+/// worker's `tick` records the automatic resume (a `resume` meanwhile meets
+/// a conflict, the pause having ended by itself).
 pub fn next_actions(case: &Case, process: &Process) -> Vec<AvailableAction> {
     let mut actions = Vec::new();
     let step = case.current_step();
@@ -725,5 +728,54 @@ fn decide_on(
             });
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_stable() {
+        let forbidden = CommandError::Forbidden {
+            action: Action::Complete,
+            role: Role::Auditor,
+            reason: "step `register` is worked by `clerk`".into(),
+        };
+        assert_eq!(forbidden.code(), "action-forbidden");
+        assert_eq!(
+            forbidden.to_string(),
+            "role `auditor` may not complete: step `register` is worked by `clerk`"
+        );
+        assert_eq!(conflict(Action::Resume, "x").code(), "action-conflict");
+        assert_eq!(invalid("assignee", "x").code(), "field-invalid");
+    }
+
+    #[test]
+    fn commands_read_from_action_bodies() {
+        let cmd: Command =
+            serde_json::from_str(r#"{"action":"complete","assignee":"specialist"}"#).unwrap();
+        assert_eq!(
+            cmd,
+            Command::Complete {
+                assignee: Some("specialist".into())
+            }
+        );
+        let cmd: Command = serde_json::from_str(r#"{"action":"complete"}"#).unwrap();
+        assert_eq!(cmd.action(), Action::Complete);
+        let cmd: Command =
+            serde_json::from_str(r#"{"action":"refuse","grounds":["not-eligible"],"reason":"r"}"#)
+                .unwrap();
+        assert_eq!(cmd.action().code(), "refuse");
+        let cmd: Command = serde_json::from_str(r#"{"action":"mark-overdue"}"#).unwrap();
+        assert_eq!(cmd, Command::MarkOverdue);
+    }
+
+    #[test]
+    fn only_integers_in_forms() {
+        use serde_json::json;
+        assert!(!has_non_integer(&json!({"a": [1, -2, {"b": "1.5"}]})));
+        assert!(has_non_integer(&json!({"a": [1, {"b": 1.5}]})));
+        assert!(has_non_integer(&json!(1e3)));
     }
 }

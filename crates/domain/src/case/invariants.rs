@@ -124,3 +124,79 @@ fn predecessor(code: StepCode) -> Option<StepCode> {
     let i = StepCode::ALL.iter().position(|&c| c == code)?;
     i.checked_sub(1).map(|p| StepCode::ALL[p])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::state::{Receipt, StepRecord};
+    use crate::{Iin, Role};
+    use chrono::{TimeZone, Utc};
+
+    fn in_progress() -> Case {
+        let at = Utc.with_ymd_and_hms(2026, 11, 17, 5, 0, 0).unwrap();
+        Case {
+            service: "adoption-payment".into(),
+            version: "64-04-2016".into(),
+            channel: Channel::Office,
+            status: Status::InProgress,
+            applicant: Iin::parse("871008401427").unwrap(),
+            representative: None,
+            documents: vec![],
+            form: serde_json::json!({}),
+            steps: vec![StepRecord {
+                code: StepCode::Register,
+                role: Role::Clerk,
+                started_at: at,
+                due_at: at,
+                completed_at: None,
+                end: None,
+                overdue: false,
+            }],
+            current: Some(0),
+            assignee: None,
+            result: None,
+            refusal: None,
+            receipt: Some(Receipt {
+                kind: ReceiptKind::Acceptance,
+                issued_at: at,
+                missing: vec![],
+            }),
+            paused: None,
+            created_at: at,
+            updated_at: at,
+            version_seq: 3,
+        }
+    }
+
+    #[test]
+    fn catches_broken_states() {
+        let good = in_progress();
+        invariants(&good).unwrap();
+
+        let mut c = good.clone();
+        c.current = None;
+        assert!(invariants(&c).is_err());
+
+        let mut c = good.clone();
+        c.result = Some(ResultKind::Approval);
+        assert!(invariants(&c).is_err());
+
+        let mut c = good.clone();
+        c.status = Status::Paused;
+        assert!(invariants(&c).unwrap_err().contains("pause"));
+
+        let mut c = good.clone();
+        c.status = Status::Withdrawn;
+        assert!(invariants(&c).unwrap_err().contains("open"));
+
+        let mut c = good.clone();
+        c.steps[0].code = StepCode::Sign;
+        assert!(invariants(&c).is_err());
+
+        let mut c = good;
+        c.status = Status::Draft;
+        c.current = None;
+        c.steps.clear();
+        assert!(invariants(&c).unwrap_err().contains("draft"));
+    }
+}

@@ -47,3 +47,39 @@ pub mod option {
             .transpose()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct T {
+        #[serde(with = "super")]
+        at: DateTime<Utc>,
+        #[serde(with = "super::option")]
+        maybe: Option<DateTime<Utc>>,
+    }
+
+    #[test]
+    fn six_fraction_digits_and_z() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 13, 30, 0).unwrap();
+        let t = T { at, maybe: None };
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(text, r#"{"at":"2026-11-24T13:30:00.000000Z","maybe":null}"#);
+        assert_eq!(serde_json::from_str::<T>(&text).unwrap(), t);
+    }
+
+    #[test]
+    fn any_offset_reads_as_utc_and_micros_cut_nanoseconds() {
+        let t: T = serde_json::from_str(
+            r#"{"at":"2026-11-24T18:30:00+05:00","maybe":"2026-11-24T18:30:00.5+05:00"}"#,
+        )
+        .unwrap();
+        assert_eq!(t.at, Utc.with_ymd_and_hms(2026, 11, 24, 13, 30, 0).unwrap());
+        assert_eq!(format(&t.maybe.unwrap()), "2026-11-24T13:30:00.500000Z");
+        let fine = t.at + chrono::Duration::nanoseconds(1_234_567);
+        assert_eq!(format(&micros(fine)), "2026-11-24T13:30:00.001234Z");
+        assert!(serde_json::from_str::<T>(r#"{"at":"2026-11-24","maybe":null}"#).is_err());
+    }
+}
