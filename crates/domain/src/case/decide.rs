@@ -98,6 +98,9 @@ pub enum Command {
         reason: Option<String>,
     },
     /// Mark the current step overdue; a conflict unless it is due and unmarked.
+    /// Like `tick`, it is the clock's doing: recorded as [`SYSTEM_ACTOR`]
+    /// whoever passes it, with no role check, so the HTTP layer must not
+    /// offer either to people.
     MarkOverdue,
     /// The deadline worker's call: ends pauses whose time is up and marks
     /// overdue steps; nothing to do gives no events.
