@@ -291,6 +291,14 @@ fn office_approval_goes_through_every_step() {
     let review_start = run.now;
     assert_eq!(run.case().due_at(), Some(review_start + Duration::days(2)));
 
+    // Only the specialist the head named works the review.
+    let colleague = Actor {
+        username: "another-specialist".into(),
+        role: Role::Specialist,
+        iin: None,
+    };
+    let e = run.err(&colleague, complete());
+    assert!(matches!(e, CommandError::Forbidden { .. }), "{e}");
     run.later(Duration::hours(20))
         .ok(&staff(Role::Specialist), complete());
     assert_eq!(run.step(), StepCode::Sign);

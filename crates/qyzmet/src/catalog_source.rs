@@ -65,8 +65,7 @@ fn dir_files(root: &Path) -> Result<Vec<(String, String)>, LoadError> {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| LoadError::Io(format!("{}: cannot read directory: {e}", dir.display())))?;
         for entry in entries {
-            let entry =
-                entry.map_err(|e| LoadError::Io(format!("{}: {e}", dir.display())))?;
+            let entry = entry.map_err(|e| LoadError::Io(format!("{}: {e}", dir.display())))?;
             let path: PathBuf = entry.path();
             let name = entry.file_name();
             if name.to_string_lossy().starts_with('.') {
@@ -80,9 +79,8 @@ fn dir_files(root: &Path) -> Result<Vec<(String, String)>, LoadError> {
                     .unwrap_or(&path)
                     .to_string_lossy()
                     .replace('\\', "/");
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    LoadError::Io(format!("{}: cannot read: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| LoadError::Io(format!("{}: cannot read: {e}", path.display())))?;
                 out.push((rel, text));
             }
         }
@@ -124,7 +122,11 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Loaded, LoadError> {
             }
         },
         None => {
-            diags.push(Diagnostic::new(CALENDAR_FILE, 0, "the calendar file is missing"));
+            diags.push(Diagnostic::new(
+                CALENDAR_FILE,
+                0,
+                "the calendar file is missing",
+            ));
             None
         }
     };

@@ -34,7 +34,12 @@ fn assert_bad_input(args: &[&str]) -> String {
     let o = run(args);
     assert_eq!(o.status, 2, "{args:?}: {}{}", o.stdout, o.stderr);
     assert_eq!(o.stdout, "", "{args:?}");
-    assert_eq!(o.stderr.trim_end().lines().count(), 1, "{args:?}: {:?}", o.stderr);
+    assert_eq!(
+        o.stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: {:?}",
+        o.stderr
+    );
     o.stderr
 }
 
@@ -84,7 +89,14 @@ fn calendar_due_prints_one_local_line() {
 
 #[test]
 fn calendar_due_warns_when_kurban_ait_is_unpublished() {
-    let o = run(&["calendar", "due", "--from", "2026-12-31", "--calendar-days", "1"]);
+    let o = run(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-12-31",
+        "--calendar-days",
+        "1",
+    ]);
     assert_eq!(o.status, 0, "{}", o.stderr);
     // 1 and 2 Jan 2027 are holidays; the 2nd is a Saturday, so Monday the
     // 4th is its moved day off.
@@ -95,11 +107,46 @@ fn calendar_due_warns_when_kurban_ait_is_unpublished() {
 #[test]
 fn calendar_due_refuses_bad_input() {
     for args in [
-        &["calendar", "due", "--from", "2023-12-29T10:00:00+06:00", "--working-days", "1"][..],
-        &["calendar", "due", "--from", "yesterday", "--working-days", "1"],
-        &["calendar", "due", "--from", "2026-11-23T10:00:00+05:00", "--minutes", "0"],
-        &["calendar", "due", "--from", "2026-11-23T10:00:00+05:00", "--minutes", "-3"],
-        &["calendar", "due", "--from", "2026-11-23T10:00:00+05:00", "--minutes", "x"],
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2023-12-29T10:00:00+06:00",
+            "--working-days",
+            "1",
+        ][..],
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "yesterday",
+            "--working-days",
+            "1",
+        ],
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-11-23T10:00:00+05:00",
+            "--minutes",
+            "0",
+        ],
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-11-23T10:00:00+05:00",
+            "--minutes",
+            "-3",
+        ],
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-11-23T10:00:00+05:00",
+            "--minutes",
+            "x",
+        ],
         &["calendar", "due", "--from", "2026-11-23T10:00:00+05:00"],
         &[
             "calendar",
@@ -111,7 +158,14 @@ fn calendar_due_refuses_bad_input() {
             "--working-days",
             "1",
         ],
-        &["calendar", "due", "--from", "2026-02-30", "--working-days", "1"],
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-02-30",
+            "--working-days",
+            "1",
+        ],
         &["calendar", "due", "--working-days", "1"],
         &["calendar", "dues"],
         &["calendar"],
@@ -124,16 +178,21 @@ fn calendar_due_refuses_bad_input() {
 #[test]
 fn is_working_day_answers_yes_or_no() {
     for (date, answer) in [
-        ("2026-03-23", "no\n"), // Nauryz
+        ("2026-03-23", "no\n"),  // Nauryz
         ("2026-08-31", "yes\n"), // no longer Constitution Day's moved day off
-        ("2026-11-21", "no\n"), // Saturday
+        ("2026-11-21", "no\n"),  // Saturday
         ("2026-11-23", "yes\n"),
         ("2024-05-04", "yes\n"), // a Saturday worked in 2024
         ("2024-06-17", "yes\n"), // the cancelled Kurban Ait day off
         ("2026-05-27", "no\n"),  // Kurban Ait
     ] {
         let o = run(&["calendar", "is-working-day", date]);
-        assert_eq!((o.status, o.stdout.as_str()), (0, answer), "{date}: {}", o.stderr);
+        assert_eq!(
+            (o.status, o.stdout.as_str()),
+            (0, answer),
+            "{date}: {}",
+            o.stderr
+        );
     }
     assert_bad_input(&["calendar", "is-working-day", "2023-12-31"]);
     assert_bad_input(&["calendar", "is-working-day", "23.11.2026"]);
@@ -143,11 +202,22 @@ fn is_working_day_answers_yes_or_no() {
 #[test]
 fn iin_check_as_contract_says() {
     let o = run(&["iin", "check", "871008401427"]);
-    assert_eq!((o.status, o.stdout.as_str()), (0, "valid 1987-10-08 female\n"));
+    assert_eq!(
+        (o.status, o.stdout.as_str()),
+        (0, "valid 1987-10-08 female\n")
+    );
     let o = run(&["iin", "check", "760212350620"]);
-    assert_eq!((o.status, o.stdout.as_str()), (0, "valid 1976-02-12 male\n"));
+    assert_eq!(
+        (o.status, o.stdout.as_str()),
+        (0, "valid 1976-02-12 male\n")
+    );
 
-    for bad in ["821214240092", "871008401428", "871308401427", "871008001427"] {
+    for bad in [
+        "821214240092",
+        "871008401428",
+        "871308401427",
+        "871008001427",
+    ] {
         let o = run(&["iin", "check", bad]);
         assert_eq!(o.status, 1, "{bad}");
         assert!(o.stdout.starts_with("invalid: "), "{bad}: {}", o.stdout);
@@ -213,18 +283,28 @@ fn catalog_check_reports_every_error_with_file_and_line() {
     let file_line = regex_like_file_line;
     assert!(lines.iter().all(|l| file_line(l)), "{}", o.stderr);
     assert!(
-        lines.iter().any(|l| l.starts_with("adoption-payment/") && l.contains("boss")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("adoption-payment/") && l.contains("boss")),
         "{}",
         o.stderr
     );
     assert!(
-        lines.iter().any(|l| l.starts_with("calendars/kz.toml:") && l.contains("favourite_colour")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("calendars/kz.toml:") && l.contains("favourite_colour")),
         "{}",
         o.stderr
     );
 
     // The server refuses to start on it, with the same lines.
-    let s = run(&["serve", "--addr", "127.0.0.1:0", "--catalog", dir.path().to_str().unwrap()]);
+    let s = run(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--catalog",
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(s.status, 1);
     assert_eq!(s.stderr, o.stderr);
 }
@@ -245,13 +325,30 @@ fn catalog_check_of_a_missing_directory_is_bad_input() {
 
 #[test]
 fn catalog_show_prints_the_version_in_force() {
-    for (lang, phrase) in [("kk", "Қарағанды"), ("ru", "Караганд"), ("en", "Karaganda")] {
-        let o = run(&["catalog", "show", "meeting-permission", "--lang", lang, "--at", "2026-11-23"]);
+    for (lang, phrase) in [("kk", "Қарағанды"), ("ru", "Караганд"), ("en", "Karaganda")]
+    {
+        let o = run(&[
+            "catalog",
+            "show",
+            "meeting-permission",
+            "--lang",
+            lang,
+            "--at",
+            "2026-11-23",
+        ]);
         assert_eq!(o.status, 0, "{lang}: {}", o.stderr);
         assert!(o.stdout.contains("20/02"), "{lang}: {}", o.stdout);
         assert!(o.stdout.contains(phrase), "{lang}: {}", o.stdout);
     }
-    let o = run(&["catalog", "show", "adoption-payment", "--lang", "en", "--at", "2017-01-01"]);
+    let o = run(&[
+        "catalog",
+        "show",
+        "adoption-payment",
+        "--lang",
+        "en",
+        "--at",
+        "2017-01-01",
+    ]);
     assert_eq!(o.status, 0, "{}", o.stderr);
     assert!(o.stdout.contains("64/04"), "{}", o.stdout);
     let o = run(&["catalog", "show", "foster-care-payment"]);
@@ -268,8 +365,20 @@ fn serve_refuses_bad_configuration() {
     assert_bad_input(&["serve", "--addr", "localhost-ish"]);
     let err = assert_bad_input(&["serve", "--addr", "0.0.0.0:0", "--demo"]);
     assert!(err.contains("--insecure-demo"), "{err}");
-    assert_bad_input(&["serve", "--addr", "127.0.0.1:0", "--database-url", "mysql://x"]);
-    assert_bad_input(&["serve", "--addr", "127.0.0.1:0", "--trust-anchors", "/nonexistent.pem"]);
+    assert_bad_input(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        "mysql://x",
+    ]);
+    assert_bad_input(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--trust-anchors",
+        "/nonexistent.pem",
+    ]);
 }
 
 #[test]
@@ -278,10 +387,19 @@ fn serve_answers_healthz_and_drains_on_sigterm() {
     use std::net::{TcpListener, TcpStream};
     use std::time::{Duration, Instant};
 
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let data = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("qyzmet"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(data.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -517,6 +517,20 @@ fn check_step_role(
             actor,
             format!("step `{}` is worked by `{}`", step.code, step.role),
         )),
+        // The head names one specialist (the resolution); only they work it.
+        Some(step)
+            if step.role == Role::Specialist
+                && case
+                    .assignee
+                    .as_deref()
+                    .is_some_and(|a| a != actor.username) =>
+        {
+            Err(forbidden(
+                action,
+                actor,
+                "the head assigned this application to another specialist",
+            ))
+        }
         Some(_) => Ok(()),
         None if process.steps.iter().any(|s| s.role == actor.role) => Err(conflict(
             action,

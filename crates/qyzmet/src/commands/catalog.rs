@@ -25,9 +25,9 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Failure> {
             lang,
             source,
         } => {
-            let lang: Lang = lang
-                .parse()
-                .map_err(|_| Failure::usage(format!("error: --lang must be kk, ru or en, got {lang:?}")))?;
+            let lang: Lang = lang.parse().map_err(|_| {
+                Failure::usage(format!("error: --lang must be kk, ru or en, got {lang:?}"))
+            })?;
             let date = match at {
                 Some(at) => parse_date(&at).map_err(|e| Failure::usage(format!("error: {e}")))?,
                 None => chrono::Utc::now()
@@ -44,7 +44,9 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Failure> {
                 )));
             }
             let version = catalog.version_at(&code, date).ok_or_else(|| {
-                Failure::usage(format!("error: no version of `{code}` is in force on {date}"))
+                Failure::usage(format!(
+                    "error: no version of `{code}` is in force on {date}"
+                ))
             })?;
             print!("{}", render_text(catalog, version, lang));
             Ok(())

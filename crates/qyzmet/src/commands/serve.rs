@@ -18,7 +18,10 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         )));
     }
     if let Some(url) = &args.database_url {
-        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
             return Err(Failure::usage(format!(
                 "error: --database-url must start with sqlite:// or postgres://, got {url:?}"
             )));
@@ -33,11 +36,15 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     }
     for f in args.trust_anchors.iter().chain(&args.crl) {
         if !f.is_file() {
-            return Err(Failure::usage(format!("error: {}: no such file", f.display())));
+            return Err(Failure::usage(format!(
+                "error: {}: no such file",
+                f.display()
+            )));
         }
     }
     // A bad catalog stops the server with the same lines `catalog check` prints.
-    let loaded = crate::load_catalog(args.catalog.as_deref()).map_err(|e| Failure::found(e.render()))?;
+    let loaded =
+        crate::load_catalog(args.catalog.as_deref()).map_err(|e| Failure::found(e.render()))?;
     std::fs::create_dir_all(&args.data_dir).map_err(|e| {
         Failure::usage(format!(
             "error: cannot create data directory {}: {e}",
@@ -68,7 +75,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
-        let state = qyzmet_web::AppState::new(loaded.catalog, loaded.calendar, base_url.clone(), args.demo);
+        let state =
+            qyzmet_web::AppState::new(loaded.catalog, loaded.calendar, base_url.clone(), args.demo);
         tracing::info!(%bound, %base_url, demo = args.demo, "qyzmet is listening");
         qyzmet_web::serve(listener, state, shutdown_signal())
             .await
