@@ -51,6 +51,18 @@ fn deadlines(c: &mut Criterion) {
             })
         });
     }
+    // Instants carried in another zone pay one tz lookup first.
+    let foreign: Vec<Instant> = utc
+        .iter()
+        .map(|t| t.with_timezone(&chrono_tz::UTC))
+        .collect();
+    g.bench_function("working_days_10_utc_zoned_input", |b| {
+        b.iter(|| {
+            for t in &foreign {
+                black_box(cal.due(black_box(*t), Limit::WorkingDays(10)).unwrap());
+            }
+        })
+    });
     g.finish();
 
     c.bench_function("build_calendar_2024_2124", |b| {

@@ -3,8 +3,9 @@
 //! is two array reads, and the reason each unusual day is what it is.
 
 use super::data::{is_weekend, CalendarData, CalendarEdit, KurbanAit, Names, PublishedYear};
-use super::{CalendarError, FIRST_YEAR, LAST_YEAR};
-use chrono::{Datelike, Days, NaiveDate};
+use super::{CalendarError, FIRST_YEAR, LAST_YEAR, ZONE};
+use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeZone};
+use chrono_tz::TzOffset;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -56,6 +57,11 @@ pub struct Calendar {
     special: HashMap<u32, DayReason>,
     /// Years (from [`FIRST_YEAR`]) computed without a Kurban Ait.
     unknown_kurban_ait: Vec<i32>,
+    /// Runs of days whose working hours share one UTC offset, by first day
+    /// index, so a deadline is built without a zone lookup; `None` marks a
+    /// day whose offset changes during working hours (none is known), left
+    /// to chrono-tz.
+    pub(super) offsets: Vec<(u32, Option<TzOffset>)>,
 }
 
 impl Calendar {
@@ -199,6 +205,7 @@ impl Calendar {
             working,
             special,
             unknown_kurban_ait,
+            offsets: offset_runs(first, n),
         })
     }
 
@@ -257,6 +264,27 @@ impl Calendar {
         NaiveDate::from_num_days_from_ce_opt(self.epoch_ce + i as i32)
             .expect("day index inside the calendar")
     }
+}
+
+/// The zone's offset during each day's working hours, as runs: the tz
+/// database is asked once per day here rather than once per deadline.
+fn offset_runs(first: NaiveDate, n: usize) -> Vec<(u32, Option<TzOffset>)> {
+    let open = NaiveTime::from_hms_opt(9, 0, 0).expect("valid time");
+    let close = NaiveTime::from_hms_opt(18, 30, 0).expect("valid time");
+    let mut runs: Vec<(u32, Option<TzOffset>)> = Vec::new();
+    let mut date = first;
+    for i in 0..n {
+        let at = |t| ZONE.from_local_datetime(&date.and_time(t)).single();
+        let offset = match (at(open), at(close)) {
+            (Some(a), Some(b)) if a.offset() == b.offset() => Some(*a.offset()),
+            _ => None,
+        };
+        if runs.last().is_none_or(|r| r.1 != offset) {
+            runs.push((i as u32, offset));
+        }
+        date = date.succ_opt().unwrap_or(date);
+    }
+    runs
 }
 
 fn index_in(epoch_ce: i32, n: usize, d: NaiveDate) -> Option<usize> {

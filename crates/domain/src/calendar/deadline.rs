@@ -10,7 +10,7 @@
 use super::time::local;
 use super::{Calendar, CalendarError, Instant, ZONE};
 use crate::Limit;
-use chrono::{NaiveTime, Timelike};
+use chrono::{DateTime, NaiveTime, Offset, TimeDelta, Timelike};
 use serde::{Deserialize, Serialize};
 
 const OPEN_AM: u32 = 9 * 3600;
@@ -135,7 +135,12 @@ impl Calendar {
     /// Day index and second of the local day, a sub-second instant rounded
     /// up to the next whole second.
     fn local_parts(&self, t: &Instant) -> Result<(usize, u32), CalendarError> {
-        let l = t.with_timezone(&ZONE).naive_local();
+        // Instants made by this module are already in the zone: no lookup.
+        let l = if t.timezone() == ZONE {
+            t.naive_local()
+        } else {
+            t.with_timezone(&ZONE).naive_local()
+        };
         let mut date = l.date();
         let mut secs = l.num_seconds_from_midnight();
         if l.nanosecond() > 0 {
@@ -206,7 +211,15 @@ impl Calendar {
     fn local_instant(&self, day: u32, secs: u32) -> Result<Instant, CalendarError> {
         let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0)
             .ok_or(CalendarError::DeadlineBeyondCalendar)?;
-        // Working hours never fall in Almaty's one repeated or skipped hour.
-        local(self.date_of(day).and_time(time)).ok_or(CalendarError::DeadlineBeyondCalendar)
+        let naive = self.date_of(day).and_time(time);
+        let run = self.offsets.partition_point(|r| r.0 <= day) - 1;
+        match self.offsets[run].1 {
+            Some(offset) => {
+                let utc = naive - TimeDelta::seconds(offset.fix().local_minus_utc().into());
+                Ok(DateTime::from_naive_utc_and_offset(utc, offset))
+            }
+            // Working hours never fall in Almaty's one repeated or skipped hour.
+            None => local(naive).ok_or(CalendarError::DeadlineBeyondCalendar),
+        }
     }
 }
