@@ -632,3 +632,76 @@ fn calendar_is_shareable() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Calendar>();
 }
+
+#[test]
+fn the_rules_alone_reproduce_the_published_years_but_for_decrees() {
+    let mut table: toml::Table = toml::from_str(KZ).unwrap();
+    table.remove("published").unwrap();
+    let rules_only = toml::to_string(&table).unwrap();
+    let data = CalendarData::parse("rules.toml", &rules_only).unwrap();
+    let derived = Calendar::build(&data, &[]).unwrap();
+    let mut differ = Vec::new();
+    let mut d = date("2024-01-01");
+    while d <= date("2026-12-31") {
+        if derived.is_working_day(d).unwrap() != cal().is_working_day(d).unwrap() {
+            differ.push(d.to_string());
+        }
+        d = d.succ_opt().unwrap();
+    }
+    // The government's bridges: 8 May 2024 for Sat 4 May, 3 Jan 2025 for
+    // Sun 5 Jan. 2026 is exactly the rules.
+    assert_eq!(
+        differ,
+        ["2024-05-04", "2024-05-08", "2025-01-03", "2025-01-05"]
+    );
+}
+
+#[test]
+fn kurban_ait_on_a_weekend_is_not_moved() {
+    let c = with_edits(&[CalendarEdit::KurbanAit {
+        // Hypothetical: a Sunday, to see that Monday stays a working day.
+        date: date("2027-05-16"),
+        source: "test".into(),
+        recorded: date("2026-11-20"),
+    }]);
+    assert!(c.is_working_day(date("2027-05-17")).unwrap());
+    match c.day(date("2027-05-16")).unwrap().reason {
+        DayReason::Holiday { name } => assert_eq!(name.en, "Kurban Ait"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_administrator_publishes_a_year() {
+    use qyzmet_domain::calendar::PublishedYear;
+    let json = r#"{"kind":"published_year","recorded":"2026-12-20",
+        "published":{"year":2027,"source":"Government decree on moving days off for 2027 (test)",
+        "days_off":["2027-01-01","2027-01-04","2027-01-05"],"worked":["2027-01-09"]}}"#;
+    let edit: CalendarEdit = serde_json::from_str(json).unwrap();
+    let c = with_edits(&[edit]);
+    assert!(!c.is_working_day(date("2027-01-05")).unwrap());
+    assert!(c.is_working_day(date("2027-01-09")).unwrap());
+    // Authoritative: a holiday the list leaves out is a working day.
+    assert!(c.is_working_day(date("2027-03-08")).unwrap());
+    assert!(c
+        .unknown_kurban_ait_years(date("2027-01-01"), date("2027-12-31"))
+        .is_empty());
+    assert_eq!(due_on(&c, "2027-01-01", "w1"), "2027-01-06T18:30:00+05:00");
+
+    let data = CalendarData::parse("kz.toml", KZ).unwrap();
+    let bad = CalendarEdit::PublishedYear {
+        published: PublishedYear {
+            year: 2027,
+            days_off: vec![date("2027-01-02")],
+            worked: vec![],
+            source: "test".into(),
+        },
+        recorded: date("2026-12-20"),
+    };
+    let err = Calendar::build(&data, &[bad]).unwrap_err();
+    assert_eq!(err.code(), "edit-invalid");
+    assert_eq!(
+        err.to_string(),
+        "invalid calendar edit: 2027-01-02 is a Sat: days off list weekdays, worked days list weekends"
+    );
+}

@@ -78,7 +78,7 @@ pub enum CalendarEdit {
     },
     /// Publishes a whole year (or replaces the file's lists for it).
     PublishedYear {
-        year: PublishedYear,
+        published: PublishedYear,
         recorded: NaiveDate,
     },
 }

@@ -114,17 +114,28 @@ impl Calendar {
                         },
                     );
                 }
-                CalendarEdit::PublishedYear { year, .. } => {
-                    for d in year.days_off.iter().chain(&year.worked) {
+                CalendarEdit::PublishedYear { published: p, .. } => {
+                    for (d, must_be_weekend) in p
+                        .days_off
+                        .iter()
+                        .map(|d| (d, false))
+                        .chain(p.worked.iter().map(|d| (d, true)))
+                    {
                         in_range(*d)?;
-                        if d.year() != year.year {
+                        if d.year() != p.year {
                             return Err(CalendarError::EditInvalid(format!(
                                 "{d} is not in {}",
-                                year.year
+                                p.year
+                            )));
+                        }
+                        if is_weekend(*d) != must_be_weekend {
+                            return Err(CalendarError::EditInvalid(format!(
+                                "{d} is a {}: days off list weekdays, worked days list weekends",
+                                d.weekday()
                             )));
                         }
                     }
-                    published.insert(year.year, year.clone());
+                    published.insert(p.year, p.clone());
                 }
             }
         }

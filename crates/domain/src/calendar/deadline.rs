@@ -112,7 +112,11 @@ impl Calendar {
             return self.close_of_working(self.prefix[day] as usize);
         }
         match left {
-            Remaining::WorkingSeconds(s) => self.at_position(self.position(day, secs) + s),
+            Remaining::WorkingSeconds(s) => self.at_position(
+                self.position(day, secs)
+                    .checked_add(s)
+                    .ok_or(CalendarError::DeadlineBeyondCalendar)?,
+            ),
             Remaining::WorkingDays(n) => self.due(at, Limit::WorkingDays(n)),
             Remaining::CalendarDays(n) => self.due(at, Limit::CalendarDays(n)),
         }

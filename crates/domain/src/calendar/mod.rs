@@ -12,7 +12,7 @@ mod days;
 mod deadline;
 mod time;
 
-pub use data::{CalendarData, CalendarEdit, Names};
+pub use data::{CalendarData, CalendarEdit, FixedHoliday, KurbanAit, Names, PublishedYear};
 pub use days::{Calendar, DayInfo, DayReason};
 pub use deadline::Remaining;
 pub use time::{format_time, parse_date, parse_time};
