@@ -705,3 +705,55 @@ fn an_administrator_publishes_a_year() {
         "invalid calendar edit: 2027-01-02 is a Sat: days off list weekdays, worked days list weekends"
     );
 }
+
+#[test]
+fn calendar_file_errors_are_all_reported() {
+    let text = r#"colour = "green"
+
+[[holiday]]
+month = 1
+day = 1
+moves = true
+name = { kk = "a", ru = "b", en = "c" }
+source = "s"
+wrong = 1
+
+[[holiday]]
+month = "May"
+day = 1
+moves = true
+name = { kk = "a", ru = "b", en = "c" }
+source = "s"
+
+[kurban_ait]
+name = { kk = "a", ru = "b", en = "c" }
+source = "s"
+
+[[correction]]
+date = 2026-13-01
+"#;
+    let errs = CalendarData::parse("e.toml", text).unwrap_err();
+    let lines: Vec<usize> = errs.iter().map(|d| d.line).collect();
+    assert_eq!(lines, [23], "{errs:?}");
+
+    let text = text.replace("2026-13-01", "2026-12-01");
+    let errs = CalendarData::parse("e.toml", &text).unwrap_err();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 4, "{shown:#?}");
+    assert!(
+        shown[0].starts_with("e.toml:1: unknown key `colour`"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[1].starts_with("e.toml:9: unknown field `wrong`"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[2].starts_with("e.toml:12: invalid type"),
+        "{shown:#?}"
+    );
+    assert!(
+        shown[3].starts_with("e.toml:22: missing field"),
+        "{shown:#?}"
+    );
+}

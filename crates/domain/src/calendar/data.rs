@@ -3,8 +3,10 @@
 
 use crate::Diagnostic;
 use chrono::{Datelike, NaiveDate, Weekday};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::value::Datetime;
 use toml::Spanned;
 
@@ -116,42 +118,63 @@ impl CalendarData {
     }
 
     /// Reads a calendar file. Every problem found is reported as
-    /// `file:line: message`; a syntax or shape error stops the reading, the
-    /// checks of values that follow report all they find.
+    /// `file:line: message`: all syntax errors, else every entry's shape
+    /// errors (unknown keys, wrong types) and value errors (bad dates,
+    /// missing translations, empty sources).
     pub fn parse(file: &str, text: &str) -> Result<CalendarData, Vec<Diagnostic>> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            vec![Diagnostic::at_offset(
-                file,
-                text,
-                offset,
-                e.message().trim(),
-            )]
-        })?;
         let mut c = Checker {
             file,
             text,
             diags: Vec::new(),
         };
-        let data = c.check(raw);
-        if c.diags.is_empty() {
-            Ok(data)
-        } else {
-            c.diags.sort_by_key(|d| d.line);
-            Err(c.diags)
+        let (root, syntax) = DeTable::parse_recoverable(text);
+        if !syntax.is_empty() {
+            for e in syntax {
+                c.toml_err(&e);
+            }
+            return Err(c.diags);
+        }
+        // Each entry is read on its own so that one bad entry does not hide
+        // the problems of the others.
+        let mut raw = RawFile::default();
+        let mut kurban_ait = None;
+        for (key, value) in root.get_ref().iter() {
+            match key.get_ref().as_ref() {
+                "holiday" => c.each(value, "holiday", &mut raw.holiday),
+                "published" => c.each(value, "published", &mut raw.published),
+                "correction" => c.each(value, "correction", &mut raw.correction),
+                "kurban_ait" => kurban_ait = c.one::<RawKurbanAit>(value),
+                other => c.err(
+                    key.span(),
+                    format!(
+                        "unknown key `{other}`, expected `holiday`, `kurban_ait`, `published` or `correction`"
+                    ),
+                ),
+            }
+        }
+        let data = match kurban_ait {
+            Some(k) => Some(c.check(raw, k)),
+            None => {
+                if !root.get_ref().contains_key("kurban_ait") {
+                    c.err(0..0, "missing table `[kurban_ait]`");
+                }
+                None
+            }
+        };
+        match data {
+            Some(data) if c.diags.is_empty() => Ok(data),
+            _ => {
+                c.diags.sort_by_key(|d| d.line);
+                Err(c.diags)
+            }
         }
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
 struct RawFile {
-    #[serde(default)]
     holiday: Vec<Spanned<RawHoliday>>,
-    kurban_ait: RawKurbanAit,
-    #[serde(default)]
     published: Vec<Spanned<RawPublished>>,
-    #[serde(default)]
     correction: Vec<Spanned<RawCorrection>>,
 }
 
@@ -226,6 +249,37 @@ impl Checker<'_> {
             .push(Diagnostic::at_offset(self.file, self.text, span.start, msg));
     }
 
+    fn toml_err(&mut self, e: &toml::de::Error) {
+        let span = e.span().unwrap_or(0..0);
+        self.err(span, e.message().trim());
+    }
+
+    fn one<T: DeserializeOwned>(&mut self, value: &Spanned<DeValue<'_>>) -> Option<T> {
+        T::deserialize(ValueDeserializer::from(value.clone()))
+            .map_err(|e| self.toml_err(&e))
+            .ok()
+    }
+
+    fn each<T: DeserializeOwned>(
+        &mut self,
+        value: &Spanned<DeValue<'_>>,
+        key: &str,
+        out: &mut Vec<Spanned<T>>,
+    ) {
+        let Some(items) = value.get_ref().as_array() else {
+            self.err(
+                value.span(),
+                format!("`{key}` must be an array of tables: [[{key}]]"),
+            );
+            return;
+        };
+        for item in items.iter() {
+            if let Some(v) = self.one::<Spanned<T>>(item) {
+                out.push(v);
+            }
+        }
+    }
+
     fn date(&mut self, d: &Spanned<Datetime>) -> Option<NaiveDate> {
         let v = d.get_ref();
         let found = match (v.date, v.time, v.offset) {
@@ -268,7 +322,7 @@ impl Checker<'_> {
         }
     }
 
-    fn check(&mut self, raw: RawFile) -> CalendarData {
+    fn check(&mut self, raw: RawFile, ka: RawKurbanAit) -> CalendarData {
         let mut holidays = Vec::new();
         for h in raw.holiday {
             let h = h.into_inner();
@@ -296,7 +350,6 @@ impl Checker<'_> {
             });
         }
 
-        let ka = raw.kurban_ait;
         let kurban_ait_name = self.names(ka.name);
         let kurban_ait_source = self.source(ka.source);
         let mut kurban_ait: Vec<KurbanAit> = Vec::new();
