@@ -13,6 +13,7 @@
 //! record a written withdrawal on the applicant's behalf.
 
 mod apply;
+mod deadlines;
 mod decide;
 mod event;
 mod invariants;

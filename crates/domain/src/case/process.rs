@@ -113,17 +113,9 @@ pub(crate) fn intake_role(channel: Channel) -> Role {
     }
 }
 
-/// What is left of a step's limit when its clock stops (contract.md, "Time":
-/// working minutes left, working days not yet begun, calendar days left).
-/// The calendar module produces it in [`Deadlines::pause`] and consumes it in
-/// [`Deadlines::resume`]; the engine only carries it inside the events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Remaining {
-    WorkingSeconds(u64),
-    WorkingDays(u32),
-    CalendarDays(u32),
-}
+/// What is left of a step's limit when its clock stops: the calendar's own
+/// type, which the engine only carries inside the events.
+pub use crate::calendar::Remaining;
 
 /// The working-time calendar, as the engine sees it. The caller implements it
 /// with the real calendar; every value it gives is written into an event, so
