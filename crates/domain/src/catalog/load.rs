@@ -111,6 +111,7 @@ pub fn load(files: &[(String, String)]) -> Result<Catalog, Vec<Diagnostic>> {
         }
     }
 
+    let folders: BTreeSet<&str> = version_files.iter().map(|v| v.0).collect();
     check(
         &mut diags,
         &services,
@@ -118,6 +119,7 @@ pub fn load(files: &[(String, String)]) -> Result<Catalog, Vec<Diagnostic>> {
         &acts,
         &versions,
         &schema_files,
+        &folders,
     );
 
     if !diags.is_empty() {
@@ -1068,6 +1070,7 @@ fn check(
     acts: &[At<Act>],
     versions: &[Draft],
     schemas: &BTreeMap<(String, String), (&str, &str)>,
+    folders: &BTreeSet<&str>,
 ) {
     let mut dup = |what: &str, items: Vec<(&str, &str, usize)>| {
         let mut seen: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
@@ -1138,7 +1141,7 @@ fn check(
                 ));
             }
         }
-        if !versions.iter().any(|d| d.v.service == s.v.code) {
+        if !folders.contains(s.v.code.as_str()) {
             diags.push(Diagnostic::new(
                 &s.file,
                 s.line,
