@@ -14,10 +14,26 @@ fn t(lang: Lang, kk: &'static str, ru: &'static str, en: &'static str) -> &'stat
 
 fn limit(lang: Lang, l: Limit) -> String {
     let n = l.amount();
+    let one = n == 1;
     let unit = match l {
-        Limit::Minutes(_) => t(lang, "минут", "мин.", "minutes"),
-        Limit::WorkingDays(_) => t(lang, "жұмыс күні", "раб. дн.", "working days"),
-        Limit::CalendarDays(_) => t(lang, "күнтізбелік күн", "календ. дн.", "calendar days"),
+        Limit::Minutes(_) => t(
+            lang,
+            "минут",
+            "мин.",
+            if one { "minute" } else { "minutes" },
+        ),
+        Limit::WorkingDays(_) => t(
+            lang,
+            "жұмыс күні",
+            "раб. дн.",
+            if one { "working day" } else { "working days" },
+        ),
+        Limit::CalendarDays(_) => t(
+            lang,
+            "күнтізбелік күн",
+            "календ. дн.",
+            if one { "calendar day" } else { "calendar days" },
+        ),
     };
     format!("{n} {unit}")
 }
