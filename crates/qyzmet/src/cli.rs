@@ -150,12 +150,20 @@ pub fn report_parse_error(err: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
         _ => {
+            // clap spreads one reason over several lines before its usage
+            // block; keep the reason, on one line.
             let rendered = err.render().to_string();
-            let line = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments")
-                .trim();
+            let reason = rendered.split("\n\nUsage:").next().unwrap_or_default();
+            let reason = reason
+                .split("\n\nFor more information")
+                .next()
+                .unwrap_or_default();
+            let words: Vec<&str> = reason.split_whitespace().collect();
+            let line = if words.is_empty() {
+                "error: invalid arguments".to_owned()
+            } else {
+                words.join(" ")
+            };
             let _ = writeln!(std::io::stderr(), "{line}");
             ExitCode::from(2)
         }

@@ -11,8 +11,13 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Failure> {
     match cmd {
         CatalogCommand::Check { dir } => match crate::load_catalog(dir.as_deref()) {
             Ok(loaded) => {
-                let services = loaded.catalog.services().count();
-                let versions: usize = loaded.catalog.services().map(|s| s.versions().len()).sum();
+                let services = loaded.catalog.services().len();
+                let versions: usize = loaded
+                    .catalog
+                    .services()
+                    .iter()
+                    .map(|s| s.versions.len())
+                    .sum();
                 println!("ok: {services} services, {versions} versions");
                 Ok(())
             }
@@ -37,7 +42,7 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Failure> {
             let loaded = catalog_for_input(source.catalog.as_deref())?;
             let catalog = &loaded.catalog;
             if catalog.service(&code).is_none() {
-                let known: Vec<_> = catalog.services().map(|s| s.code().to_owned()).collect();
+                let known: Vec<_> = catalog.services().iter().map(|s| s.code.clone()).collect();
                 return Err(Failure::usage(format!(
                     "error: unknown service `{code}` (known: {})",
                     known.join(", ")
