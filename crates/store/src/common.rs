@@ -571,7 +571,7 @@ impl Store for Backend {
             .map(job_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         // `returning` keeps no order; run them in the order they fell due.
-        jobs.sort_by(|a, b| (a.run_at, a.id).cmp(&(b.run_at, b.id)));
+        jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
     }
 
