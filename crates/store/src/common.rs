@@ -579,7 +579,7 @@ impl Store for Backend {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "update outbox set status = 'done', locked_until = null, finished_at = $2 \
-             where id = $1",
+             where id = $1 and status = 'running'",
         )
         .bind(id)
         .bind(micros(now))
@@ -600,14 +600,16 @@ impl Store for Backend {
         let q = match retry_at {
             Some(at) => sqlx::query(
                 "update outbox set status = 'pending', attempts = attempts + 1, \
-                 run_at = $3, locked_until = null, last_error = $2 where id = $1",
+                 run_at = $3, locked_until = null, last_error = $2 \
+                 where id = $1 and status = 'running'",
             )
             .bind(id)
             .bind(error.to_owned())
             .bind(micros(at)),
             None => sqlx::query(
                 "update outbox set status = 'dead', attempts = attempts + 1, \
-                 locked_until = null, last_error = $2, finished_at = $3 where id = $1",
+                 locked_until = null, last_error = $2, finished_at = $3 \
+                 where id = $1 and status = 'running'",
             )
             .bind(id)
             .bind(error.to_owned())

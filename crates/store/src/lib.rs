@@ -380,8 +380,9 @@ pub trait Store: Send + Sync + 'static {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Job>, StoreError>;
+    /// Marks a running job done (a job in any other state is left alone).
     async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Counts a failed run; retries at `retry_at`, or with `None` the job is
+    /// Counts a failed run of a running job; retries at `retry_at`, or with `None` the job is
     /// dead with `error` kept.
     async fn fail_job(
         &self,

@@ -129,6 +129,8 @@ contract!(
     a_failing_job_backs_off_then_dies,
     a_dead_job_can_be_retried,
     concurrent_runners_never_run_a_job_twice,
+    an_expired_lease_is_claimed_again,
+    the_background_runner_stops_on_shutdown,
     lists_filter_and_page_without_gaps,
     the_applicant_sees_every_case_with_their_iin,
     steps_falling_due_finds_passed_deadlines,
@@ -695,6 +697,53 @@ async fn concurrent_runners_never_run_a_job_twice(db: &Db) {
     );
 }
 
+async fn an_expired_lease_is_claimed_again(db: &Db) {
+    let s = db.store.as_ref();
+    s.enqueue(vec![job("deliver", 0, json!({}))], t(0))
+        .await
+        .unwrap();
+    let claimed = s.claim_jobs(t(1), t(6), 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].status, JobStatus::Running);
+    assert_eq!(claimed[0].locked_until, Some(t(6)));
+    // While the lease holds, nobody else gets it.
+    assert!(s.claim_jobs(t(5), t(10), 10).await.unwrap().is_empty());
+    // The claimer died: after the lease, another runner takes it over.
+    let again = s.claim_jobs(t(7), t(12), 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, claimed[0].id);
+    s.finish_job(again[0].id, t(8)).await.unwrap();
+    // The first claimer's late failure does not revive a finished job.
+    s.fail_job(claimed[0].id, "late", None, t(9)).await.unwrap();
+    let j = s.job(claimed[0].id).await.unwrap();
+    assert_eq!((j.status, j.attempts), (JobStatus::Done, 0));
+}
+
+async fn the_background_runner_stops_on_shutdown(db: &Db) {
+    let h = Arc::new(Recorder::default());
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert("deliver".into(), h.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = JobRunner::new(db.store.clone(), handlers).spawn(Duration::from_millis(10), async {
+        let _ = stopped.await;
+    });
+    db.store
+        .enqueue(vec![job("deliver", 0, json!({"name": "bg"}))], t(0))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while db.store.jobs(JobStatus::Done).await.unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the job never ran");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the runner stops")
+        .unwrap();
+    assert_eq!(h.ran.lock().unwrap().len(), 1);
+}
+
 // --- lists -------------------------------------------------------------------------
 
 async fn page_all(s: &dyn Store, filter: &ListFilter, limit: u32) -> Vec<String> {
@@ -1155,6 +1204,17 @@ async fn connect_refuses_other_schemes_without_leaking() {
     let e = connect("mysql://localhost/x").await.err().unwrap();
     assert!(matches!(e, StoreError::Other(_)));
     assert_eq!(e.to_string(), "storage error");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable() {
+    // Port 1: nothing listens there.
+    let e = connect("postgres://postgres@127.0.0.1:1/qyzmet")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    assert_eq!(e.to_string(), "the database is unavailable");
 }
 
 #[tokio::test]

@@ -18,5 +18,5 @@ begin
 end;
 $$;
 
-create trigger events_no_update before update or delete on events
+create trigger events_no_update before update or delete or truncate on events
     for each statement execute function events_append_only();
