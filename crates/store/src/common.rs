@@ -446,8 +446,8 @@ impl Store for Backend {
     ) -> Result<Vec<(String, i64)>, StoreError> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "select id, rev from applications \
-             where overdue = false and due_at is not null and due_at < $1 \
-             order by due_at, id limit $2",
+             where overdue = false and sort_due < $1 \
+             order by sort_due, id limit $2",
         )
         .bind(micros(now))
         .bind(i64::from(limit))

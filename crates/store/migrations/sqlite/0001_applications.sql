@@ -27,8 +27,9 @@ create table applications (
 
 create index applications_queue_idx on applications (provider, status, step_role, sort_due, id);
 create index applications_worklist_idx on applications (assignee, status, sort_due, id);
+-- serves both the overdue list and the deadline worker (not overdue yet,
+-- sort_due before now)
 create index applications_overdue_idx on applications (overdue, sort_due, id);
-create index applications_falling_due_idx on applications (due_at) where overdue = false and due_at is not null;
 create index applications_applicant_idx on applications (applicant_iin, created_at, id);
 create index applications_service_idx on applications (service, created_at, id);
 create index applications_created_idx on applications (created_at, id);
