@@ -122,6 +122,7 @@ macro_rules! contract {
 
 contract!(
     create_get_and_append_keep_the_chain,
+    concurrent_intakes_get_distinct_numbers_without_gaps,
     a_stale_rev_writes_nothing,
     idempotency_records_replay_and_collide,
     the_outbox_is_written_with_the_change_only,
@@ -302,6 +303,56 @@ async fn create_get_and_append_keep_the_chain(db: &Db) {
     );
     let report = s.audit_verify().await.unwrap();
     assert_eq!((report.applications, report.events), (2, 5));
+}
+
+async fn concurrent_intakes_get_distinct_numbers_without_gaps(db: &Db) {
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let c = change(
+                    row("in-progress", None),
+                    vec![event("submitted", 0, json!({}))],
+                );
+                store.create(new_app(&id(n), c)).await.unwrap().number
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        numbers.push(task.await.unwrap());
+    }
+    numbers.sort();
+    let want: Vec<String> = (1..=16).map(|n| format!("KRG-2026-{n:06}")).collect();
+    assert_eq!(numbers, want);
+
+    // A create that fails gives its number back; another year starts at 1.
+    let taken = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    assert_eq!(
+        db.store.create(new_app(&id(3), taken)).await.unwrap_err(),
+        StoreError::Duplicate("applications_pkey".into())
+    );
+    let c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    assert_eq!(
+        db.store.create(new_app(&id(100), c)).await.unwrap().number,
+        "KRG-2026-000017"
+    );
+    let c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    let mut next_year = new_app(&id(101), c);
+    next_year.number_year = 2027;
+    assert_eq!(
+        db.store.create(next_year).await.unwrap().number,
+        "KRG-2027-000001"
+    );
 }
 
 async fn a_stale_rev_writes_nothing(db: &Db) {
