@@ -541,7 +541,7 @@ fn meeting_permission_form() {
     let v = c.version("meeting-permission", "2018-20-02").unwrap();
     let good = json!({
         "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
-        "meeting": {"preferred_date": "2026-12-01", "format": "supervised", "place": "Қарағанды, білім бөлімі"}
+        "meeting": {"preferred_date": "2026-12-01", "place": "Қарағанды, білім бөлімі"}
     });
     assert_eq!(v.validate_form(&good), Ok(()));
     let mut bad = good.clone();

@@ -1,0 +1,888 @@
+// The half of a backend that both share, included by `sqlite.rs` and
+// `postgres.rs` so that the same SQL (plain, with `$n` placeholders, which
+// both drivers accept) serves both. Each including module defines `Db`,
+// `DbRow`, `Backend` (its store type), `BACKEND`, `CLAIM_FOR` (the claiming
+// query's locking clause) and, on `Backend`, `reader()`, `begin_write()` and
+// `close_pools()`.
+
+use crate::cursor;
+use crate::{
+    from_micros, micros, Application, ApplicationRow, AuditError, AuditReport, CalendarEdit,
+    Change, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter, ListOrder,
+    NewApplication, NewCalendarEdit, NewEvent, NewJob, NewUser, Page, Session, Store, StoreError,
+    User, VersionEnd,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use qyzmet_domain::audit::{self, ChainBreak, ChainEvent, GENESIS};
+use serde_json::Value;
+use sqlx::{Row, Transaction};
+
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+const APP_COLUMNS: &str = "id, number, service, version, channel, provider, status, step, \
+     step_role, due_at, sort_due, overdue, assignee, applicant_iin, intake_actor, created_at, \
+     updated_at, rev, state";
+
+const EVENT_COLUMNS: &str = "application_id, seq, type, at, actor, data, hash, prev_hash";
+
+const JOB_COLUMNS: &str =
+    "id, kind, payload, status, attempts, run_at, locked_until, last_error, created_at";
+
+const USER_COLUMNS: &str =
+    "username, role, provider, password_hash, iin, display_name, created_at, disabled";
+
+/// Largest page `list_applications` serves.
+const MAX_PAGE: u32 = 500;
+
+fn parse_json(s: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Other(format!("stored JSON: {e}")))
+}
+
+fn to_json(v: &Value) -> String {
+    // A Value always serialises.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn opt_time(v: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    v.map(from_micros).transpose()
+}
+
+/// The deadline as a sort key: cases without one sort last.
+fn sort_due(row: &ApplicationRow) -> i64 {
+    row.due_at.map(micros).unwrap_or(i64::MAX)
+}
+
+fn app_from_row(r: &DbRow) -> Result<Application, StoreError> {
+    let state: String = r.try_get("state")?;
+    Ok(Application {
+        id: r.try_get("id")?,
+        number: r.try_get("number")?,
+        rev: r.try_get("rev")?,
+        row: ApplicationRow {
+            service: r.try_get("service")?,
+            version: r.try_get("version")?,
+            channel: r.try_get("channel")?,
+            provider: r.try_get("provider")?,
+            status: r.try_get("status")?,
+            step: r.try_get("step")?,
+            step_role: r.try_get("step_role")?,
+            due_at: opt_time(r.try_get("due_at")?)?,
+            overdue: r.try_get("overdue")?,
+            assignee: r.try_get("assignee")?,
+            applicant_iin: r.try_get("applicant_iin")?,
+            intake_actor: r.try_get("intake_actor")?,
+            created_at: from_micros(r.try_get("created_at")?)?,
+            updated_at: from_micros(r.try_get("updated_at")?)?,
+            state: parse_json(&state)?,
+        },
+    })
+}
+
+/// An event as stored; `data` stays text so that the audit can report
+/// unparsable data as a break rather than fail.
+fn raw_event(r: &DbRow) -> Result<(String, ChainEvent, String), StoreError> {
+    let data: String = r.try_get("data")?;
+    Ok((
+        r.try_get("application_id")?,
+        ChainEvent {
+            seq: r.try_get("seq")?,
+            kind: r.try_get("type")?,
+            at: r.try_get("at")?,
+            actor: r.try_get("actor")?,
+            data: Value::Null,
+            hash: r.try_get("hash")?,
+            prev_hash: r.try_get("prev_hash")?,
+        },
+        data,
+    ))
+}
+
+fn job_from_row(r: &DbRow) -> Result<Job, StoreError> {
+    let payload: String = r.try_get("payload")?;
+    let status: String = r.try_get("status")?;
+    Ok(Job {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        payload: parse_json(&payload)?,
+        status: JobStatus::parse(&status)?,
+        attempts: r.try_get("attempts")?,
+        run_at: from_micros(r.try_get("run_at")?)?,
+        locked_until: opt_time(r.try_get("locked_until")?)?,
+        last_error: r.try_get("last_error")?,
+        created_at: from_micros(r.try_get("created_at")?)?,
+    })
+}
+
+fn user_from_row(r: &DbRow) -> Result<User, StoreError> {
+    Ok(User {
+        username: r.try_get("username")?,
+        role: r.try_get("role")?,
+        provider: r.try_get("provider")?,
+        password_hash: r.try_get("password_hash")?,
+        iin: r.try_get("iin")?,
+        display_name: r.try_get("display_name")?,
+        created_at: from_micros(r.try_get("created_at")?)?,
+        disabled: r.try_get("disabled")?,
+    })
+}
+
+/// Binds the row's columns in the order of [`ROW_SET`] / the insert.
+fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
+    q.bind(row.service.clone())
+        .bind(row.version.clone())
+        .bind(row.channel.clone())
+        .bind(row.provider.clone())
+        .bind(row.status.clone())
+        .bind(row.step.clone())
+        .bind(row.step_role.clone())
+        .bind(row.due_at.map(micros))
+        .bind(sort_due(row))
+        .bind(row.overdue)
+        .bind(row.assignee.clone())
+        .bind(row.applicant_iin.clone())
+        .bind(row.intake_actor.clone())
+        .bind(micros(row.created_at))
+        .bind(micros(row.updated_at))
+        .bind(to_json(&row.state))
+}
+
+async fn insert_idempotency(
+    tx: &mut Transaction<'static, Db>,
+    rec: &IdempotencyRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into idempotency_keys (principal, key, fingerprint, status, body, created_at) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(rec.principal.clone())
+    .bind(rec.key.clone())
+    .bind(rec.fingerprint.clone())
+    .bind(i64::from(rec.status))
+    .bind(rec.body.clone())
+    .bind(micros(rec.created_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Seals `events` onto the chain whose last link is (`seq`, `prev_hash`).
+async fn insert_events(
+    tx: &mut Transaction<'static, Db>,
+    application_id: &str,
+    mut seq: i64,
+    mut prev_hash: String,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    for e in events {
+        seq += 1;
+        let sealed = audit::seal(&prev_hash, seq, &e.kind, e.at, &e.actor, e.data.clone())
+            .map_err(|err| StoreError::Other(format!("event {}: {err}", e.kind)))?;
+        sqlx::query(
+            "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(application_id.to_owned())
+        .bind(sealed.seq)
+        .bind(sealed.kind)
+        .bind(sealed.at)
+        .bind(sealed.actor)
+        .bind(to_json(&sealed.data))
+        .bind(sealed.hash.clone())
+        .bind(sealed.prev_hash)
+        .execute(&mut **tx)
+        .await?;
+        prev_hash = sealed.hash;
+    }
+    Ok(())
+}
+
+async fn insert_jobs(
+    tx: &mut Transaction<'static, Db>,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for j in jobs {
+        sqlx::query(
+            "insert into outbox (kind, payload, status, attempts, run_at, created_at) \
+             values ($1, $2, 'pending', 0, $3, $4)",
+        )
+        .bind(j.kind.clone())
+        .bind(to_json(&j.payload))
+        .bind(micros(j.run_at))
+        .bind(micros(now))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A value bound into a query assembled at run time.
+enum Bind {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
+    binds.push(b);
+    format!("${}", binds.len())
+}
+
+#[async_trait]
+impl Store for Backend {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("select 1").execute(self.reader()).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.close_pools().await;
+    }
+
+    async fn create(&self, new: NewApplication) -> Result<Created, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let last: i64 = sqlx::query_scalar(
+            "insert into number_counters (prefix, year, last) values ($1, $2, 1) \
+             on conflict (prefix, year) do update set last = number_counters.last + 1 \
+             returning last",
+        )
+        .bind(new.number_prefix.clone())
+        .bind(i64::from(new.number_year))
+        .fetch_one(&mut *tx)
+        .await?;
+        let number = format!("{}-{}-{last:06}", new.number_prefix, new.number_year);
+        let change = (new.build)(&number);
+        if let Some(rec) = &change.idempotency {
+            insert_idempotency(&mut tx, rec).await?;
+        }
+        let q = sqlx::query(
+            "insert into applications (id, number, rev, service, version, channel, provider, \
+             status, step, step_role, due_at, sort_due, overdue, assignee, applicant_iin, \
+             intake_actor, created_at, updated_at, state) values ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        )
+        .bind(new.id.clone())
+        .bind(number.clone())
+        .bind(1_i64);
+        bind_row(q, &change.row).execute(&mut *tx).await?;
+        insert_events(&mut tx, &new.id, 0, GENESIS.to_owned(), &change.events).await?;
+        insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(Created {
+            id: new.id,
+            number,
+            rev: 1,
+        })
+    }
+
+    async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(rec) = &change.idempotency {
+            insert_idempotency(&mut tx, rec).await?;
+        }
+        // The conditional update both checks the rev and, on PostgreSQL,
+        // locks the row, so concurrent appends to one case queue here and
+        // the loser sees the new rev.
+        let q = sqlx::query(
+            "update applications set service = $3, version = $4, channel = $5, provider = $6, \
+             status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
+             overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
+             created_at = $16, updated_at = $17, state = $18, rev = rev + 1 \
+             where id = $1 and rev = $2",
+        )
+        .bind(id.to_owned())
+        .bind(expected_rev);
+        let done = bind_row(q, &change.row).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("select rev from applications where id = $1")
+                    .bind(id.to_owned())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            return Err(match exists {
+                Some(_) => StoreError::Stale,
+                None => StoreError::NotFound,
+            });
+        }
+        let last: Option<(i64, String)> = sqlx::query_as(
+            "select seq, hash from events where application_id = $1 order by seq desc limit 1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
+        insert_events(&mut tx, id, seq, prev, &change.events).await?;
+        insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(expected_rev + 1)
+    }
+
+    async fn get(&self, id: &str) -> Result<Application, StoreError> {
+        let sql = format!("select {APP_COLUMNS} from applications where id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.to_owned())
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        app_from_row(&row)
+    }
+
+    async fn get_by_number(&self, number: &str) -> Result<Application, StoreError> {
+        let sql = format!("select {APP_COLUMNS} from applications where number = $1");
+        let row = sqlx::query(&sql)
+            .bind(number.to_owned())
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        app_from_row(&row)
+    }
+
+    async fn events(&self, id: &str) -> Result<Vec<ChainEvent>, StoreError> {
+        let sql =
+            format!("select {EVENT_COLUMNS} from events where application_id = $1 order by seq");
+        let rows = sqlx::query(&sql)
+            .bind(id.to_owned())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let (_, mut e, data) = raw_event(r)?;
+                e.data = parse_json(&data)?;
+                Ok(e)
+            })
+            .collect()
+    }
+
+    async fn list_applications(
+        &self,
+        filter: &ListFilter,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let mut binds = Vec::new();
+        let mut sql = format!("select {APP_COLUMNS} from applications where true");
+        let equal = [
+            ("service", &filter.service),
+            ("assignee", &filter.assignee),
+            ("provider", &filter.provider),
+            ("channel", &filter.channel),
+            ("step_role", &filter.step_role),
+            ("applicant_iin", &filter.applicant_iin),
+            ("intake_actor", &filter.intake_actor),
+        ];
+        for (column, value) in equal {
+            if let Some(v) = value {
+                let p = param(&mut binds, Bind::Text(v.clone()));
+                sql.push_str(&format!(" and {column} = {p}"));
+            }
+        }
+        if !filter.statuses.is_empty() {
+            let ps: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|s| param(&mut binds, Bind::Text(s.clone())))
+                .collect();
+            sql.push_str(&format!(" and status in ({})", ps.join(", ")));
+        }
+        if let Some(o) = filter.overdue {
+            let p = param(&mut binds, Bind::Bool(o));
+            sql.push_str(&format!(" and overdue = {p}"));
+        }
+        if let Some(c) = cursor {
+            let c = cursor::decode(filter.order, c)?;
+            let k = param(&mut binds, Bind::Int(c.key));
+            let i = param(&mut binds, Bind::Text(c.id));
+            sql.push_str(&match filter.order {
+                ListOrder::Newest => format!(" and (created_at, id) < ({k}, {i})"),
+                ListOrder::Due => format!(" and (sort_due, id) > ({k}, {i})"),
+            });
+        }
+        sql.push_str(match filter.order {
+            ListOrder::Newest => " order by created_at desc, id desc",
+            ListOrder::Due => " order by sort_due, id",
+        });
+        let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
+        sql.push_str(&format!(" limit {p}"));
+
+        let mut q = sqlx::query(&sql);
+        for b in binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+                Bind::Bool(v) => q.bind(v),
+            };
+        }
+        let rows = q.fetch_all(self.reader()).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut last_key = 0;
+        for r in rows.iter().take(limit as usize) {
+            last_key = match filter.order {
+                ListOrder::Newest => r.try_get("created_at")?,
+                ListOrder::Due => r.try_get("sort_due")?,
+            };
+            items.push(app_from_row(r)?);
+        }
+        let next_cursor = if rows.len() > limit as usize {
+            items
+                .last()
+                .map(|a| cursor::encode(filter.order, last_key, &a.id))
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn steps_falling_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "select id, rev from applications \
+             where overdue = false and sort_due < $1 \
+             order by sort_due, id limit $2",
+        )
+        .bind(micros(now))
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows)
+    }
+
+    async fn audit_verify(&self) -> Result<AuditReport, AuditError> {
+        fn check(application_id: &str, chain: &[ChainEvent]) -> Result<(), AuditError> {
+            audit::verify(chain).map_err(|brk| AuditError::Broken {
+                application_id: application_id.to_owned(),
+                brk,
+            })
+        }
+        let sql = format!("select {EVENT_COLUMNS} from events order by application_id, seq");
+        // Streamed: one application's chain is held at a time.
+        let mut rows = sqlx::query(&sql).fetch(self.reader());
+        let mut report = AuditReport {
+            applications: 0,
+            events: 0,
+        };
+        let mut current: Option<String> = None;
+        let mut chain: Vec<ChainEvent> = Vec::new();
+        while let Some(r) = rows.try_next().await.map_err(StoreError::from)? {
+            let (app, mut e, data) = raw_event(&r)?;
+            if current.as_deref() != Some(app.as_str()) {
+                if let Some(prev) = current.take() {
+                    check(&prev, &chain)?;
+                    report.applications += 1;
+                }
+                chain.clear();
+                current = Some(app.clone());
+            }
+            e.data = match serde_json::from_str(&data) {
+                Ok(v) => v,
+                Err(_) => {
+                    return Err(AuditError::Broken {
+                        application_id: app,
+                        brk: ChainBreak {
+                            seq: e.seq,
+                            why: "data is not JSON".into(),
+                        },
+                    })
+                }
+            };
+            chain.push(e);
+            report.events += 1;
+        }
+        if let Some(prev) = current {
+            check(&prev, &chain)?;
+            report.applications += 1;
+        }
+        Ok(report)
+    }
+
+    async fn idempotency_lookup(
+        &self,
+        principal: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let row = sqlx::query(
+            "select principal, key, fingerprint, status, body, created_at \
+             from idempotency_keys where principal = $1 and key = $2",
+        )
+        .bind(principal.to_owned())
+        .bind(key.to_owned())
+        .fetch_optional(self.reader())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let status: i64 = r.try_get("status")?;
+        Ok(Some(IdempotencyRecord {
+            principal: r.try_get("principal")?,
+            key: r.try_get("key")?,
+            fingerprint: r.try_get("fingerprint")?,
+            status: u16::try_from(status)
+                .map_err(|_| StoreError::Other(format!("stored status {status}")))?,
+            body: r.try_get("body")?,
+            created_at: from_micros(r.try_get("created_at")?)?,
+        }))
+    }
+
+    async fn idempotency_save(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert_idempotency(&mut tx, &record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn enqueue(&self, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert_jobs(&mut tx, &jobs, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_jobs(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError> {
+        let sql = format!(
+            "update outbox set status = 'running', locked_until = $2 where id in (\
+             select id from outbox \
+             where (status = 'pending' and run_at <= $1) \
+             or (status = 'running' and locked_until < $1) \
+             order by run_at, id limit $3 {CLAIM_FOR}) \
+             returning {JOB_COLUMNS}"
+        );
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(&sql)
+            .bind(micros(now))
+            .bind(micros(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut jobs = rows
+            .iter()
+            .map(job_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        // `returning` keeps no order; run them in the order they fell due.
+        jobs.sort_by_key(|j| (j.run_at, j.id));
+        Ok(jobs)
+    }
+
+    async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "update outbox set status = 'done', locked_until = null, finished_at = $2 \
+             where id = $1 and status = 'running'",
+        )
+        .bind(id)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn fail_job(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let q = match retry_at {
+            Some(at) => sqlx::query(
+                "update outbox set status = 'pending', attempts = attempts + 1, \
+                 run_at = $3, locked_until = null, last_error = $2 \
+                 where id = $1 and status = 'running'",
+            )
+            .bind(id)
+            .bind(error.to_owned())
+            .bind(micros(at)),
+            None => sqlx::query(
+                "update outbox set status = 'dead', attempts = attempts + 1, \
+                 locked_until = null, last_error = $2, finished_at = $3 \
+                 where id = $1 and status = 'running'",
+            )
+            .bind(id)
+            .bind(error.to_owned())
+            .bind(micros(now)),
+        };
+        q.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn job(&self, id: i64) -> Result<Job, StoreError> {
+        let sql = format!("select {JOB_COLUMNS} from outbox where id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        job_from_row(&row)
+    }
+
+    async fn jobs(&self, status: JobStatus) -> Result<Vec<Job>, StoreError> {
+        let sql = format!("select {JOB_COLUMNS} from outbox where status = $1 order by id");
+        let rows = sqlx::query(&sql)
+            .bind(status.as_str())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
+    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "update outbox set status = 'pending', attempts = 0, run_at = $2, \
+             finished_at = null where id = $1 and status = 'dead'",
+        )
+        .bind(id)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn add_calendar_edit(&self, edit: NewCalendarEdit) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "insert into calendar_edits (at, actor, edit, reason) values ($1, $2, $3, $4) \
+             returning id",
+        )
+        .bind(micros(edit.at))
+        .bind(edit.actor)
+        .bind(to_json(&edit.edit))
+        .bind(edit.reason)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn calendar_edits(&self) -> Result<Vec<CalendarEdit>, StoreError> {
+        let rows =
+            sqlx::query("select id, at, actor, edit, reason from calendar_edits order by id")
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let edit: String = r.try_get("edit")?;
+                Ok(CalendarEdit {
+                    id: r.try_get("id")?,
+                    at: from_micros(r.try_get("at")?)?,
+                    actor: r.try_get("actor")?,
+                    edit: parse_json(&edit)?,
+                    reason: r.try_get("reason")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_version_end(&self, end: VersionEnd) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "insert into version_ends (service, version, effective_until, at, actor) \
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(end.service)
+        .bind(end.version)
+        .bind(micros(end.effective_until))
+        .bind(micros(end.at))
+        .bind(end.actor)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn version_ends(&self) -> Result<Vec<VersionEnd>, StoreError> {
+        let rows = sqlx::query(
+            "select service, version, effective_until, at, actor from version_ends order by id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(VersionEnd {
+                    service: r.try_get("service")?,
+                    version: r.try_get("version")?,
+                    effective_until: from_micros(r.try_get("effective_until")?)?,
+                    at: from_micros(r.try_get("at")?)?,
+                    actor: r.try_get("actor")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "insert into users (username, role, provider, password_hash, iin, display_name, \
+             created_at, disabled) values ($1, $2, $3, $4, $5, $6, $7, false)",
+        )
+        .bind(user.username)
+        .bind(user.role)
+        .bind(user.provider)
+        .bind(user.password_hash)
+        .bind(user.iin)
+        .bind(user.display_name)
+        .bind(micros(user.created_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!("select {USER_COLUMNS} from users where username = $1");
+        let row = sqlx::query(&sql)
+            .bind(username.to_owned())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_iin(&self, iin: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!("select {USER_COLUMNS} from users where iin = $1");
+        let row = sqlx::query(&sql)
+            .bind(iin.to_owned())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("update users set disabled = $2 where username = $1")
+            .bind(username.to_owned())
+            .bind(disabled)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "insert into sessions (token_hash, username, expires_at, created_at) \
+             values ($1, $2, $3, $4)",
+        )
+        .bind(session.token_hash)
+        .bind(session.username)
+        .bind(micros(session.expires_at))
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "select token_hash, username, expires_at from sessions \
+             where token_hash = $1 and expires_at > $2",
+        )
+        .bind(token_hash.to_owned())
+        .bind(micros(now))
+        .fetch_optional(self.reader())
+        .await?;
+        row.map(|(token_hash, username, expires)| {
+            Ok(Session {
+                token_hash,
+                username,
+                expires_at: from_micros(expires)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("delete from sessions where token_hash = $1")
+            .bind(token_hash.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("delete from sessions where expires_at <= $1")
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn record_failed_login(
+        &self,
+        account: &str,
+        address: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("insert into login_failures (account, address, at) values ($1, $2, $3)")
+            .bind(account.to_owned())
+            .bind(address.to_owned())
+            .bind(micros(at))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn failed_logins_since(
+        &self,
+        account: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<FailedLogins, StoreError> {
+        let (per_account, per_address): (i64, i64) = sqlx::query_as(
+            "select \
+             (select count(*) from login_failures where account = $1 and at >= $3), \
+             (select count(*) from login_failures where address = $2 and at >= $3)",
+        )
+        .bind(account.to_owned())
+        .bind(address.to_owned())
+        .bind(micros(since))
+        .fetch_one(self.reader())
+        .await?;
+        Ok(FailedLogins {
+            per_account: per_account.max(0) as u64,
+            per_address: per_address.max(0) as u64,
+        })
+    }
+
+    async fn prune_failed_logins(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("delete from login_failures where at < $1")
+            .bind(micros(before))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}

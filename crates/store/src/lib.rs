@@ -1,0 +1,456 @@
+//! Qyzmet's storage: the one [`Store`] trait the rest of the system talks to,
+//! its two implementations (SQLite, the embedded default, and PostgreSQL for
+//! many nodes on one database), their embedded migrations, and the job runner
+//! ([`jobs`]) that delivers the outbox.
+//!
+//! The store treats a case as opaque: the pure engine folds events into a
+//! state and hands over an [`ApplicationRow`] (indexed columns plus the state
+//! as JSON); the store seals the events into the hash chain
+//! ([`qyzmet_domain::audit`]), writes them, the row, the outbox jobs and the
+//! idempotency record in one transaction, or nothing at all.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use qyzmet_domain::audit::{ChainBreak, ChainEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+mod cursor;
+mod error;
+pub mod jobs;
+mod postgres;
+mod sqlite;
+
+pub use error::StoreError;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Opens the database named by `url` and migrates it: `sqlite://PATH`
+/// (the file and its directory are created when missing) or
+/// `postgres://…`.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::Other(
+            "database URL must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}
+
+/// An event as the engine produces it, before the store numbers and seals it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// Integers only (the chain's canonical JSON has no floats).
+    pub data: Value,
+}
+
+/// The read model of one application, as computed by the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationRow {
+    pub service: String,
+    /// Regulation version the case is pinned to.
+    pub version: String,
+    /// Intake channel: `office`, `state-corporation`, `portal`.
+    pub channel: String,
+    pub provider: String,
+    pub status: String,
+    pub step: Option<String>,
+    pub step_role: Option<String>,
+    /// Deadline of the current step; `None` while paused or when finished.
+    pub due_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+    pub assignee: Option<String>,
+    pub applicant_iin: String,
+    /// Who took the application in (a clerk, an operator, the applicant).
+    pub intake_actor: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The folded case, opaque to the store.
+    pub state: Value,
+}
+
+/// An application as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Application {
+    pub id: String,
+    /// Human readable, e.g. `KRG-2026-000001`.
+    pub number: String,
+    /// The version served as ETag; every append increments it.
+    pub rev: i64,
+    pub row: ApplicationRow,
+}
+
+/// A side effect to run after the transaction commits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: Value,
+    pub run_at: DateTime<Utc>,
+}
+
+/// The stored answer to a request sent with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Who sent it (a username, or an applicant's IIN).
+    pub principal: String,
+    pub key: String,
+    /// Hash of method + path + body: the same key with another request is
+    /// the caller's error, not a replay.
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything one command writes, in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub events: Vec<NewEvent>,
+    pub row: ApplicationRow,
+    pub jobs: Vec<NewJob>,
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// Builds the first [`Change`] once the store has allocated the number, so
+/// that the events, the state and the stored answer can all carry it.
+pub type BuildChange = Box<dyn FnOnce(&str) -> Change + Send>;
+
+/// A new application: its id, the series its number comes from, and the
+/// builder of its first change.
+pub struct NewApplication {
+    pub id: String,
+    /// `KRG` in `KRG-2026-000001`.
+    pub number_prefix: String,
+    /// The year of the number (the caller knows the local year).
+    pub number_year: i32,
+    pub build: BuildChange,
+}
+
+impl std::fmt::Debug for NewApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApplication")
+            .field("id", &self.id)
+            .field("number_prefix", &self.number_prefix)
+            .field("number_year", &self.number_year)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    pub id: String,
+    pub number: String,
+    pub rev: i64,
+}
+
+/// Filters of [`Store::list_applications`]; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListFilter {
+    pub service: Option<String>,
+    /// Any of these statuses (empty: any status).
+    pub statuses: Vec<String>,
+    pub overdue: Option<bool>,
+    pub assignee: Option<String>,
+    pub provider: Option<String>,
+    /// Intake channel.
+    pub channel: Option<String>,
+    pub step_role: Option<String>,
+    pub applicant_iin: Option<String>,
+    pub intake_actor: Option<String>,
+    pub order: ListOrder,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListOrder {
+    /// Newest first (by `created_at`, then id).
+    #[default]
+    Newest,
+    /// Earliest deadline first; cases without a deadline last.
+    Due,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Application>,
+    /// Opaque; pass back to get the next page. `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditReport {
+    pub applications: u64,
+    pub events: u64,
+}
+
+/// Why `audit verify` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("broken: application {application_id}, event {}: {}", brk.seq, brk.why)]
+    Broken {
+        application_id: String,
+        brk: ChainBreak,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "pending" => JobStatus::Pending,
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            "dead" => JobStatus::Dead,
+            other => return Err(StoreError::Other(format!("unknown job status {other}"))),
+        })
+    }
+}
+
+/// An outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: Value,
+    pub status: JobStatus,
+    /// Failed runs so far.
+    pub attempts: i64,
+    pub run_at: DateTime<Utc>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarEdit {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// A holiday, a moved day off or a working weekend day, as the catalog
+    /// layer defines it.
+    pub edit: Value,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCalendarEdit {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub edit: Value,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionEnd {
+    pub service: String,
+    pub version: String,
+    /// The version is not in force from this instant on.
+    pub effective_until: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    pub username: String,
+    pub role: String,
+    pub provider: Option<String>,
+    pub password_hash: String,
+    pub iin: Option<String>,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub username: String,
+    pub role: String,
+    pub provider: Option<String>,
+    pub password_hash: String,
+    pub iin: Option<String>,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub username: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Failed logins in a window, per account and per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedLogins {
+    pub per_account: u64,
+    pub per_address: u64,
+}
+
+/// The storage of Qyzmet. Both backends pass the same contract suite
+/// (`tests/contract.rs`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+    /// Answers once the database does (`/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Closes the pools (graceful shutdown, tests dropping their database).
+    async fn close(&self);
+
+    // --- applications -----------------------------------------------------
+
+    /// Allocates the number, then writes the first change: the row at rev 1,
+    /// the events sealed from the genesis hash, the jobs and the idempotency
+    /// record. A taken id or idempotency key is `Duplicate`.
+    async fn create(&self, new: NewApplication) -> Result<Created, StoreError>;
+    /// Appends a change to an application at `expected_rev`: `Stale` if it
+    /// moved on (nothing is written), `NotFound` if there is none. Returns
+    /// the new rev.
+    async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError>;
+    async fn get(&self, id: &str) -> Result<Application, StoreError>;
+    async fn get_by_number(&self, number: &str) -> Result<Application, StoreError>;
+    /// The chain as served, in `seq` order.
+    async fn events(&self, id: &str) -> Result<Vec<ChainEvent>, StoreError>;
+    /// Keyset-paged listing; `limit` is clamped to 1..=500. A cursor from
+    /// another order or a malformed one is `InvalidCursor`.
+    async fn list_applications(
+        &self,
+        filter: &ListFilter,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Page, StoreError>;
+    /// Applications whose step deadline passed and are not marked overdue
+    /// yet, earliest first, with the rev to append at.
+    async fn steps_falling_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Recomputes every chain, one application at a time, and names the
+    /// first broken one.
+    async fn audit_verify(&self) -> Result<AuditReport, AuditError>;
+
+    // --- idempotency ------------------------------------------------------
+
+    async fn idempotency_lookup(
+        &self,
+        principal: &str,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Stores an answer for a request that wrote nothing else.
+    async fn idempotency_save(&self, record: IdempotencyRecord) -> Result<(), StoreError>;
+
+    // --- outbox -----------------------------------------------------------
+
+    /// Enqueues jobs on their own (from a job handler, or the deadline worker).
+    async fn enqueue(&self, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Claims up to `limit` jobs due at `now` (and jobs whose lease expired),
+    /// leasing them until `lease_until`. No job is handed to two claimers
+    /// while its lease holds.
+    async fn claim_jobs(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Job>, StoreError>;
+    /// Marks a running job done (a job in any other state is left alone).
+    async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Counts a failed run of a running job; retries at `retry_at`, or with `None` the job is
+    /// dead with `error` kept.
+    async fn fail_job(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn job(&self, id: i64) -> Result<Job, StoreError>;
+    /// Every job by status, oldest first (inspection and tests).
+    async fn jobs(&self, status: JobStatus) -> Result<Vec<Job>, StoreError>;
+    async fn dead_letters(&self) -> Result<Vec<Job>, StoreError> {
+        self.jobs(JobStatus::Dead).await
+    }
+    /// Gives a dead job a fresh set of attempts, due at `now`. `NotFound`
+    /// unless the job is dead.
+    async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- administrator data -------------------------------------------------
+
+    async fn add_calendar_edit(&self, edit: NewCalendarEdit) -> Result<i64, StoreError>;
+    /// In the order they were made.
+    async fn calendar_edits(&self) -> Result<Vec<CalendarEdit>, StoreError>;
+    async fn add_version_end(&self, end: VersionEnd) -> Result<(), StoreError>;
+    /// In the order they were made; a later one for the same version wins.
+    async fn version_ends(&self) -> Result<Vec<VersionEnd>, StoreError>;
+
+    // --- users, sessions, login attempts ----------------------------------------
+
+    /// `Duplicate("users_pkey")` for a taken username, `Duplicate("users_iin_key")`
+    /// for a taken IIN.
+    async fn create_user(&self, user: NewUser) -> Result<(), StoreError>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    async fn user_by_iin(&self, iin: &str) -> Result<Option<User>, StoreError>;
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError>;
+    async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The session, unless it expired by `now`.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+    /// Housekeeping; returns how many went.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    async fn record_failed_login(
+        &self,
+        account: &str,
+        address: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Failures at or after `since`.
+    async fn failed_logins_since(
+        &self,
+        account: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<FailedLogins, StoreError>;
+    /// Housekeeping: forgets failures before `before`.
+    async fn prune_failed_logins(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Microseconds since the epoch, the stored form of every instant.
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| StoreError::Other(format!("instant out of range: {us}")))
+}

@@ -1,0 +1,1283 @@
+//! The storage contract: every test runs against SQLite (a temporary file)
+//! and, when `TEST_DATABASE_URL` names a PostgreSQL server, against a fresh
+//! database created on it for the test and dropped after.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use qyzmet_domain::audit;
+use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
+use qyzmet_store::{
+    connect, ApplicationRow, AuditError, Change, IdempotencyRecord, Job, JobStatus, ListFilter,
+    ListOrder, NewApplication, NewCalendarEdit, NewEvent, NewJob, NewUser, Session, Store,
+    StoreError, VersionEnd,
+};
+use serde_json::json;
+use sqlx::Connection;
+
+// --- harness -----------------------------------------------------------------
+
+struct Db {
+    store: Arc<dyn Store>,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    /// (admin URL, database name) of a PostgreSQL test database.
+    pg: Option<(String, String)>,
+}
+
+async fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory that does not exist yet: connect creates it.
+    let url = format!("sqlite://{}/data/qyzmet.db", dir.path().display());
+    let store = connect(&url).await.unwrap();
+    Db {
+        store,
+        url,
+        _dir: Some(dir),
+        pg: None,
+    }
+}
+
+async fn postgres_db() -> Option<Db> {
+    let admin = std::env::var("TEST_DATABASE_URL").ok()?;
+    let name = format!("qyzmet_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let base = admin.split('?').next().unwrap();
+    let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+    let store = connect(&url).await.unwrap();
+    Some(Db {
+        store,
+        url,
+        _dir: None,
+        pg: Some((admin, name)),
+    })
+}
+
+impl Db {
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin, name)) = &self.pg {
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::query(&format!("drop database {name} with (force)"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Runs SQL behind the store's back, as someone with database access would.
+    async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        if self.pg.is_some() {
+            let mut c = sqlx::PgConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+            Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+        }
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let sql = format!("select count(*) from {table}");
+        if self.pg.is_some() {
+            let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+            sqlx::query_scalar(&sql).fetch_one(&mut c).await.unwrap()
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+            sqlx::query_scalar(&sql).fetch_one(&mut c).await.unwrap()
+        }
+    }
+}
+
+/// Declares a test run on both backends.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let db = super::sqlite_db().await;
+                super::$name(&db).await;
+                db.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some(db) = super::postgres_db().await else {
+                    eprintln!("TEST_DATABASE_URL not set: PostgreSQL skipped");
+                    return;
+                };
+                super::$name(&db).await;
+                db.finish().await;
+            }
+        }
+    )*};
+}
+
+contract!(
+    create_get_and_append_keep_the_chain,
+    concurrent_intakes_get_distinct_numbers_without_gaps,
+    a_stale_rev_writes_nothing,
+    idempotency_records_replay_and_collide,
+    the_outbox_is_written_with_the_change_only,
+    run_pending_runs_what_is_due_in_order,
+    a_failing_job_backs_off_then_dies,
+    a_dead_job_can_be_retried,
+    concurrent_runners_never_run_a_job_twice,
+    an_expired_lease_is_claimed_again,
+    the_background_runner_stops_on_shutdown,
+    lists_filter_and_page_without_gaps,
+    the_applicant_sees_every_case_with_their_iin,
+    steps_falling_due_finds_passed_deadlines,
+    audit_verify_names_the_tampered_event,
+    administrator_edits_are_kept_in_order,
+    users_and_sessions,
+    failed_logins_are_counted_in_a_window,
+);
+
+// --- fixtures ----------------------------------------------------------------
+
+fn t(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+fn row(status: &str, due: Option<i64>) -> ApplicationRow {
+    ApplicationRow {
+        service: "adoption-payment".into(),
+        version: "2026-01".into(),
+        channel: "office".into(),
+        provider: "karaganda-city-education".into(),
+        status: status.into(),
+        step: Some("register".into()),
+        step_role: Some("clerk".into()),
+        due_at: due.map(t),
+        overdue: false,
+        assignee: None,
+        applicant_iin: "871008401427".into(),
+        intake_actor: "clerk".into(),
+        created_at: t(0),
+        updated_at: t(0),
+        state: json!({"step": "register"}),
+    }
+}
+
+fn event(kind: &str, minute: i64, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        kind: kind.into(),
+        at: t(minute),
+        actor: "clerk".into(),
+        data,
+    }
+}
+
+fn change(row: ApplicationRow, events: Vec<NewEvent>) -> Change {
+    Change {
+        events,
+        row,
+        jobs: vec![],
+        idempotency: None,
+    }
+}
+
+fn new_app(id: &str, c: Change) -> NewApplication {
+    NewApplication {
+        id: id.into(),
+        number_prefix: "KRG".into(),
+        number_year: 2026,
+        build: Box::new(move |_| c),
+    }
+}
+
+fn id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+async fn submit(store: &dyn Store, n: u32, row: ApplicationRow) -> String {
+    let c = change(row, vec![event("submitted", 0, json!({"n": n}))]);
+    store.create(new_app(&id(n), c)).await.unwrap().id
+}
+
+fn idem(key: &str, body: &str) -> IdempotencyRecord {
+    IdempotencyRecord {
+        principal: "clerk".into(),
+        key: key.into(),
+        fingerprint: "f1".into(),
+        status: 201,
+        body: body.into(),
+        created_at: t(0),
+    }
+}
+
+// --- applications and the chain ---------------------------------------------------
+
+async fn create_get_and_append_keep_the_chain(db: &Db) {
+    let s = db.store.as_ref();
+    let created = s
+        .create(NewApplication {
+            id: id(1),
+            number_prefix: "KRG".into(),
+            number_year: 2026,
+            // The number is known to the builder, so state and events carry it.
+            build: Box::new(|number| {
+                let mut r = row("in-progress", Some(60));
+                r.state = json!({"number": number});
+                change(
+                    r,
+                    vec![
+                        event("submitted", 0, json!({"number": number})),
+                        event("step-started", 0, json!({"step": "register"})),
+                    ],
+                )
+            }),
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.number, "KRG-2026-000001");
+    assert_eq!(created.rev, 1);
+    let second = submit(s, 2, row("in-progress", None)).await;
+    assert_eq!(s.get(&second).await.unwrap().number, "KRG-2026-000002");
+
+    let app = s.get(&id(1)).await.unwrap();
+    assert_eq!(app.rev, 1);
+    assert_eq!(app.row.state, json!({"number": "KRG-2026-000001"}));
+    assert_eq!(app.row.due_at, Some(t(60)));
+    assert_eq!(s.get_by_number("KRG-2026-000001").await.unwrap().id, id(1));
+
+    let mut next = row("in-progress", Some(120));
+    next.step = Some("resolution".into());
+    next.step_role = Some("head".into());
+    let rev = s
+        .append(
+            &id(1),
+            1,
+            change(
+                next.clone(),
+                vec![event(
+                    "step-completed",
+                    5,
+                    json!({"step": "register", "by": 7}),
+                )],
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rev, 2);
+    let rev = s
+        .append(
+            &id(1),
+            2,
+            change(next, vec![event("assigned", 6, json!({}))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rev, 3);
+    let app = s.get(&id(1)).await.unwrap();
+    assert_eq!(app.rev, 3);
+    assert_eq!(app.row.step.as_deref(), Some("resolution"));
+
+    let events = s.events(&id(1)).await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(events[0].prev_hash, audit::GENESIS);
+    assert_eq!(events[2].at, "2026-11-23T04:05:00.000000Z");
+    assert_eq!(events[2].data, json!({"step": "register", "by": 7}));
+    audit::verify(&events).unwrap();
+    for w in events.windows(2) {
+        assert_eq!(w[1].prev_hash, w[0].hash);
+    }
+
+    assert_eq!(s.get(&id(99)).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(
+        s.append(&id(99), 1, change(row("draft", None), vec![]))
+            .await
+            .unwrap_err(),
+        StoreError::NotFound
+    );
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!((report.applications, report.events), (2, 5));
+}
+
+async fn concurrent_intakes_get_distinct_numbers_without_gaps(db: &Db) {
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let c = change(
+                    row("in-progress", None),
+                    vec![event("submitted", 0, json!({}))],
+                );
+                store.create(new_app(&id(n), c)).await.unwrap().number
+            })
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        numbers.push(task.await.unwrap());
+    }
+    numbers.sort();
+    let want: Vec<String> = (1..=16).map(|n| format!("KRG-2026-{n:06}")).collect();
+    assert_eq!(numbers, want);
+
+    // A create that fails gives its number back; another year starts at 1.
+    let taken = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    assert_eq!(
+        db.store.create(new_app(&id(3), taken)).await.unwrap_err(),
+        StoreError::Duplicate("applications_pkey".into())
+    );
+    let c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    assert_eq!(
+        db.store.create(new_app(&id(100), c)).await.unwrap().number,
+        "KRG-2026-000017"
+    );
+    let c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    let mut next_year = new_app(&id(101), c);
+    next_year.number_year = 2027;
+    assert_eq!(
+        db.store.create(next_year).await.unwrap().number,
+        "KRG-2027-000001"
+    );
+}
+
+async fn a_stale_rev_writes_nothing(db: &Db) {
+    let s = db.store.as_ref();
+    submit(s, 1, row("in-progress", Some(60))).await;
+    s.append(
+        &id(1),
+        1,
+        change(row("paused", None), vec![event("paused", 1, json!({}))]),
+    )
+    .await
+    .unwrap();
+    let mut stale = change(
+        row("withdrawn", None),
+        vec![event("withdrawn", 2, json!({}))],
+    );
+    stale.jobs.push(NewJob {
+        kind: "notify".into(),
+        payload: json!({}),
+        run_at: t(2),
+    });
+    stale.idempotency = Some(idem("k-stale", "{}"));
+    assert_eq!(
+        s.append(&id(1), 1, stale).await.unwrap_err(),
+        StoreError::Stale
+    );
+    let app = s.get(&id(1)).await.unwrap();
+    assert_eq!((app.rev, app.row.status.as_str()), (2, "paused"));
+    assert_eq!(s.events(&id(1)).await.unwrap().len(), 2);
+    assert_eq!(db.count("outbox").await, 0);
+    assert_eq!(
+        s.idempotency_lookup("clerk", "k-stale").await.unwrap(),
+        None
+    );
+
+    // Two writers at the same rev: exactly one wins.
+    let store = db.store.clone();
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append(
+                        &id(1),
+                        2,
+                        change(
+                            row("in-progress", Some(90)),
+                            vec![event("resumed", i, json!({}))],
+                        ),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(rev) => {
+                assert_eq!(rev, 3);
+                ok += 1;
+            }
+            Err(e) => assert_eq!(e, StoreError::Stale),
+        }
+    }
+    assert_eq!(ok, 1);
+    audit::verify(&s.events(&id(1)).await.unwrap()).unwrap();
+}
+
+async fn idempotency_records_replay_and_collide(db: &Db) {
+    let s = db.store.as_ref();
+    let mut c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    c.idempotency = Some(idem("key-1", "{\"id\":1}"));
+    s.create(new_app(&id(1), c)).await.unwrap();
+    let found = s
+        .idempotency_lookup("clerk", "key-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, idem("key-1", "{\"id\":1}"));
+    // Keys belong to a principal.
+    assert_eq!(s.idempotency_lookup("head", "key-1").await.unwrap(), None);
+
+    // The same key again: nothing of the second create is written.
+    let mut again = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    again.idempotency = Some(idem("key-1", "{\"id\":2}"));
+    assert_eq!(
+        s.create(new_app(&id(2), again)).await.unwrap_err(),
+        StoreError::Duplicate("idempotency_keys_pkey".into())
+    );
+    assert_eq!(s.get(&id(2)).await.unwrap_err(), StoreError::NotFound);
+    assert_eq!(db.count("applications").await, 1);
+
+    // Concurrent requests with one key: one write, the others collide on
+    // the key (checked before the rev, so the answer is a replay, not 412).
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let mut c = change(row("in-progress", None), vec![event("x", 1, json!({}))]);
+                c.idempotency = Some(idem("key-2", &format!("{i}")));
+                store.append(&id(1), 1, c).await
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    for r in results.iter().filter(|r| r.is_err()) {
+        assert_eq!(
+            r.clone().unwrap_err(),
+            StoreError::Duplicate("idempotency_keys_pkey".into())
+        );
+    }
+    assert_eq!(s.events(&id(1)).await.unwrap().len(), 2);
+
+    // A record for a request that wrote nothing else.
+    s.idempotency_save(idem("key-3", "ok")).await.unwrap();
+    assert_eq!(
+        s.idempotency_save(idem("key-3", "ok")).await.unwrap_err(),
+        StoreError::Duplicate("idempotency_keys_pkey".into())
+    );
+}
+
+// --- outbox and jobs ---------------------------------------------------------------
+
+fn job(kind: &str, minute: i64, payload: serde_json::Value) -> NewJob {
+    NewJob {
+        kind: kind.into(),
+        payload,
+        run_at: t(minute),
+    }
+}
+
+async fn the_outbox_is_written_with_the_change_only(db: &Db) {
+    let s = db.store.as_ref();
+    let mut c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    c.jobs.push(job("render-receipt", 0, json!({"app": 1})));
+    s.create(new_app(&id(1), c)).await.unwrap();
+    let pending = s.jobs(JobStatus::Pending).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].kind, "render-receipt");
+    assert_eq!(pending[0].payload, json!({"app": 1}));
+    assert_eq!(pending[0].attempts, 0);
+
+    let mut failing = change(row("in-progress", None), vec![event("x", 1, json!({}))]);
+    failing.jobs.push(job("notify", 1, json!({})));
+    assert_eq!(
+        s.append(&id(1), 5, failing).await.unwrap_err(),
+        StoreError::Stale
+    );
+    // An event that cannot be sealed (a float) fails the whole append.
+    let mut unsealable = change(
+        row("in-progress", None),
+        vec![event("x", 1, json!({"a": 1.5}))],
+    );
+    unsealable.jobs.push(job("notify", 1, json!({})));
+    assert!(matches!(
+        s.append(&id(1), 1, unsealable).await.unwrap_err(),
+        StoreError::Other(_)
+    ));
+    assert_eq!(s.jobs(JobStatus::Pending).await.unwrap().len(), 1);
+    assert_eq!(s.get(&id(1)).await.unwrap().rev, 1);
+
+    let mut ok = change(row("in-progress", None), vec![event("x", 1, json!({}))]);
+    ok.jobs.push(job("notify", 1, json!({"to": "applicant"})));
+    s.append(&id(1), 1, ok).await.unwrap();
+    let kinds: Vec<String> = s
+        .jobs(JobStatus::Pending)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.kind)
+        .collect();
+    assert_eq!(kinds, vec!["render-receipt", "notify"]);
+}
+
+/// Records what it ran; fails while `failures` says so.
+#[derive(Default)]
+struct Recorder {
+    ran: Mutex<Vec<i64>>,
+    failures: Mutex<HashMap<String, u32>>,
+}
+
+#[async_trait]
+impl JobHandler for Recorder {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        self.ran.lock().unwrap().push(job.id);
+        let key = job.payload["name"].as_str().unwrap_or("").to_owned();
+        let mut f = self.failures.lock().unwrap();
+        if let Some(n) = f.get_mut(&key) {
+            if *n > 0 {
+                *n -= 1;
+                return Err(format!("gateway refused {key}").into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A clock the test moves.
+fn clock() -> (Arc<Mutex<DateTime<Utc>>>, qyzmet_store::jobs::Clock) {
+    let now = Arc::new(Mutex::new(t(0)));
+    let c = now.clone();
+    (now, Arc::new(move || *c.lock().unwrap()))
+}
+
+fn runner(db: &Db, h: Arc<Recorder>, clock: qyzmet_store::jobs::Clock) -> JobRunner {
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert("deliver".into(), h);
+    JobRunner::new(db.store.clone(), handlers).clock(clock)
+}
+
+async fn run_pending_runs_what_is_due_in_order(db: &Db) {
+    let s = db.store.as_ref();
+    s.enqueue(
+        vec![
+            job("deliver", 2, json!({"name": "b"})),
+            job("deliver", 1, json!({"name": "a"})),
+            job("deliver", 30, json!({"name": "later"})),
+        ],
+        t(0),
+    )
+    .await
+    .unwrap();
+    let h = Arc::new(Recorder::default());
+    let (now, c) = clock();
+    let r = runner(db, h.clone(), c);
+    *now.lock().unwrap() = t(5);
+    let report = r.run_pending().await.unwrap();
+    assert_eq!((report.succeeded, report.retried, report.dead), (2, 0, 0));
+    let ids: Vec<i64> = h.ran.lock().unwrap().clone();
+    let a = s.job(ids[0]).await.unwrap();
+    assert_eq!(a.payload["name"], "a", "the earliest due runs first");
+    assert_eq!(a.status, JobStatus::Done);
+    // Nothing more is due: a second pass does nothing.
+    assert_eq!(r.run_pending().await.unwrap().succeeded, 0);
+    assert_eq!(h.ran.lock().unwrap().len(), 2);
+    *now.lock().unwrap() = t(30);
+    assert_eq!(r.run_pending().await.unwrap().succeeded, 1);
+    assert!(s.jobs(JobStatus::Pending).await.unwrap().is_empty());
+    assert_eq!(s.jobs(JobStatus::Done).await.unwrap().len(), 3);
+}
+
+async fn a_failing_job_backs_off_then_dies(db: &Db) {
+    let s = db.store.as_ref();
+    s.enqueue(vec![job("deliver", 0, json!({"name": "x"}))], t(0))
+        .await
+        .unwrap();
+    let h = Arc::new(Recorder::default());
+    h.failures.lock().unwrap().insert("x".into(), 100);
+    let (now, c) = clock();
+    let r = runner(db, h.clone(), c)
+        .max_attempts(3)
+        .backoff(Duration::from_secs(60), Duration::from_secs(3600));
+
+    let report = r.run_pending().await.unwrap();
+    assert_eq!((report.succeeded, report.retried, report.dead), (0, 1, 0));
+    let j = &s.jobs(JobStatus::Pending).await.unwrap()[0];
+    assert_eq!(j.attempts, 1);
+    assert_eq!(j.last_error.as_deref(), Some("gateway refused x"));
+    // First retry: 60 s plus at most 10% jitter.
+    let wait = j.run_at - t(0);
+    assert!(
+        wait >= chrono::Duration::seconds(60) && wait <= chrono::Duration::seconds(66),
+        "{wait}"
+    );
+    // Not due again yet.
+    assert_eq!(r.run_pending().await.unwrap(), Default::default());
+
+    *now.lock().unwrap() = j.run_at;
+    assert_eq!(r.run_pending().await.unwrap().retried, 1);
+    let j2 = s.job(j.id).await.unwrap();
+    assert_eq!(j2.attempts, 2);
+    let wait = j2.run_at - j.run_at;
+    assert!(
+        wait >= chrono::Duration::seconds(120) && wait <= chrono::Duration::seconds(132),
+        "the second wait doubles: {wait}"
+    );
+
+    *now.lock().unwrap() = j2.run_at;
+    assert_eq!(r.run_pending().await.unwrap().dead, 1);
+    let dead = r.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].id, j.id);
+    assert_eq!(dead[0].attempts, 3);
+    assert_eq!(dead[0].status, JobStatus::Dead);
+    assert_eq!(dead[0].last_error.as_deref(), Some("gateway refused x"));
+    // Dead jobs are not run again, however late.
+    *now.lock().unwrap() = t(100_000);
+    assert_eq!(r.run_pending().await.unwrap(), Default::default());
+    assert_eq!(h.ran.lock().unwrap().len(), 3);
+}
+
+async fn a_dead_job_can_be_retried(db: &Db) {
+    let s = db.store.as_ref();
+    s.enqueue(
+        vec![
+            job("deliver", 0, json!({"name": "y"})),
+            job("unknown-kind", 0, json!({})),
+        ],
+        t(0),
+    )
+    .await
+    .unwrap();
+    let h = Arc::new(Recorder::default());
+    h.failures.lock().unwrap().insert("y".into(), 1);
+    let (now, c) = clock();
+    let r = runner(db, h.clone(), c).max_attempts(1);
+    let report = r.run_pending().await.unwrap();
+    assert_eq!(report.dead, 2);
+    let dead = r.dead_letters().await.unwrap();
+    assert_eq!(dead.len(), 2);
+    assert!(dead[1]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("no handler for job kind unknown-kind"));
+
+    *now.lock().unwrap() = t(10);
+    r.retry_dead(dead[0].id).await.unwrap();
+    let j = s.job(dead[0].id).await.unwrap();
+    assert_eq!(
+        (j.status, j.attempts, j.run_at),
+        (JobStatus::Pending, 0, t(10))
+    );
+    assert_eq!(r.run_pending().await.unwrap().succeeded, 1);
+    assert_eq!(s.job(dead[0].id).await.unwrap().status, JobStatus::Done);
+    // Only a dead job can be retried.
+    assert_eq!(
+        r.retry_dead(dead[0].id).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        r.retry_dead(424242).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(r.dead_letters().await.unwrap().len(), 1);
+}
+
+/// Counts runs per job, slowly, so that runners overlap.
+#[derive(Default)]
+struct Counter(Mutex<HashMap<i64, u32>>);
+
+#[async_trait]
+impl JobHandler for Counter {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        *self.0.lock().unwrap().entry(job.id).or_default() += 1;
+        Ok(())
+    }
+}
+
+async fn concurrent_runners_never_run_a_job_twice(db: &Db) {
+    let n = 120;
+    let jobs = (0..n).map(|i| job("count", 0, json!({"i": i}))).collect();
+    db.store.enqueue(jobs, t(0)).await.unwrap();
+    let counter = Arc::new(Counter::default());
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+            handlers.insert("count".into(), counter.clone());
+            // Small batches so that the runners interleave.
+            let r = JobRunner::new(db.store.clone(), handlers);
+            tokio::spawn(async move { r.run_pending().await.unwrap().succeeded })
+        })
+        .collect();
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap();
+    }
+    assert_eq!(total, n);
+    let counts = counter.0.lock().unwrap().clone();
+    assert_eq!(counts.len(), n as usize);
+    assert!(counts.values().all(|&c| c == 1), "{counts:?}");
+    assert_eq!(
+        db.store.jobs(JobStatus::Done).await.unwrap().len(),
+        n as usize
+    );
+}
+
+async fn an_expired_lease_is_claimed_again(db: &Db) {
+    let s = db.store.as_ref();
+    s.enqueue(vec![job("deliver", 0, json!({}))], t(0))
+        .await
+        .unwrap();
+    let claimed = s.claim_jobs(t(1), t(6), 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].status, JobStatus::Running);
+    assert_eq!(claimed[0].locked_until, Some(t(6)));
+    // While the lease holds, nobody else gets it.
+    assert!(s.claim_jobs(t(5), t(10), 10).await.unwrap().is_empty());
+    // The claimer died: after the lease, another runner takes it over.
+    let again = s.claim_jobs(t(7), t(12), 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, claimed[0].id);
+    s.finish_job(again[0].id, t(8)).await.unwrap();
+    // The first claimer's late failure does not revive a finished job.
+    s.fail_job(claimed[0].id, "late", None, t(9)).await.unwrap();
+    let j = s.job(claimed[0].id).await.unwrap();
+    assert_eq!((j.status, j.attempts), (JobStatus::Done, 0));
+}
+
+async fn the_background_runner_stops_on_shutdown(db: &Db) {
+    let h = Arc::new(Recorder::default());
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert("deliver".into(), h.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = JobRunner::new(db.store.clone(), handlers).spawn(Duration::from_millis(10), async {
+        let _ = stopped.await;
+    });
+    db.store
+        .enqueue(vec![job("deliver", 0, json!({"name": "bg"}))], t(0))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while db.store.jobs(JobStatus::Done).await.unwrap().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the job never ran");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the runner stops")
+        .unwrap();
+    assert_eq!(h.ran.lock().unwrap().len(), 1);
+}
+
+// --- lists -------------------------------------------------------------------------
+
+async fn page_all(s: &dyn Store, filter: &ListFilter, limit: u32) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = s
+            .list_applications(filter, limit, cursor.as_deref())
+            .await
+            .unwrap();
+        assert!(page.items.len() <= limit as usize);
+        seen.extend(page.items.into_iter().map(|a| a.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return seen,
+        }
+    }
+}
+
+async fn lists_filter_and_page_without_gaps(db: &Db) {
+    let s = db.store.as_ref();
+    for n in 0..25u32 {
+        let mut r = row(
+            if n % 5 == 0 {
+                "completed"
+            } else {
+                "in-progress"
+            },
+            // Several cases share a deadline; some have none.
+            if n % 7 == 3 {
+                None
+            } else {
+                Some(i64::from(n % 4) * 10)
+            },
+        );
+        r.created_at = t(i64::from(n / 3));
+        r.service = if n % 2 == 0 {
+            "adoption-payment"
+        } else {
+            "meeting-permission"
+        }
+        .into();
+        r.assignee = (n % 3 == 0).then(|| "specialist".into());
+        r.overdue = n % 6 == 1;
+        r.channel = if n % 4 == 0 { "portal" } else { "office" }.into();
+        if n >= 20 {
+            r.provider = "other-provider".into();
+        }
+        submit(s, n, r).await;
+    }
+    let all = s
+        .list_applications(&ListFilter::default(), 500, None)
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 25);
+    assert_eq!(all.next_cursor, None);
+
+    for order in [ListOrder::Newest, ListOrder::Due] {
+        for limit in [1, 4, 7, 25, 26] {
+            let filter = ListFilter {
+                order,
+                ..Default::default()
+            };
+            let ids = page_all(s, &filter, limit).await;
+            let unique: HashSet<&String> = ids.iter().collect();
+            assert_eq!(ids.len(), 25, "{order:?} {limit}: no duplicates");
+            assert_eq!(unique.len(), 25, "{order:?} {limit}: no gaps");
+        }
+    }
+
+    // Newest first, then by id, descending.
+    let newest = s
+        .list_applications(&ListFilter::default(), 3, None)
+        .await
+        .unwrap();
+    assert_eq!(newest.items[0].row.created_at, t(8));
+    // Earliest deadline first, no deadline last.
+    let due = page_all(
+        s,
+        &ListFilter {
+            order: ListOrder::Due,
+            ..Default::default()
+        },
+        4,
+    )
+    .await;
+    let mut last = None;
+    for id in &due {
+        let d = s
+            .get(id)
+            .await
+            .unwrap()
+            .row
+            .due_at
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        assert!(last.is_none_or(|l| l <= d));
+        last = Some(d);
+    }
+
+    let check = |filter: ListFilter, pred: fn(u32) -> bool| async move {
+        let mut got = page_all(s, &filter, 3).await;
+        got.sort();
+        let want: Vec<String> = (0..25).filter(|n| pred(*n)).map(id).collect();
+        assert_eq!(got, want, "{filter:?}");
+    };
+    check(
+        ListFilter {
+            service: Some("meeting-permission".into()),
+            ..Default::default()
+        },
+        |n| n % 2 == 1,
+    )
+    .await;
+    check(
+        ListFilter {
+            statuses: vec!["in-progress".into(), "paused".into()],
+            assignee: Some("specialist".into()),
+            order: ListOrder::Due,
+            ..Default::default()
+        },
+        |n| n % 5 != 0 && n % 3 == 0,
+    )
+    .await;
+    check(
+        ListFilter {
+            overdue: Some(true),
+            ..Default::default()
+        },
+        |n| n % 6 == 1,
+    )
+    .await;
+    check(
+        ListFilter {
+            provider: Some("karaganda-city-education".into()),
+            statuses: vec!["in-progress".into()],
+            step_role: Some("clerk".into()),
+            order: ListOrder::Due,
+            ..Default::default()
+        },
+        |n| n < 20 && n % 5 != 0,
+    )
+    .await;
+    check(
+        ListFilter {
+            channel: Some("portal".into()),
+            ..Default::default()
+        },
+        |n| n % 4 == 0,
+    )
+    .await;
+
+    // A cursor is tied to its order and cannot be forged from garbage.
+    let first = s
+        .list_applications(&ListFilter::default(), 2, None)
+        .await
+        .unwrap();
+    let c = first.next_cursor.unwrap();
+    let due_filter = ListFilter {
+        order: ListOrder::Due,
+        ..Default::default()
+    };
+    assert_eq!(
+        s.list_applications(&due_filter, 2, Some(&c))
+            .await
+            .unwrap_err(),
+        StoreError::InvalidCursor
+    );
+    assert_eq!(
+        s.list_applications(&ListFilter::default(), 2, Some("zz'; drop"))
+            .await
+            .unwrap_err(),
+        StoreError::InvalidCursor
+    );
+}
+
+async fn the_applicant_sees_every_case_with_their_iin(db: &Db) {
+    let s = db.store.as_ref();
+    for (n, (iin, channel)) in [
+        ("871008401427", "office"),
+        ("760212350620", "portal"),
+        ("871008401427", "state-corporation"),
+        ("871008401427", "portal"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = row("in-progress", None);
+        r.applicant_iin = iin.into();
+        r.channel = channel.into();
+        submit(s, n as u32, r).await;
+    }
+    let filter = ListFilter {
+        applicant_iin: Some("871008401427".into()),
+        ..Default::default()
+    };
+    let mut got = page_all(s, &filter, 2).await;
+    got.sort();
+    assert_eq!(got, vec![id(0), id(2), id(3)]);
+    let other = s
+        .list_applications(
+            &ListFilter {
+                applicant_iin: Some("000000000000".into()),
+                ..Default::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(other.items.is_empty());
+}
+
+async fn steps_falling_due_finds_passed_deadlines(db: &Db) {
+    let s = db.store.as_ref();
+    submit(s, 1, row("in-progress", Some(30))).await;
+    submit(s, 2, row("in-progress", Some(10))).await;
+    submit(s, 3, row("in-progress", Some(90))).await;
+    submit(s, 4, row("paused", None)).await;
+    let mut already = row("in-progress", Some(5));
+    already.overdue = true;
+    submit(s, 5, already).await;
+
+    assert_eq!(s.steps_falling_due(t(10), 10).await.unwrap(), vec![]);
+    assert_eq!(
+        s.steps_falling_due(t(60), 10).await.unwrap(),
+        vec![(id(2), 1), (id(1), 1)]
+    );
+    assert_eq!(
+        s.steps_falling_due(t(60), 1).await.unwrap(),
+        vec![(id(2), 1)]
+    );
+    // The deadline worker marks it; it falls due no more.
+    let mut marked = row("in-progress", Some(10));
+    marked.overdue = true;
+    let rev = s
+        .append(
+            &id(2),
+            1,
+            change(marked, vec![event("step-overdue", 10, json!({}))]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rev, 2);
+    assert_eq!(
+        s.steps_falling_due(t(60), 10).await.unwrap(),
+        vec![(id(1), 1)]
+    );
+}
+
+async fn audit_verify_names_the_tampered_event(db: &Db) {
+    let s = db.store.as_ref();
+    for n in 1..=3 {
+        submit(s, n, row("in-progress", None)).await;
+        for k in 0..3 {
+            s.append(
+                &id(n),
+                k + 1,
+                change(
+                    row("in-progress", None),
+                    vec![event("e", k, json!({"k": k}))],
+                ),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!((report.applications, report.events), (3, 12));
+
+    let tamper = format!(
+        "update events set data = '{{\"k\":99}}' where application_id = '{}' and seq = 3",
+        id(2)
+    );
+    // The schema refuses changes to history...
+    assert!(db.raw(&tamper).await.is_err());
+    assert!(s.audit_verify().await.is_ok());
+    // ...but someone with the database in hand can drop the guard.
+    let drop = if db.pg.is_some() {
+        "drop trigger events_no_update on events"
+    } else {
+        "drop trigger events_no_update"
+    };
+    db.raw(drop).await.unwrap();
+    assert_eq!(db.raw(&tamper).await.unwrap(), 1);
+    match s.audit_verify().await.unwrap_err() {
+        AuditError::Broken {
+            application_id,
+            brk,
+        } => {
+            assert_eq!(application_id, id(2));
+            assert_eq!(brk.seq, 3);
+            let shown = AuditError::Broken {
+                application_id,
+                brk,
+            }
+            .to_string();
+            assert!(
+                shown.starts_with(&format!("broken: application {}, event 3: ", id(2))),
+                "{shown}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}
+
+// --- administrator data, users, sessions, logins --------------------------------------
+
+async fn administrator_edits_are_kept_in_order(db: &Db) {
+    let s = db.store.as_ref();
+    let a = s
+        .add_calendar_edit(NewCalendarEdit {
+            at: t(5),
+            actor: "admin".into(),
+            edit: json!({"holiday": "2026-12-17"}),
+            reason: "decree 123".into(),
+        })
+        .await
+        .unwrap();
+    let b = s
+        .add_calendar_edit(NewCalendarEdit {
+            at: t(1),
+            actor: "admin2".into(),
+            edit: json!({"working_day": "2026-12-19"}),
+            reason: "moved day".into(),
+        })
+        .await
+        .unwrap();
+    assert!(b > a);
+    let edits = s.calendar_edits().await.unwrap();
+    assert_eq!(edits.len(), 2);
+    assert_eq!(edits[0].edit, json!({"holiday": "2026-12-17"}));
+    assert_eq!((edits[0].at, edits[0].actor.as_str()), (t(5), "admin"));
+    assert_eq!(edits[1].reason, "moved day");
+
+    for (v, until) in [("2025-01", 10), ("2026-01", 20), ("2025-01", 15)] {
+        s.add_version_end(VersionEnd {
+            service: "adoption-payment".into(),
+            version: v.into(),
+            effective_until: t(until),
+            at: t(until),
+            actor: "admin".into(),
+        })
+        .await
+        .unwrap();
+    }
+    let ends = s.version_ends().await.unwrap();
+    let got: Vec<(&str, DateTime<Utc>)> = ends
+        .iter()
+        .map(|e| (e.version.as_str(), e.effective_until))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("2025-01", t(10)), ("2026-01", t(20)), ("2025-01", t(15))]
+    );
+}
+
+fn user(name: &str, iin: Option<&str>) -> NewUser {
+    NewUser {
+        username: name.into(),
+        role: "clerk".into(),
+        provider: Some("karaganda-city-education".into()),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+        iin: iin.map(Into::into),
+        display_name: "Айгүл Сейітқызы".into(),
+        created_at: t(0),
+    }
+}
+
+async fn users_and_sessions(db: &Db) {
+    let s = db.store.as_ref();
+    s.create_user(user("clerk", None)).await.unwrap();
+    s.create_user(user("871008401427", Some("871008401427")))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.create_user(user("clerk", None)).await.unwrap_err(),
+        StoreError::Duplicate("users_pkey".into())
+    );
+    assert_eq!(
+        s.create_user(user("someone", Some("871008401427")))
+            .await
+            .unwrap_err(),
+        StoreError::Duplicate("users_iin_key".into())
+    );
+    let u = s.user_by_username("clerk").await.unwrap().unwrap();
+    assert_eq!(u.display_name, "Айгүл Сейітқызы");
+    assert!(!u.disabled);
+    assert_eq!(
+        s.user_by_iin("871008401427")
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
+        "871008401427"
+    );
+    assert_eq!(s.user_by_username("nobody").await.unwrap(), None);
+    assert_eq!(s.user_by_iin("000000000000").await.unwrap(), None);
+    s.set_user_disabled("clerk", true).await.unwrap();
+    assert!(s.user_by_username("clerk").await.unwrap().unwrap().disabled);
+    assert_eq!(
+        s.set_user_disabled("nobody", true).await.unwrap_err(),
+        StoreError::NotFound
+    );
+
+    let session = |hash: &str, until: i64| Session {
+        token_hash: hash.into(),
+        username: "clerk".into(),
+        expires_at: t(until),
+    };
+    s.create_session(session("h1", 60), t(0)).await.unwrap();
+    s.create_session(session("h2", 10), t(0)).await.unwrap();
+    assert_eq!(
+        s.session("h1", t(59)).await.unwrap(),
+        Some(session("h1", 60))
+    );
+    assert_eq!(s.session("h1", t(60)).await.unwrap(), None, "expired");
+    assert_eq!(s.session("nope", t(0)).await.unwrap(), None);
+    s.delete_session("h1").await.unwrap();
+    assert_eq!(s.session("h1", t(0)).await.unwrap(), None);
+    assert_eq!(s.delete_expired_sessions(t(30)).await.unwrap(), 1);
+    assert_eq!(db.count("sessions").await, 0);
+}
+
+async fn failed_logins_are_counted_in_a_window(db: &Db) {
+    let s = db.store.as_ref();
+    for m in [0, 5, 10, 14] {
+        s.record_failed_login("clerk", "10.0.0.1", t(m))
+            .await
+            .unwrap();
+    }
+    s.record_failed_login("head", "10.0.0.1", t(12))
+        .await
+        .unwrap();
+    s.record_failed_login("clerk", "10.0.0.2", t(13))
+        .await
+        .unwrap();
+
+    let at = |m| s.failed_logins_since("clerk", "10.0.0.1", t(m));
+    let c = at(0).await.unwrap();
+    assert_eq!((c.per_account, c.per_address), (5, 5));
+    // A 15-minute window ending at minute 20 starts at minute 5.
+    let c = at(5).await.unwrap();
+    assert_eq!((c.per_account, c.per_address), (4, 4));
+    let c = at(13).await.unwrap();
+    assert_eq!((c.per_account, c.per_address), (2, 1));
+    let c = at(15).await.unwrap();
+    assert_eq!((c.per_account, c.per_address), (0, 0));
+
+    assert_eq!(s.prune_failed_logins(t(10)).await.unwrap(), 2);
+    let c = at(0).await.unwrap();
+    assert_eq!((c.per_account, c.per_address), (3, 3));
+}
+
+// --- connecting ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn connect_refuses_other_schemes_without_leaking() {
+    let e = connect("mysql://localhost/x").await.err().unwrap();
+    assert!(matches!(e, StoreError::Other(_)));
+    assert_eq!(e.to_string(), "storage error");
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable() {
+    // Port 1: nothing listens there.
+    let e = connect("postgres://postgres@127.0.0.1:1/qyzmet")
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+    assert_eq!(e.to_string(), "the database is unavailable");
+}
+
+#[tokio::test]
+async fn sqlite_reopens_an_existing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/dir/q.db", dir.path().display());
+    let s = connect(&url).await.unwrap();
+    assert_eq!(s.backend(), "sqlite");
+    submit(s.as_ref(), 1, row("in-progress", None)).await;
+    s.close().await;
+    let s = connect(&url).await.unwrap();
+    s.ping().await.unwrap();
+    assert_eq!(s.get(&id(1)).await.unwrap().number, "KRG-2026-000001");
+    s.close().await;
+}
