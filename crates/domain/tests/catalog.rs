@@ -545,10 +545,13 @@ fn meeting_permission_form() {
     });
     assert_eq!(v.validate_form(&good), Ok(()));
     let mut bad = good.clone();
-    bad["meeting"]["format"] = json!("party");
+    bad["meeting"]["preferred_date"] = json!("someday");
     bad["extra"] = json!(1);
     let errs = v.validate_form(&bad).unwrap_err();
-    assert!(errs.iter().any(|e| e.path == "/meeting/format"), "{errs:?}");
+    assert!(
+        errs.iter().any(|e| e.path == "/meeting/preferred_date"),
+        "{errs:?}"
+    );
     assert!(
         errs.iter()
             .any(|e| e.path.is_empty() && e.message.contains("extra")),
