@@ -232,6 +232,8 @@ fn intake_cmd(channel: Channel, documents: &[&str]) -> Command {
         representative: None,
         documents: documents.iter().map(|d| d.to_string()).collect(),
         form: json!({"child_iin": "200315500017", "children": 1}),
+        provider: "karaganda-city-education".into(),
+        details: json!({}),
     })
 }
 
@@ -777,6 +779,8 @@ fn representative_applies_on_the_portal_and_may_withdraw() {
         }),
         documents: BC_DOCS.iter().map(|d| d.to_string()).collect(),
         form: json!({}),
+        provider: "karaganda-city-education".into(),
+        details: json!({}),
     });
     run.ok(&applicant(OTHER), cmd);
     run.ok(&applicant(OTHER), Command::Submit);
@@ -892,6 +896,8 @@ fn a_float_in_the_form_is_refused() {
         representative: None,
         documents: vec![],
         form: json!({"income": 12.5}),
+        provider: "karaganda-city-education".into(),
+        details: json!({}),
     });
     let e = run.err(&staff(Role::Clerk), cmd);
     assert!(is_invalid(&e, "form"), "{e}");

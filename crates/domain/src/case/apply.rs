@@ -50,6 +50,8 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 representative,
                 documents,
                 form,
+                provider,
+                details,
             },
         ) => {
             return Ok(Case {
@@ -61,6 +63,8 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 representative: representative.clone(),
                 documents: documents.clone(),
                 form: form.clone(),
+                provider: provider.clone(),
+                details: details.clone(),
                 steps: Vec::new(),
                 current: None,
                 assignee: None,
@@ -260,6 +264,8 @@ mod tests {
                 representative: None,
                 documents: vec!["application".into()],
                 form: serde_json::json!({}),
+                provider: "karaganda-city-education".into(),
+                details: serde_json::json!({}),
             },
             0,
         )

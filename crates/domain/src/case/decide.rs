@@ -62,6 +62,13 @@ pub struct Intake {
     pub documents: Vec<String>,
     /// The form, already validated against the service's schema.
     pub form: serde_json::Value,
+    /// The provider's code (catalog), who renders the service.
+    pub provider: String,
+    /// What intake recorded besides the form, opaque to the engine: the
+    /// applicant's name and language, the documents' names and digests.
+    /// Integers only, like the form.
+    #[serde(default)]
+    pub details: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -414,6 +421,12 @@ fn decide_intake(
         // must be integers (contract.md, events).
         return Err(invalid("form", "numbers in the form must be integers"));
     }
+    if has_non_integer(&intake.details) {
+        return Err(invalid("details", "numbers must be integers"));
+    }
+    if intake.provider.trim().is_empty() {
+        return Err(invalid("provider", "name the provider"));
+    }
     let mut out = Emit::new(&actor.username, now);
     out.push(EventKind::Created {
         service: process.service.clone(),
@@ -423,6 +436,8 @@ fn decide_intake(
         representative: intake.representative,
         documents: documents.clone(),
         form: intake.form,
+        provider: intake.provider,
+        details: intake.details,
     });
     if process.channel != Channel::Portal {
         accept(process, deadlines, &documents, &mut out);

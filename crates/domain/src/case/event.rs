@@ -36,6 +36,9 @@ pub enum EventKind {
         representative: Option<Representative>,
         documents: Vec<String>,
         form: serde_json::Value,
+        provider: String,
+        #[serde(default)]
+        details: serde_json::Value,
     },
     /// The applicant signed a portal draft.
     Signed {},

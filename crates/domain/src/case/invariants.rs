@@ -143,6 +143,8 @@ mod tests {
             representative: None,
             documents: vec![],
             form: serde_json::json!({}),
+            provider: "karaganda-city-education".into(),
+            details: serde_json::json!({}),
             steps: vec![StepRecord {
                 code: StepCode::Register,
                 role: Role::Clerk,

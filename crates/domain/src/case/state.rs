@@ -147,6 +147,12 @@ pub struct Case {
     /// Codes of the documents presented at intake.
     pub documents: Vec<String>,
     pub form: serde_json::Value,
+    /// The provider's code.
+    pub provider: String,
+    /// Intake's own record (names, language, document digests); see
+    /// [`super::Intake::details`].
+    #[serde(default)]
+    pub details: serde_json::Value,
     /// Every step instance, oldest first.
     pub steps: Vec<StepRecord>,
     /// Index into `steps` of the open step, while in progress or paused.
