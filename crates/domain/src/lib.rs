@@ -10,6 +10,7 @@ pub mod diag;
 pub mod iin;
 pub mod limit;
 pub mod role;
+pub mod step;
 
 pub use diag::Diagnostic;
 pub use iin::Iin;

@@ -6,46 +6,8 @@
 use crate::{Channel, Iin, Limit, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// A step of a regulation (contract.md: `register`, `resolution`, `review`,
-/// `sign`, `issue`, in that order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepCode {
-    Register,
-    Resolution,
-    Review,
-    Sign,
-    Issue,
-}
-
-impl StepCode {
-    /// Every step, in the order a case goes through them.
-    pub const ALL: [StepCode; 5] = [
-        StepCode::Register,
-        StepCode::Resolution,
-        StepCode::Review,
-        StepCode::Sign,
-        StepCode::Issue,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            StepCode::Register => "register",
-            StepCode::Resolution => "resolution",
-            StepCode::Review => "review",
-            StepCode::Sign => "sign",
-            StepCode::Issue => "issue",
-        }
-    }
-}
-
-impl fmt::Display for StepCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
+pub use crate::step::StepCode;
 
 /// One step of a process: who does it and how long it may take.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
