@@ -10,6 +10,7 @@
 
 mod form;
 mod load;
+mod process;
 mod render;
 mod view;
 mod walk;
