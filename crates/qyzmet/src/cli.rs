@@ -30,6 +30,19 @@ pub enum Command {
     /// The regulations as data
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Check what happened and when
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every application's event hash chain
+    Verify {
+        /// sqlite://PATH (default: ./data/qyzmet.db) or postgres://…
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -118,6 +118,294 @@ pub static PROBLEMS: &[Row] = &[
             "The database is not answering for the moment. Nothing was lost; try again shortly.",
         ],
     ),
+    (
+        "unauthenticated",
+        ["Кіру қажет", "Требуется вход", "Login required"],
+        [
+            "Жүйеге кіріңіз: Authorization тақырыбында жарамды токен жоқ.",
+            "Войдите в систему: в заголовке Authorization нет действующего токена.",
+            "Log in: there is no valid token in the Authorization header.",
+        ],
+    ),
+    (
+        "credentials-invalid",
+        ["Кіру деректері қате", "Неверные данные для входа", "Wrong credentials"],
+        [
+            "Пайдаланушы аты (немесе ЖСН) не құпиясөз қате.",
+            "Неверное имя пользователя (или ИИН) или пароль.",
+            "The username (or IIN) or the password is wrong.",
+        ],
+    ),
+    (
+        "login-rate-limited",
+        ["Тым көп сәтсіз әрекет", "Слишком много неудачных попыток", "Too many failed attempts"],
+        [
+            "Кіру уақытша бұғатталды. Retry-After көрсеткен уақыттан кейін қайталаңыз.",
+            "Вход временно заблокирован. Повторите после времени, указанного в Retry-After.",
+            "Login is blocked for a while. Try again after the time given in Retry-After.",
+        ],
+    ),
+    (
+        "json-malformed",
+        ["JSON қате", "Некорректный JSON", "Malformed JSON"],
+        [
+            "Сұрау денесі жарамды JSON емес.",
+            "Тело запроса — не корректный JSON.",
+            "The request body is not valid JSON.",
+        ],
+    ),
+    (
+        "body-invalid",
+        ["Сұрау дұрыс толтырылмаған", "Запрос заполнен неверно", "Invalid request"],
+        [
+            "Сұрау денесінің құрылымы күтілгенге сәйкес емес.",
+            "Структура тела запроса не соответствует ожидаемой.",
+            "The request body does not have the expected shape.",
+        ],
+    ),
+    (
+        "body-too-large",
+        ["Сұрау тым үлкен", "Запрос слишком большой", "Request too large"],
+        [
+            "Сұрау денесі рұқсат етілген көлемнен асады.",
+            "Тело запроса превышает допустимый размер.",
+            "The request body is larger than allowed.",
+        ],
+    ),
+    (
+        "content-type-unsupported",
+        ["Қолдау көрсетілмейтін формат", "Неподдерживаемый формат", "Unsupported content type"],
+        [
+            "Денені application/json ретінде жіберіңіз.",
+            "Отправьте тело как application/json.",
+            "Send the body as application/json.",
+        ],
+    ),
+    (
+        "query-invalid",
+        ["Сұрау параметрлері қате", "Неверные параметры запроса", "Invalid query"],
+        [
+            "Сұрау жолындағы параметрлердің бірі қате.",
+            "Один из параметров строки запроса неверен.",
+            "A query parameter is wrong.",
+        ],
+    ),
+    (
+        "cursor-invalid",
+        ["Курсор қате", "Неверный курсор", "Invalid cursor"],
+        [
+            "Бет курсоры жарамсыз; тізімді басынан сұраңыз.",
+            "Курсор страницы недействителен; запросите список с начала.",
+            "The page cursor is not valid; ask for the list from the start.",
+        ],
+    ),
+    (
+        "service-unknown",
+        ["Қызмет белгісіз", "Неизвестная услуга", "Unknown service"],
+        [
+            "Мұндай мемлекеттік қызмет каталогта жоқ.",
+            "Такой государственной услуги нет в каталоге.",
+            "There is no such state service in the catalog.",
+        ],
+    ),
+    (
+        "service-not-in-force",
+        ["Регламент күшінде емес", "Регламент не действует", "No regulation in force"],
+        [
+            "Бүгін бұл қызметтің күшіндегі регламенті жоқ.",
+            "Сегодня у этой услуги нет действующего регламента.",
+            "This service has no regulation in force today.",
+        ],
+    ),
+    (
+        "channel-unknown",
+        ["Арна белгісіз", "Неизвестный канал", "Unknown channel"],
+        [
+            "Арна: office, state-corporation немесе portal.",
+            "Канал: office, state-corporation или portal.",
+            "The channel is office, state-corporation or portal.",
+        ],
+    ),
+    (
+        "channel-not-offered",
+        ["Бұл арна арқылы көрсетілмейді", "Через этот канал не оказывается", "Not offered through this channel"],
+        [
+            "Регламент бұл қызметті осы арна арқылы көрсетпейді.",
+            "Регламент не предусматривает оказание услуги через этот канал.",
+            "The regulation does not render this service through this channel.",
+        ],
+    ),
+    (
+        "provider-unknown",
+        ["Қызмет беруші белгісіз", "Неизвестный услугодатель", "Unknown provider"],
+        [
+            "Бұл қызмет беруші осы қызметті көрсетпейді.",
+            "Этот услугодатель не оказывает эту услугу.",
+            "This provider does not render this service.",
+        ],
+    ),
+    (
+        "provider-required",
+        ["Қызмет берушіні көрсетіңіз", "Укажите услугодателя", "Provider required"],
+        [
+            "Бұл қызметті бірнеше қызмет беруші көрсетеді.",
+            "Эту услугу оказывают несколько услугодателей.",
+            "Several providers render this service.",
+        ],
+    ),
+    (
+        "provider-forbidden",
+        ["Басқа қызмет беруші", "Другой услугодатель", "Another provider"],
+        [
+            "Өз қызмет берушіңіздің өтініштерін ғана қабылдай аласыз.",
+            "Вы принимаете заявления только своего услугодателя.",
+            "You take in applications for your own provider only.",
+        ],
+    ),
+    (
+        "iin-invalid",
+        ["ЖСН қате", "Неверный ИИН", "Invalid IIN"],
+        [
+            "ЖСН 12 цифрдан тұрады және бақылау цифры сәйкес келуі керек.",
+            "ИИН состоит из 12 цифр, контрольная цифра должна совпадать.",
+            "An IIN is 12 digits with a matching check digit.",
+        ],
+    ),
+    (
+        "language-unknown",
+        ["Тіл белгісіз", "Неизвестный язык", "Unknown language"],
+        [
+            "Тіл: kk, ru немесе en.",
+            "Язык: kk, ru или en.",
+            "The language is kk, ru or en.",
+        ],
+    ),
+    (
+        "field-invalid",
+        ["Өріс қате толтырылған", "Поле заполнено неверно", "Invalid field"],
+        [
+            "Өрістердің бірі қате толтырылған.",
+            "Одно из полей заполнено неверно.",
+            "A field is filled in wrongly.",
+        ],
+    ),
+    (
+        "form-invalid",
+        ["Өтініш нысаны қате", "Форма заявления заполнена неверно", "Invalid form"],
+        [
+            "Нысан қызметтің талаптарына сәйкес емес; errors тізімін қараңыз.",
+            "Форма не соответствует требованиям услуги; см. список errors.",
+            "The form does not meet the service's requirements; see errors.",
+        ],
+    ),
+    (
+        "documents-invalid",
+        ["Құжаттар қабылданбады", "Документы не приняты", "Documents not accepted"],
+        [
+            "Құжаттардың бірі қабылданбайды; errors тізімін қараңыз.",
+            "Один из документов не может быть принят; см. список errors.",
+            "A document cannot be taken; see errors.",
+        ],
+    ),
+    (
+        "applicant-mismatch",
+        ["Басқа адамның өтініші", "Заявление другого лица", "Not your application"],
+        [
+            "Порталда өзіңіз үшін немесе сенімхат бойынша өкіл ретінде ғана өтініш бересіз.",
+            "На портале вы подаёте заявление за себя или как представитель по доверенности.",
+            "On the portal you apply for yourself, or as the named representative.",
+        ],
+    ),
+    (
+        "action-unknown",
+        ["Әрекет белгісіз", "Неизвестное действие", "Unknown action"],
+        [
+            "Әрекеттер: complete, refuse, return, pause, resume, withdraw.",
+            "Действия: complete, refuse, return, pause, resume, withdraw.",
+            "The actions are complete, refuse, return, pause, resume, withdraw.",
+        ],
+    ),
+    (
+        "action-forbidden",
+        ["Рұқсат жоқ", "Нет права", "Not allowed"],
+        [
+            "Сіздің рөліңіз бұл әрекетті бұл қадамда орындамайды.",
+            "Ваша роль не выполняет это действие на этом шаге.",
+            "Your role does not do this at this step.",
+        ],
+    ),
+    (
+        "action-conflict",
+        ["Қазір мүмкін емес", "Сейчас невозможно", "Not possible now"],
+        [
+            "Өтініштің қазіргі күйінде бұл әрекет мүмкін емес.",
+            "В текущем состоянии заявления это действие невозможно.",
+            "This action is not possible in the application's present state.",
+        ],
+    ),
+    (
+        "assignee-unknown",
+        ["Маман белгісіз", "Неизвестный специалист", "Unknown specialist"],
+        [
+            "Орындаушы осы қызмет берушінің маманы болуы керек.",
+            "Исполнитель должен быть специалистом этого услугодателя.",
+            "The assignee must be a specialist of this provider.",
+        ],
+    ),
+    (
+        "precondition-required",
+        ["If-Match қажет", "Нужен If-Match", "If-Match required"],
+        [
+            "Соңғы оқылған ETag мәнін If-Match тақырыбында жіберіңіз.",
+            "Отправьте последний прочитанный ETag в заголовке If-Match.",
+            "Send the ETag you last read in If-Match.",
+        ],
+    ),
+    (
+        "precondition-failed",
+        ["Өтініш өзгерді", "Заявление изменилось", "Application changed"],
+        [
+            "Өтініш сіз оқығаннан кейін өзгерді; қайта оқыңыз.",
+            "Заявление изменилось после чтения; прочитайте его снова.",
+            "The application changed since you read it; read it again.",
+        ],
+    ),
+    (
+        "idempotency-key-invalid",
+        ["Idempotency-Key қате", "Неверный Idempotency-Key", "Invalid Idempotency-Key"],
+        [
+            "Кілт 1–255 көрінетін таңбадан тұрады.",
+            "Ключ — от 1 до 255 видимых символов.",
+            "The key is 1 to 255 visible characters.",
+        ],
+    ),
+    (
+        "idempotency-key-reused",
+        ["Кілт қайта қолданылды", "Ключ использован повторно", "Key reused"],
+        [
+            "Бұл Idempotency-Key басқа сұрау үшін қолданылған.",
+            "Этот Idempotency-Key использован для другого запроса.",
+            "This Idempotency-Key was used for another request.",
+        ],
+    ),
+    (
+        "method-not-allowed",
+        ["Әдіс рұқсат етілмеген", "Метод не разрешён", "Method not allowed"],
+        [
+            "Бұл мекенжай мұндай HTTP әдісін қабылдамайды.",
+            "Этот адрес не принимает такой HTTP-метод.",
+            "This address does not take this HTTP method.",
+        ],
+    ),
+    (
+        "bad-request",
+        ["Қате сұрау", "Неверный запрос", "Bad request"],
+        [
+            "Сұрауды түсіну мүмкін болмады.",
+            "Запрос не удалось понять.",
+            "The request could not be understood.",
+        ],
+    ),
 ];
 
 #[cfg(test)]

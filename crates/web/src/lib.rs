@@ -1,14 +1,38 @@
 //! Qyzmet's HTTP server: the router, its shared state, and serving with a
-//! graceful shutdown. Handlers take the catalog and the calendar from
-//! [`AppState`]; nothing here knows where they were loaded from.
+//! graceful shutdown. Handlers read the catalog, the calendar and the store
+//! from [`AppState`]; nothing here knows where they were loaded from.
 
-use axum::{extract::State, http::StatusCode, routing::get, Json, Router};
+pub mod applications;
+pub mod auth;
+pub mod demo;
+pub mod json;
+pub mod lang;
+pub mod openapi;
+pub mod problem;
+pub mod request_id;
+pub mod services;
+pub mod view;
+pub mod worker;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use problem::ApiError;
 use qyzmet_domain::calendar::Calendar;
 use qyzmet_domain::catalog::Catalog;
+use qyzmet_store::Store;
 use serde::Serialize;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use utoipa::OpenApi;
+
+/// Where "now" comes from: the system clock in service, a hand-set one in
+/// tests of deadlines.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// What every handler may read. Cheap to clone.
 #[derive(Clone)]
@@ -19,18 +43,39 @@ pub struct AppState {
 struct Inner {
     catalog: Catalog,
     calendar: Calendar,
+    store: Arc<dyn Store>,
     base_url: String,
     demo: bool,
+    clock: Clock,
 }
 
 impl AppState {
-    pub fn new(catalog: Catalog, calendar: Calendar, base_url: String, demo: bool) -> Self {
+    pub fn new(
+        catalog: Catalog,
+        calendar: Calendar,
+        store: Arc<dyn Store>,
+        base_url: String,
+        demo: bool,
+    ) -> Self {
+        Self::with_clock(catalog, calendar, store, base_url, demo, Arc::new(Utc::now))
+    }
+
+    pub fn with_clock(
+        catalog: Catalog,
+        calendar: Calendar,
+        store: Arc<dyn Store>,
+        base_url: String,
+        demo: bool,
+        clock: Clock,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 catalog,
                 calendar,
-                base_url,
+                store,
+                base_url: base_url.trim_end_matches('/').to_owned(),
                 demo,
+                clock,
             }),
         }
     }
@@ -43,6 +88,10 @@ impl AppState {
         &self.inner.calendar
     }
 
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
@@ -50,21 +99,53 @@ impl AppState {
     pub fn demo(&self) -> bool {
         self.inner.demo
     }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.inner.clock)()
+    }
 }
 
-#[derive(Serialize)]
-struct Health {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
     status: &'static str,
 }
 
-async fn healthz(State(_state): State<AppState>) -> (StatusCode, Json<Health>) {
-    (StatusCode::OK, Json(Health { status: "ok" }))
+/// Liveness: answers once the database does
+#[utoipa::path(get, path = "/healthz", tag = "services",
+    responses((status = 200, body = Health), (status = 503, body = problem::Problem)))]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.store().ping().await?;
+    Ok(Json(Health { status: "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
 }
 
 /// The whole application's routes.
 pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/services", get(services::list))
+        .route(
+            "/applications",
+            post(applications::create).get(applications::list),
+        )
+        .route("/applications/{id}", get(applications::get_one))
+        .route("/applications/{id}/actions", post(applications::act))
+        .route("/applications/{id}/events", get(applications::events));
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(health))
+        .nest("/api/v1", api)
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .url("/api/openapi.json", openapi::ApiDoc::openapi()),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(applications::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(problem::problem_layer))
+        .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)
 }
 
@@ -75,7 +156,15 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// A 413 from the body limit, said the API's way.
+pub fn body_too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large")
 }

@@ -18,6 +18,15 @@ pub struct ApiError {
     /// Overrides the catalogue message (already localised or neutral).
     pub detail: Option<String>,
     pub retry_after: Option<u64>,
+    /// Field by field, for a form or body that fails validation.
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One invalid field: a JSON pointer into the request and what is wrong.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub path: String,
+    pub message: String,
 }
 
 /// The body served (RFC 9457 members plus `code` and `request_id`).
@@ -30,6 +39,8 @@ pub struct Problem {
     pub detail: String,
     pub code: String,
     pub request_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
 }
 
 impl ApiError {
@@ -39,7 +50,13 @@ impl ApiError {
             code,
             detail: None,
             retry_after: None,
+            errors: Vec::new(),
         }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
+        self.errors = errors;
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -65,6 +82,7 @@ impl ApiError {
             detail: self.detail.clone().unwrap_or_else(|| message.to_owned()),
             code: self.code.to_owned(),
             request_id: request_id.to_owned(),
+            errors: self.errors.clone(),
         }
     }
 }
@@ -87,8 +105,31 @@ pub async fn problem_layer(
     next: axum::middleware::Next,
 ) -> Response {
     let res = next.run(req).await;
-    let Some(err) = res.extensions().get::<ApiError>().cloned() else {
-        return res;
+    let err = match res.extensions().get::<ApiError>().cloned() {
+        Some(err) => err,
+        // A rejection from the framework itself (a body over the limit, a
+        // wrong method): say it the API's way too.
+        None if res.status().is_client_error() || res.status().is_server_error() => {
+            let is_json = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("json"));
+            if is_json {
+                return res;
+            }
+            let code = match res.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+                StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "content-type-unsupported",
+                StatusCode::UNPROCESSABLE_ENTITY => "body-invalid",
+                StatusCode::NOT_FOUND => "not-found",
+                s if s.is_server_error() => "internal",
+                _ => "bad-request",
+            };
+            ApiError::new(res.status(), code)
+        }
+        None => return res,
     };
     let body = err.problem(lang, request_id.as_str());
     let mut out = (err.status, axum::Json(body)).into_response();
@@ -106,4 +147,25 @@ pub async fn problem_layer(
         }
     }
     out
+}
+
+impl From<qyzmet_store::StoreError> for ApiError {
+    fn from(e: qyzmet_store::StoreError) -> Self {
+        use qyzmet_store::StoreError as S;
+        match &e {
+            S::NotFound => ApiError::not_found(),
+            S::Stale => ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+            S::InvalidCursor => ApiError::new(StatusCode::BAD_REQUEST, "cursor-invalid"),
+            S::Unavailable(_) => {
+                tracing::warn!(error = %e.detail(), "database unavailable");
+                let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable");
+                err.retry_after = Some(5);
+                err
+            }
+            _ => {
+                tracing::error!(error = %e.detail(), "store error");
+                ApiError::internal()
+            }
+        }
+    }
 }

@@ -17,16 +17,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             "error: --demo serves known passwords; bind a loopback address or add --insecure-demo (got {addr})"
         )));
     }
-    if let Some(url) = &args.database_url {
-        if !(url.starts_with("sqlite://")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return Err(Failure::usage(format!(
-                "error: --database-url must start with sqlite:// or postgres://, got {url:?}"
-            )));
-        }
-    }
+    let database_url = super::database_url(args.database_url.as_deref(), &args.data_dir)?;
     if let Some(base) = &args.base_url {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Failure::usage(format!(
@@ -60,10 +51,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         .with_writer(std::io::stderr)
         .init();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::found(format!("error: cannot start the runtime: {e}")))?;
+    let runtime = super::runtime()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -71,19 +59,51 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let bound = listener
             .local_addr()
             .map_err(|e| Failure::found(format!("error: {e}")))?;
+        let store = qyzmet_store::connect(&database_url)
+            .await
+            .map_err(|e| Failure::found(format!("error: cannot open the database: {e}")))?;
         let base_url = args
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
-        let state =
-            qyzmet_web::AppState::new(loaded.catalog, loaded.calendar, base_url.clone(), args.demo);
-        tracing::info!(%bound, %base_url, demo = args.demo, "qyzmet is listening");
-        qyzmet_web::serve(listener, state, shutdown_signal())
-            .await
-            .map_err(|e| Failure::found(format!("error: server stopped: {e}")))?;
+        let state = qyzmet_web::AppState::new(
+            loaded.catalog,
+            loaded.calendar,
+            store.clone(),
+            base_url.clone(),
+            args.demo,
+        );
+        if args.demo {
+            let seeded = qyzmet_web::demo::seed(&state)
+                .await
+                .map_err(|e| Failure::found(format!("error: {e}")))?;
+            tracing::info!(seeded, "demo data ready");
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(deadline_loop(state.clone(), stop_rx));
+        tracing::info!(%bound, %base_url, backend = store.backend(), demo = args.demo, "qyzmet is listening");
+        let served = qyzmet_web::serve(listener, state, shutdown_signal()).await;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        store.close().await;
+        served.map_err(|e| Failure::found(format!("error: server stopped: {e}")))?;
         tracing::info!("drained; exiting");
         Ok(())
     })
+}
+
+/// Marks overdue steps and ends pauses as their time comes, every few
+/// seconds, until told to stop.
+async fn deadline_loop(state: qyzmet_web::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = qyzmet_web::worker::tick_due(&state, state.now(), 500).await {
+            tracing::warn!(code = e.code, "deadline pass failed; will retry");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 async fn shutdown_signal() {
