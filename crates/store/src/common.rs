@@ -7,16 +7,17 @@
 
 use crate::cursor;
 use crate::{
-    from_micros, micros, Application, ApplicationRow, AuditError, AuditReport, CalendarEdit,
-    Change, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter, ListOrder,
-    NewApplication, NewCalendarEdit, NewEvent, NewJob, NewUser, Page, Session, Store, StoreError,
-    User, VersionEnd,
+    from_micros, micros, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
+    CalendarEdit, Change, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter,
+    ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Page,
+    Session, Store, StoreError, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use qyzmet_domain::audit::{self, ChainBreak, ChainEvent, GENESIS};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use sqlx::{Row, Transaction};
 
 type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
@@ -26,6 +27,8 @@ const APP_COLUMNS: &str = "id, number, service, version, channel, provider, stat
      updated_at, rev, state";
 
 const EVENT_COLUMNS: &str = "application_id, seq, type, at, actor, data, hash, prev_hash";
+
+const ATTACHMENT_COLUMNS: &str = "idx, kind, name, media_type, size, sha256, created_at";
 
 const JOB_COLUMNS: &str =
     "id, kind, payload, status, attempts, run_at, locked_until, last_error, created_at";
@@ -97,6 +100,19 @@ fn raw_event(r: &DbRow) -> Result<(String, ChainEvent, String), StoreError> {
         },
         data,
     ))
+}
+
+fn attachment_from_row(r: &DbRow) -> Result<AttachmentMeta, StoreError> {
+    let idx: i32 = r.try_get("idx")?;
+    Ok(AttachmentMeta {
+        idx: i64::from(idx),
+        kind: r.try_get("kind")?,
+        name: r.try_get("name")?,
+        media_type: r.try_get("media_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        created_at: from_micros(r.try_get("created_at")?)?,
+    })
 }
 
 fn job_from_row(r: &DbRow) -> Result<Job, StoreError> {
@@ -198,6 +214,60 @@ async fn insert_events(
     Ok(())
 }
 
+/// Numbers `attachments` after `last_idx` and hashes them.
+async fn insert_attachments(
+    tx: &mut Transaction<'static, Db>,
+    application_id: &str,
+    last_idx: i64,
+    attachments: &[NewAttachment],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for (n, a) in (last_idx + 1..).zip(attachments) {
+        let idx = i32::try_from(n)
+            .map_err(|_| StoreError::Other(format!("attachment number {n} out of range")))?;
+        let size = i64::try_from(a.content.len())
+            .map_err(|_| StoreError::Other("attachment too large".into()))?;
+        sqlx::query(
+            "insert into attachments (application_id, idx, kind, name, media_type, size, \
+             sha256, content, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(application_id.to_owned())
+        .bind(idx)
+        .bind(a.kind.clone())
+        .bind(a.name.clone())
+        .bind(a.media_type.clone())
+        .bind(size)
+        .bind(hex::encode(Sha256::digest(&a.content)))
+        .bind(a.content.as_slice())
+        .bind(micros(at))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A chain shorter or longer than the read model's count, or no chain.
+fn count_break(events: i64, counted: i64) -> Option<ChainBreak> {
+    if events < counted {
+        Some(ChainBreak {
+            seq: events + 1,
+            why: format!("events missing after seq {events} (the read model counts {counted})"),
+        })
+    } else if events > counted {
+        Some(ChainBreak {
+            seq: counted + 1,
+            why: format!("event beyond the read model's count ({counted})"),
+        })
+    } else if events == 0 {
+        Some(ChainBreak {
+            seq: 1,
+            why: "the application has no events".into(),
+        })
+    } else {
+        None
+    }
+}
+
 async fn insert_jobs(
     tx: &mut Transaction<'static, Db>,
     jobs: &[NewJob],
@@ -223,6 +293,11 @@ enum Bind {
     Text(String),
     Int(i64),
     Bool(bool),
+}
+
+/// The number of events a change carries, as stored.
+fn event_count(change: &Change) -> Result<i64, StoreError> {
+    i64::try_from(change.events.len()).map_err(|_| StoreError::Other("too many events".into()))
 }
 
 fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
@@ -264,14 +339,18 @@ impl Store for Backend {
         let q = sqlx::query(
             "insert into applications (id, number, rev, service, version, channel, provider, \
              status, step, step_role, due_at, sort_due, overdue, assignee, applicant_iin, \
-             intake_actor, created_at, updated_at, state) values ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             intake_actor, created_at, updated_at, state, event_count) values ($1, $2, $3, $4, \
+             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         )
         .bind(new.id.clone())
         .bind(number.clone())
         .bind(1_i64);
-        bind_row(q, &change.row).execute(&mut *tx).await?;
+        bind_row(q, &change.row)
+            .bind(event_count(&change)?)
+            .execute(&mut *tx)
+            .await?;
         insert_events(&mut tx, &new.id, 0, GENESIS.to_owned(), &change.events).await?;
+        insert_attachments(&mut tx, &new.id, 0, &change.attachments, change.row.updated_at).await?;
         insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
         tx.commit().await?;
         Ok(Created {
@@ -293,12 +372,16 @@ impl Store for Backend {
             "update applications set service = $3, version = $4, channel = $5, provider = $6, \
              status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
              overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
-             created_at = $16, updated_at = $17, state = $18, rev = rev + 1 \
+             created_at = $16, updated_at = $17, state = $18, rev = rev + 1, \
+             event_count = event_count + $19 \
              where id = $1 and rev = $2",
         )
         .bind(id.to_owned())
         .bind(expected_rev);
-        let done = bind_row(q, &change.row).execute(&mut *tx).await?;
+        let done = bind_row(q, &change.row)
+            .bind(event_count(&change)?)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
             let exists: Option<i64> =
                 sqlx::query_scalar("select rev from applications where id = $1")
@@ -318,6 +401,20 @@ impl Store for Backend {
         .await?;
         let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
         insert_events(&mut tx, id, seq, prev, &change.events).await?;
+        let last_idx: i32 = sqlx::query_scalar(
+            "select coalesce(max(idx), 0) from attachments where application_id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_one(&mut *tx)
+        .await?;
+        insert_attachments(
+            &mut tx,
+            id,
+            i64::from(last_idx),
+            &change.attachments,
+            change.row.updated_at,
+        )
+        .await?;
         insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
         tx.commit().await?;
         Ok(expected_rev + 1)
@@ -456,32 +553,101 @@ impl Store for Backend {
         Ok(rows)
     }
 
+    async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let sql = format!(
+            "select {ATTACHMENT_COLUMNS} from attachments where application_id = $1 order by idx"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(application_id.to_owned())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(attachment_from_row).collect()
+    }
+
+    async fn attachment(
+        &self,
+        application_id: &str,
+        idx: i64,
+    ) -> Result<(AttachmentMeta, Vec<u8>), StoreError> {
+        let Ok(idx) = i32::try_from(idx) else {
+            return Err(StoreError::NotFound);
+        };
+        let sql = format!(
+            "select {ATTACHMENT_COLUMNS}, content from attachments \
+             where application_id = $1 and idx = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(application_id.to_owned())
+            .bind(idx)
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok((attachment_from_row(&row)?, row.try_get("content")?))
+    }
+
     async fn audit_verify(&self) -> Result<AuditReport, AuditError> {
-        fn check(application_id: &str, chain: &[ChainEvent]) -> Result<(), AuditError> {
-            audit::verify(chain).map_err(|brk| AuditError::Broken {
+        fn check(application_id: &str, counted: i64, chain: &[ChainEvent]) -> Result<(), AuditError> {
+            let broken = |brk| AuditError::Broken {
                 application_id: application_id.to_owned(),
                 brk,
-            })
+            };
+            audit::verify(chain).map_err(broken)?;
+            let len = i64::try_from(chain.len()).unwrap_or(i64::MAX);
+            match count_break(len, counted) {
+                Some(brk) => Err(broken(brk)),
+                None => Ok(()),
+            }
         }
-        let sql = format!("select {EVENT_COLUMNS} from events order by application_id, seq");
+        // Events of no application: the foreign key keeps them out, unless
+        // it was switched off behind the store's back.
+        let orphan: Option<(String, i64)> = sqlx::query_as(
+            "select application_id, min(seq) from events e where not exists \
+             (select 1 from applications a where a.id = e.application_id) \
+             group by application_id order by application_id limit 1",
+        )
+        .fetch_optional(self.reader())
+        .await
+        .map_err(StoreError::from)?;
+        if let Some((application_id, seq)) = orphan {
+            return Err(AuditError::Broken {
+                application_id,
+                brk: ChainBreak {
+                    seq,
+                    why: "events of an application the read model does not have".into(),
+                },
+            });
+        }
+        // One statement, so one snapshot: the chains and the counts agree
+        // while appends go on. An application without events comes as one
+        // row with no event.
+        let sql = "select a.id as application_id, a.event_count, e.seq, e.type, e.at, e.actor, \
+             e.data, e.hash, e.prev_hash \
+             from applications a left join events e on e.application_id = a.id \
+             order by a.id, e.seq";
         // Streamed: one application's chain is held at a time.
-        let mut rows = sqlx::query(&sql).fetch(self.reader());
+        let mut rows = sqlx::query(sql).fetch(self.reader());
         let mut report = AuditReport {
             applications: 0,
             events: 0,
         };
-        let mut current: Option<String> = None;
+        let mut current: Option<(String, i64)> = None;
         let mut chain: Vec<ChainEvent> = Vec::new();
         while let Some(r) = rows.try_next().await.map_err(StoreError::from)? {
-            let (app, mut e, data) = raw_event(&r)?;
-            if current.as_deref() != Some(app.as_str()) {
-                if let Some(prev) = current.take() {
-                    check(&prev, &chain)?;
+            let app: String = r.try_get("application_id").map_err(StoreError::from)?;
+            if current.as_ref().map(|(id, _)| id.as_str()) != Some(app.as_str()) {
+                if let Some((prev, counted)) = current.take() {
+                    check(&prev, counted, &chain)?;
                     report.applications += 1;
                 }
                 chain.clear();
-                current = Some(app.clone());
+                let counted: i64 = r.try_get("event_count").map_err(StoreError::from)?;
+                current = Some((app.clone(), counted));
             }
+            let seq: Option<i64> = r.try_get("seq").map_err(StoreError::from)?;
+            if seq.is_none() {
+                continue;
+            }
+            let (_, mut e, data) = raw_event(&r)?;
             e.data = match serde_json::from_str(&data) {
                 Ok(v) => v,
                 Err(_) => {
@@ -497,8 +663,8 @@ impl Store for Backend {
             chain.push(e);
             report.events += 1;
         }
-        if let Some(prev) = current {
-            check(&prev, &chain)?;
+        if let Some((prev, counted)) = current {
+            check(&prev, counted, &chain)?;
             report.applications += 1;
         }
         Ok(report)

@@ -87,6 +87,7 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 const PRIMARY_KEYS: &[(&str, &str)] = &[
     ("applications", "id"),
     ("events", "application_id,seq"),
+    ("attachments", "application_id,idx"),
     ("number_counters", "prefix,year"),
     ("idempotency_keys", "principal,key"),
     ("users", "username"),

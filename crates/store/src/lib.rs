@@ -6,8 +6,9 @@
 //! The store treats a case as opaque: the pure engine folds events into a
 //! state and hands over an [`ApplicationRow`] (indexed columns plus the state
 //! as JSON); the store seals the events into the hash chain
-//! ([`qyzmet_domain::audit`]), writes them, the row, the outbox jobs and the
-//! idempotency record in one transaction, or nothing at all.
+//! ([`qyzmet_domain::audit`]), writes them, the row, the attachments, the
+//! outbox jobs and the idempotency record in one transaction, or nothing at
+//! all.
 
 use std::sync::Arc;
 
@@ -117,6 +118,50 @@ pub struct Change {
     pub row: ApplicationRow,
     pub jobs: Vec<NewJob>,
     pub idempotency: Option<IdempotencyRecord>,
+    /// Documents attached by this command, numbered after the application's
+    /// existing ones.
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// A document the applicant attaches (an electronic copy, up to a few MiB),
+/// as the engine hands it over; the store numbers it and computes its hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    /// What the document is to the regulation, e.g. `birth-certificate`.
+    pub kind: String,
+    /// The file name as uploaded.
+    pub name: String,
+    /// E.g. `application/pdf`.
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewAttachment {
+    // The content is a document, not something for the logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAttachment")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("media_type", &self.media_type)
+            .field("size", &self.content.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored attachment, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    /// 1, 2, … per application, in the order attached.
+    pub idx: i64,
+    pub kind: String,
+    pub name: String,
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the content, lowercase hex.
+    pub sha256: String,
+    /// The `updated_at` of the change that attached it.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Builds the first [`Change`] once the store has allocated the number, so
@@ -327,12 +372,14 @@ pub trait Store: Send + Sync + 'static {
     // --- applications -----------------------------------------------------
 
     /// Allocates the number, then writes the first change: the row at rev 1,
-    /// the events sealed from the genesis hash, the jobs and the idempotency
-    /// record. A taken id or idempotency key is `Duplicate`.
+    /// the events sealed from the genesis hash, the attachments from idx 1,
+    /// the jobs and the idempotency record. A taken id or idempotency key is
+    /// `Duplicate`.
     async fn create(&self, new: NewApplication) -> Result<Created, StoreError>;
     /// Appends a change to an application at `expected_rev`: `Stale` if it
-    /// moved on (nothing is written), `NotFound` if there is none. Returns
-    /// the new rev.
+    /// moved on (nothing is written), `NotFound` if there is none. Events
+    /// and attachments continue the application's numbering. Returns the
+    /// new rev.
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError>;
     async fn get(&self, id: &str) -> Result<Application, StoreError>;
     async fn get_by_number(&self, number: &str) -> Result<Application, StoreError>;
@@ -353,8 +400,19 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<(String, i64)>, StoreError>;
+    /// The application's attachments in `idx` order, without content (none
+    /// for an unknown application).
+    async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError>;
+    /// One attachment with its content; `NotFound` if there is none.
+    async fn attachment(
+        &self,
+        application_id: &str,
+        idx: i64,
+    ) -> Result<(AttachmentMeta, Vec<u8>), StoreError>;
     /// Recomputes every chain, one application at a time, and names the
-    /// first broken one.
+    /// first broken one: a link that does not hold, a chain shorter (cut
+    /// short) or longer than the read model's count of events, or an
+    /// application without events.
     async fn audit_verify(&self) -> Result<AuditReport, AuditError>;
 
     // --- idempotency ------------------------------------------------------

@@ -11,9 +11,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{
-    connect, ApplicationRow, AuditError, Change, IdempotencyRecord, Job, JobStatus, ListFilter,
-    ListOrder, NewApplication, NewCalendarEdit, NewEvent, NewJob, NewUser, Session, Store,
-    StoreError, VersionEnd,
+    connect, ApplicationRow, AttachmentMeta, AuditError, Change, IdempotencyRecord, Job, JobStatus,
+    ListFilter, ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob,
+    NewUser, Session, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -136,6 +136,10 @@ contract!(
     the_applicant_sees_every_case_with_their_iin,
     steps_falling_due_finds_passed_deadlines,
     audit_verify_names_the_tampered_event,
+    attachments_are_written_with_the_change,
+    attachments_are_not_written_by_a_failed_append,
+    audit_verify_catches_a_chain_cut_short,
+    audit_verify_reports_an_application_without_events,
     administrator_edits_are_kept_in_order,
     users_and_sessions,
     failed_logins_are_counted_in_a_window,
@@ -182,6 +186,7 @@ fn change(row: ApplicationRow, events: Vec<NewEvent>) -> Change {
         row,
         jobs: vec![],
         idempotency: None,
+        attachments: vec![],
     }
 }
 
@@ -1100,6 +1105,258 @@ async fn audit_verify_names_the_tampered_event(db: &Db) {
     }
 }
 
+async fn assert_broken(s: &dyn Store, application: &str, seq: i64, why: &str) {
+    match s.audit_verify().await.unwrap_err() {
+        AuditError::Broken {
+            application_id,
+            brk,
+        } => {
+            assert_eq!(application_id, application);
+            assert_eq!((brk.seq, brk.why.as_str()), (seq, why));
+        }
+        other => panic!("{other}"),
+    }
+}
+
+async fn audit_verify_catches_a_chain_cut_short(db: &Db) {
+    let s = db.store.as_ref();
+    for n in 1..=3 {
+        submit(s, n, row("in-progress", None)).await;
+    }
+    // Two events in one append, one in the next, none in the last: rev is
+    // not the number of events.
+    s.append(
+        &id(2),
+        1,
+        change(
+            row("in-progress", None),
+            vec![event("a", 1, json!({})), event("b", 1, json!({}))],
+        ),
+    )
+    .await
+    .unwrap();
+    s.append(
+        &id(2),
+        2,
+        change(row("in-progress", None), vec![event("c", 2, json!({}))]),
+    )
+    .await
+    .unwrap();
+    s.append(&id(2), 3, change(row("in-progress", None), vec![]))
+        .await
+        .unwrap();
+    assert_eq!(s.get(&id(2)).await.unwrap().rev, 4);
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!((report.applications, report.events), (3, 6));
+
+    // The last event goes: every link left still holds.
+    let cut = format!(
+        "delete from events where application_id = '{}' and seq = 4",
+        id(2)
+    );
+    assert!(db.raw(&cut).await.is_err(), "the schema refuses it");
+    let drop = if db.pg.is_some() {
+        "drop trigger events_no_update on events"
+    } else {
+        "drop trigger events_no_delete"
+    };
+    db.raw(drop).await.unwrap();
+    assert_eq!(db.raw(&cut).await.unwrap(), 1);
+    audit::verify(&s.events(&id(2)).await.unwrap()).unwrap();
+    assert_broken(
+        s,
+        &id(2),
+        4,
+        "events missing after seq 3 (the read model counts 4)",
+    )
+    .await;
+
+    // Cut down to nothing.
+    db.raw(&format!(
+        "delete from events where application_id = '{}'",
+        id(2)
+    ))
+    .await
+    .unwrap();
+    assert_broken(
+        s,
+        &id(2),
+        1,
+        "events missing after seq 0 (the read model counts 4)",
+    )
+    .await;
+}
+
+async fn audit_verify_reports_an_application_without_events(db: &Db) {
+    let s = db.store.as_ref();
+    submit(s, 1, row("in-progress", None)).await;
+    s.create(new_app(&id(2), change(row("in-progress", None), vec![])))
+        .await
+        .unwrap();
+    assert_broken(s, &id(2), 1, "the application has no events").await;
+}
+
+// --- attachments -----------------------------------------------------------------
+
+fn attachment(kind: &str, name: &str, content: Vec<u8>) -> NewAttachment {
+    NewAttachment {
+        kind: kind.into(),
+        name: name.into(),
+        media_type: "application/pdf".into(),
+        content,
+    }
+}
+
+/// Bytes of every value, NULs and invalid UTF-8 included, `len` long.
+fn bytes(len: usize, salt: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt))
+        .collect()
+}
+
+fn sha256_hex(content: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(content))
+}
+
+async fn attachments_are_written_with_the_change(db: &Db) {
+    let s = db.store.as_ref();
+    let certificate = bytes(3 * 1024 * 1024 + 7, 1);
+    let photo = bytes(1000, 2);
+    let mut c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    c.attachments = vec![
+        attachment(
+            "birth-certificate",
+            "свидетельство.pdf",
+            certificate.clone(),
+        ),
+        attachment("photo", "photo.jpg", photo.clone()),
+    ];
+    c.attachments[1].media_type = "image/jpeg".into();
+    s.create(new_app(&id(1), c)).await.unwrap();
+    submit(s, 2, row("in-progress", None)).await;
+
+    let metas = s.attachments(&id(1)).await.unwrap();
+    assert_eq!(
+        metas[0],
+        AttachmentMeta {
+            idx: 1,
+            kind: "birth-certificate".into(),
+            name: "свидетельство.pdf".into(),
+            media_type: "application/pdf".into(),
+            size: 3 * 1024 * 1024 + 7,
+            sha256: sha256_hex(&certificate),
+            created_at: t(0),
+        }
+    );
+    assert_eq!(metas[1].idx, 2);
+    assert_eq!(metas[1].media_type, "image/jpeg");
+    assert_eq!(metas[1].size, 1000);
+    assert_eq!(
+        sha256_hex(b"abc"),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+
+    let (meta, content) = s.attachment(&id(1), 1).await.unwrap();
+    assert_eq!(meta, metas[0]);
+    assert!(
+        content == certificate,
+        "the content round-trips byte for byte"
+    );
+    let (_, content) = s.attachment(&id(1), 2).await.unwrap();
+    assert_eq!(content, photo);
+
+    // The next append continues the numbering, another case has its own.
+    let mut next = row("in-progress", None);
+    next.updated_at = t(5);
+    let mut c = change(next, vec![event("supplemented", 5, json!({}))]);
+    c.attachments = vec![attachment("statement", "заявление.pdf", vec![])];
+    s.append(&id(1), 1, c).await.unwrap();
+    let mut c = change(row("in-progress", None), vec![event("x", 6, json!({}))]);
+    c.attachments = vec![attachment("statement", "s.pdf", vec![0, 255, 0])];
+    s.append(&id(2), 1, c).await.unwrap();
+    let mut c = change(row("in-progress", None), vec![event("y", 7, json!({}))]);
+    c.attachments = vec![
+        attachment("a", "a.pdf", vec![1]),
+        attachment("b", "b.pdf", vec![2]),
+    ];
+    s.append(&id(1), 2, c).await.unwrap();
+
+    let metas = s.attachments(&id(1)).await.unwrap();
+    let got: Vec<(i64, &str)> = metas.iter().map(|m| (m.idx, m.kind.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "birth-certificate"),
+            (2, "photo"),
+            (3, "statement"),
+            (4, "a"),
+            (5, "b")
+        ]
+    );
+    assert_eq!((metas[2].size, metas[2].created_at), (0, t(5)));
+    assert_eq!(metas[2].sha256, sha256_hex(&[]));
+    assert_eq!(s.attachment(&id(1), 3).await.unwrap().1, Vec::<u8>::new());
+    assert_eq!(s.attachment(&id(1), 5).await.unwrap().1, vec![2]);
+    let other = s.attachments(&id(2)).await.unwrap();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].idx, 1);
+    assert_eq!(s.attachment(&id(2), 1).await.unwrap().1, vec![0, 255, 0]);
+
+    for (app, idx) in [(id(1), 6), (id(1), 0), (id(1), i64::MAX), (id(99), 1)] {
+        assert_eq!(
+            s.attachment(&app, idx).await.unwrap_err(),
+            StoreError::NotFound
+        );
+    }
+    assert_eq!(s.attachments(&id(99)).await.unwrap(), vec![]);
+    s.audit_verify().await.unwrap();
+}
+
+async fn attachments_are_not_written_by_a_failed_append(db: &Db) {
+    let s = db.store.as_ref();
+    let mut c = change(
+        row("in-progress", None),
+        vec![event("submitted", 0, json!({}))],
+    );
+    c.attachments = vec![attachment("passport", "p.pdf", bytes(100, 3))];
+    s.create(new_app(&id(1), c)).await.unwrap();
+    s.append(
+        &id(1),
+        1,
+        change(row("in-progress", None), vec![event("x", 1, json!({}))]),
+    )
+    .await
+    .unwrap();
+
+    let mut stale = change(row("in-progress", None), vec![event("y", 2, json!({}))]);
+    stale.attachments = vec![attachment("late", "late.pdf", bytes(50, 4))];
+    assert_eq!(
+        s.append(&id(1), 1, stale.clone()).await.unwrap_err(),
+        StoreError::Stale
+    );
+    assert_eq!(
+        s.append(&id(99), 1, stale.clone()).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    // A create that fails (a taken id) writes none of its attachments either.
+    assert_eq!(
+        s.create(new_app(&id(1), stale.clone())).await.unwrap_err(),
+        StoreError::Duplicate("applications_pkey".into())
+    );
+    assert_eq!(db.count("attachments").await, 1);
+    assert_eq!(s.attachments(&id(1)).await.unwrap().len(), 1);
+
+    // At the current rev it goes in, numbered after the first.
+    s.append(&id(1), 2, stale).await.unwrap();
+    let metas = s.attachments(&id(1)).await.unwrap();
+    assert_eq!(metas.iter().map(|m| m.idx).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(metas[1].sha256, sha256_hex(&bytes(50, 4)));
+}
+
 // --- administrator data, users, sessions, logins --------------------------------------
 
 async fn administrator_edits_are_kept_in_order(db: &Db) {
@@ -1279,5 +1536,78 @@ async fn sqlite_reopens_an_existing_file() {
     let s = connect(&url).await.unwrap();
     s.ping().await.unwrap();
     assert_eq!(s.get(&id(1)).await.unwrap().number, "KRG-2026-000001");
+    s.close().await;
+}
+
+#[tokio::test]
+async fn event_counts_are_backfilled_from_existing_chains() {
+    // A database as it was before event_count: migrated up to 0011.
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < "0012" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}/q.db", dir.path().display());
+    let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+        .unwrap()
+        .create_if_missing(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&mut conn)
+        .await
+        .unwrap();
+    for (n, events) in [(1u32, 3i64), (2, 1)] {
+        sqlx::query(
+            "insert into applications (id, number, service, version, channel, provider, \
+             status, sort_due, applicant_iin, intake_actor, created_at, updated_at, rev, state) \
+             values ($1, $2, 's', 'v', 'office', 'p', 'in-progress', 0, 'i', 'c', 0, 0, 1, '{}')",
+        )
+        .bind(id(n))
+        .bind(format!("KRG-2026-{n:06}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let mut prev = audit::GENESIS.to_owned();
+        for seq in 1..=events {
+            let e = audit::seal(&prev, seq, "e", t(seq), "clerk", json!({})).unwrap();
+            sqlx::query(
+                "insert into events (application_id, seq, type, at, actor, data, hash, \
+                 prev_hash) values ($1, $2, $3, $4, $5, '{}', $6, $7)",
+            )
+            .bind(id(n))
+            .bind(e.seq)
+            .bind(e.kind)
+            .bind(e.at)
+            .bind(e.actor)
+            .bind(e.hash.clone())
+            .bind(e.prev_hash)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            prev = e.hash;
+        }
+    }
+    conn.close().await.unwrap();
+
+    let s = connect(&url).await.unwrap();
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!((report.applications, report.events), (2, 4));
+    s.append(
+        &id(1),
+        1,
+        change(row("in-progress", None), vec![event("x", 9, json!({}))]),
+    )
+    .await
+    .unwrap();
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!((report.applications, report.events), (2, 5));
     s.close().await;
 }
