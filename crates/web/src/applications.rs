@@ -110,7 +110,9 @@ pub struct ActionRequest {
 
 /// People's actions; `intake`, `submit`, `tick` and `mark-overdue` come
 /// through their own doors (intake, signature, the deadline worker).
-const PEOPLE_ACTIONS: &[&str] = &["complete", "refuse", "return", "pause", "resume", "withdraw"];
+const PEOPLE_ACTIONS: &[&str] = &[
+    "complete", "refuse", "return", "pause", "resume", "withdraw",
+];
 
 // ---------------------------------------------------------------- helpers
 
@@ -120,7 +122,8 @@ pub fn local_date(now: DateTime<Utc>) -> NaiveDate {
 }
 
 fn today(now: DateTime<Utc>) -> NaiveDate {
-    now.with_timezone(&qyzmet_domain::calendar::ZONE).date_naive()
+    now.with_timezone(&qyzmet_domain::calendar::ZONE)
+        .date_naive()
 }
 
 fn intake_role(channel: Channel) -> Role {
@@ -141,6 +144,9 @@ pub fn may_see(who: &Principal, row: &ApplicationRow, case: Option<&Case>) -> bo
                     .and_then(|c| c.representative.as_ref())
                     .is_some_and(|r| r.iin == iin)
         }),
+        // A portal draft is the applicant's until signed: it has not reached
+        // the provider yet.
+        _ if row.status == "draft" => false,
         Role::Specialist => row.assignee.as_deref() == Some(who.username.as_str()),
         Role::Clerk | Role::Head => who.provider.as_deref() == Some(row.provider.as_str()),
         Role::Operator => row.channel == Channel::StateCorporation.code(),
@@ -174,7 +180,10 @@ fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
                 kind: v["type"].as_str().unwrap_or_default().to_owned(),
                 at: e.at,
                 actor: e.actor.clone(),
-                data: v.get("data").cloned().unwrap_or(Value::Object(Default::default())),
+                data: v
+                    .get("data")
+                    .cloned()
+                    .unwrap_or(Value::Object(Default::default())),
             })
         })
         .collect()
@@ -213,12 +222,11 @@ fn command_error(e: CommandError) -> ApiError {
         CommandError::Conflict { .. } => {
             ApiError::new(StatusCode::CONFLICT, "action-conflict").with_detail(e.to_string())
         }
-        CommandError::Invalid { field, message } => {
-            unprocessable("field-invalid", e.to_string()).with_errors(vec![FieldProblem {
+        CommandError::Invalid { field, message } => unprocessable("field-invalid", e.to_string())
+            .with_errors(vec![FieldProblem {
                 path: format!("/{field}"),
                 message: message.clone(),
-            }])
-        }
+            }]),
     }
 }
 
@@ -370,12 +378,20 @@ pub async fn create(
     let channel: Channel = input.channel.parse().map_err(|_| {
         unprocessable(
             "channel-unknown",
-            format!("no channel `{}` (office, state-corporation, portal)", input.channel),
+            format!(
+                "no channel `{}` (office, state-corporation, portal)",
+                input.channel
+            ),
         )
     })?;
-    let version = catalog.version_at(&service.code, today(now)).ok_or_else(|| {
-        unprocessable("service-not-in-force", "no version of this service is in force today")
-    })?;
+    let version = catalog
+        .version_at(&service.code, today(now))
+        .ok_or_else(|| {
+            unprocessable(
+                "service-not-in-force",
+                "no version of this service is in force today",
+            )
+        })?;
     let process = version.process(channel).ok_or_else(|| {
         unprocessable(
             "channel-not-offered",
@@ -383,10 +399,12 @@ pub async fn create(
         )
     })?;
     if who.role != intake_role(channel) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "action-forbidden").with_detail(format!(
-            "intake in `{channel}` is done by `{}`",
-            intake_role(channel)
-        )));
+        return Err(
+            ApiError::new(StatusCode::FORBIDDEN, "action-forbidden").with_detail(format!(
+                "intake in `{channel}` is done by `{}`",
+                intake_role(channel)
+            )),
+        );
     }
     let provider = match &input.provider {
         Some(p) if service.providers.contains(p) => p.clone(),
@@ -411,10 +429,12 @@ pub async fn create(
 
     let mut errors = Vec::new();
     let applicant = Iin::parse(input.applicant.iin.trim()).map_err(|e| {
-        unprocessable("iin-invalid", format!("applicant.iin: {e}")).with_errors(vec![FieldProblem {
-            path: "/applicant/iin".into(),
-            message: e.to_string(),
-        }])
+        unprocessable("iin-invalid", format!("applicant.iin: {e}")).with_errors(vec![
+            FieldProblem {
+                path: "/applicant/iin".into(),
+                message: e.to_string(),
+            },
+        ])
     })?;
     let representative = match &input.representative {
         None => None,
@@ -429,7 +449,10 @@ pub async fn create(
             })?;
             let date = NaiveDate::parse_from_str(r.power_of_attorney.date.trim(), "%Y-%m-%d")
                 .map_err(|_| {
-                    unprocessable("field-invalid", "representative.power_of_attorney.date: expected YYYY-MM-DD")
+                    unprocessable(
+                        "field-invalid",
+                        "representative.power_of_attorney.date: expected YYYY-MM-DD",
+                    )
                 })?;
             let number = r.power_of_attorney.number.trim();
             if number.is_empty() || number.len() > 100 {
@@ -449,11 +472,14 @@ pub async fn create(
     };
     if who.role == Role::Applicant {
         let me = who.iin;
-        let mine = me == Some(applicant) || representative.as_ref().is_some_and(|r| Some(r.iin) == me);
+        let mine =
+            me == Some(applicant) || representative.as_ref().is_some_and(|r| Some(r.iin) == me);
         if !mine {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "applicant-mismatch").with_detail(
-                "on the portal you apply for yourself, or as the named representative",
-            ));
+            return Err(
+                ApiError::new(StatusCode::FORBIDDEN, "applicant-mismatch").with_detail(
+                    "on the portal you apply for yourself, or as the named representative",
+                ),
+            );
         }
     }
     let language = match input.applicant.language.as_deref() {
@@ -464,21 +490,31 @@ pub async fn create(
                 .code(),
         ),
     };
-    let name = input.applicant.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let name = input
+        .applicant
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
     if name.is_some_and(|n| n.chars().count() > 300) {
-        return Err(unprocessable("field-invalid", "applicant.name: at most 300 characters"));
+        return Err(unprocessable(
+            "field-invalid",
+            "applicant.name: at most 300 characters",
+        ));
     }
     if let Err(form_errors) = version.validate_form(&input.form) {
-        return Err(unprocessable("form-invalid", "the form does not match the service's form")
-            .with_errors(
-                form_errors
-                    .into_iter()
-                    .map(|e| FieldProblem {
-                        path: format!("/form{}", e.path),
-                        message: e.message,
-                    })
-                    .collect(),
-            ));
+        return Err(
+            unprocessable("form-invalid", "the form does not match the service's form")
+                .with_errors(
+                    form_errors
+                        .into_iter()
+                        .map(|e| FieldProblem {
+                            path: format!("/form{}", e.path),
+                            message: e.message,
+                        })
+                        .collect(),
+                ),
+        );
     }
 
     let mut attachments = Vec::new();
@@ -545,8 +581,10 @@ pub async fn create(
         doc_details.push(detail);
     }
     if !errors.is_empty() {
-        return Err(unprocessable("documents-invalid", "some documents cannot be taken")
-            .with_errors(errors));
+        return Err(
+            unprocessable("documents-invalid", "some documents cannot be taken")
+                .with_errors(errors),
+        );
     }
 
     let intake = Intake {
@@ -619,7 +657,11 @@ pub async fn create(
         .await;
     match result {
         Ok(_) => {
-            let stored = built.lock().expect("not poisoned").take().ok_or_else(ApiError::internal)?;
+            let stored = built
+                .lock()
+                .expect("not poisoned")
+                .take()
+                .ok_or_else(ApiError::internal)?;
             Ok(stored.into_response(false))
         }
         Err(StoreError::Duplicate(_)) if idem.is_some() => {
@@ -632,7 +674,11 @@ pub async fn create(
 
 // ---------------------------------------------------------------- reading
 
-async fn visible(state: &AppState, who: &Principal, id: &str) -> Result<(Application, Case), ApiError> {
+async fn visible(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<(Application, Case), ApiError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::not_found());
     }
@@ -736,7 +782,14 @@ pub struct ApplicationList {
     pub next_cursor: Option<String>,
 }
 
-const STATUSES: &[&str] = &["draft", "in-progress", "paused", "completed", "rejected-at-intake", "withdrawn"];
+const STATUSES: &[&str] = &[
+    "draft",
+    "in-progress",
+    "paused",
+    "completed",
+    "rejected-at-intake",
+    "withdrawn",
+];
 
 /// Applications the caller may see
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
@@ -764,13 +817,18 @@ pub async fn list(
     if let Some(s) = &q.status {
         for st in s.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if !STATUSES.contains(&st) {
-                return Err(bad(format!("unknown status `{st}` ({})", STATUSES.join(", "))));
+                return Err(bad(format!(
+                    "unknown status `{st}` ({})",
+                    STATUSES.join(", ")
+                )));
             }
             filter.statuses.push(st.to_owned());
         }
     }
     if let Some(c) = &q.channel {
-        let ch: Channel = c.parse().map_err(|_| bad(format!("unknown channel `{c}`")))?;
+        let ch: Channel = c
+            .parse()
+            .map_err(|_| bad(format!("unknown channel `{c}`")))?;
         filter.channel = Some(ch.code().to_owned());
     }
     filter.order = match q.order.as_deref() {
@@ -783,15 +841,41 @@ pub async fn list(
         return Err(bad("limit is 1 to 500".into()));
     }
     // What the role may see narrows whatever the caller asked for.
+    if !matches!(who.role, Role::Admin | Role::Auditor | Role::Applicant) {
+        if filter.statuses.is_empty() {
+            filter.statuses = STATUSES
+                .iter()
+                .filter(|s| **s != "draft")
+                .map(|s| (*s).to_owned())
+                .collect();
+        } else {
+            filter.statuses.retain(|s| s != "draft");
+            if filter.statuses.is_empty() {
+                return Ok(axum::Json(ApplicationList {
+                    items: vec![],
+                    next_cursor: None,
+                }));
+            }
+        }
+    }
     match who.role {
         Role::Admin | Role::Auditor => {}
         Role::Applicant => {
-            let iin = who.iin.ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "action-forbidden"))?;
+            let iin = who
+                .iin
+                .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "action-forbidden"))?;
             filter.applicant_iin = Some(iin.to_string());
         }
         Role::Specialist => {
-            if filter.assignee.as_deref().is_some_and(|a| a != who.username) {
-                return Ok(axum::Json(ApplicationList { items: vec![], next_cursor: None }));
+            if filter
+                .assignee
+                .as_deref()
+                .is_some_and(|a| a != who.username)
+            {
+                return Ok(axum::Json(ApplicationList {
+                    items: vec![],
+                    next_cursor: None,
+                }));
             }
             filter.assignee = Some(who.username.clone());
         }
@@ -799,8 +883,15 @@ pub async fn list(
             filter.provider = Some(who.provider.clone().unwrap_or_default());
         }
         Role::Operator => {
-            if filter.channel.as_deref().is_some_and(|c| c != Channel::StateCorporation.code()) {
-                return Ok(axum::Json(ApplicationList { items: vec![], next_cursor: None }));
+            if filter
+                .channel
+                .as_deref()
+                .is_some_and(|c| c != Channel::StateCorporation.code())
+            {
+                return Ok(axum::Json(ApplicationList {
+                    items: vec![],
+                    next_cursor: None,
+                }));
             }
             filter.channel = Some(Channel::StateCorporation.code().to_owned());
         }
@@ -869,8 +960,10 @@ pub async fn act(
         .trim_matches('"')
         .to_owned();
     if if_match != app.rev.to_string() && if_match != "*" {
-        return Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition-failed")
-            .with_detail("the application changed since you read it; read it again"));
+        return Err(
+            ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition-failed")
+                .with_detail("the application changed since you read it; read it again"),
+        );
     }
     require_json(&headers)?;
     let raw: Value = parse_json(&body)?;
@@ -887,7 +980,10 @@ pub async fn act(
     let command: Command = serde_json::from_value(raw.clone())
         .map_err(|e| unprocessable("body-invalid", e.to_string()))?;
     if let Command::Complete { assignee: Some(a) } = &command {
-        if case.current_step().is_some_and(|s| s.code == qyzmet_domain::step::StepCode::Resolution) {
+        if case
+            .current_step()
+            .is_some_and(|s| s.code == qyzmet_domain::step::StepCode::Resolution)
+        {
             let ok = state
                 .store()
                 .user_by_username(a.trim())
@@ -907,11 +1003,16 @@ pub async fn act(
     }
     let process = process_of(&state, &case)?;
     let now = state.now();
-    let events = decide(Some(&case), &process, state.calendar(), &who.actor(), command, now)
-        .map_err(command_error)?;
-    let next = events
-        .iter()
-        .fold(case, |c, e| case::apply(Some(c), e));
+    let events = decide(
+        Some(&case),
+        &process,
+        state.calendar(),
+        &who.actor(),
+        command,
+        now,
+    )
+    .map_err(command_error)?;
+    let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
     let row = row_of(&next, &app.row.intake_actor)?;
     let new_rev = app.rev + 1;
     let view_app = Application {
@@ -940,8 +1041,11 @@ pub async fn act(
             let i = idem.as_ref().expect("checked");
             replay(&state, i).await?.ok_or_else(ApiError::internal)
         }
-        Err(StoreError::Stale) => Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition-failed")
-            .with_detail("the application changed meanwhile; read it again")),
+        Err(StoreError::Stale) => Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition-failed",
+        )
+        .with_detail("the application changed meanwhile; read it again")),
         Err(e) => Err(e.into()),
     }
 }
@@ -959,8 +1063,15 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
             role: Role::Admin,
             iin: None,
         };
-        let events = decide(Some(&case), &process, state.calendar(), &system, Command::Tick, now)
-            .map_err(command_error)?;
+        let events = decide(
+            Some(&case),
+            &process,
+            state.calendar(),
+            &system,
+            Command::Tick,
+            now,
+        )
+        .map_err(command_error)?;
         if events.is_empty() {
             return Ok(false);
         }

@@ -137,8 +137,10 @@ pub async fn login(
         (Some(u), None) => (u.trim().to_owned(), Lookup::Username),
         (None, Some(i)) => (i.trim().to_owned(), Lookup::Iin),
         _ => {
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body-invalid")
-                .with_detail("give either `username` or `iin`, and `password`"))
+            return Err(
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body-invalid")
+                    .with_detail("give either `username` or `iin`, and `password`"),
+            )
         }
     };
     let now = state.now();
@@ -178,7 +180,10 @@ pub async fn login(
                 .record_failed_login(&account, &address, now)
                 .await
                 .map_err(ApiError::from)?;
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "credentials-invalid"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "credentials-invalid",
+            ));
         }
     };
     let mut raw = [0u8; 32];

@@ -16,16 +16,74 @@ use tower::ServiceExt;
 
 pub const PROVIDER: &str = "karaganda-city-education";
 
-/// (username, password, role, provider, IIN, display name)
-pub const USERS: &[(&str, &str, &str, Option<&str>, Option<&str>, &str)] = &[
-    ("clerk", "demo-clerk", "clerk", Some(PROVIDER), None, "Кеңсе қызметкері (демо)"),
-    ("head", "demo-head", "head", Some(PROVIDER), None, "Басшы (демо)"),
-    ("specialist", "demo-specialist", "specialist", Some(PROVIDER), None, "Жауапты маман (демо)"),
-    ("operator", "demo-operator", "operator", None, None, "ХҚКО операторы (демо)"),
+/// A demo account: username, password, role, provider, IIN, display name.
+pub type DemoUser = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
+pub const USERS: &[DemoUser] = &[
+    (
+        "clerk",
+        "demo-clerk",
+        "clerk",
+        Some(PROVIDER),
+        None,
+        "Кеңсе қызметкері (демо)",
+    ),
+    (
+        "head",
+        "demo-head",
+        "head",
+        Some(PROVIDER),
+        None,
+        "Басшы (демо)",
+    ),
+    (
+        "specialist",
+        "demo-specialist",
+        "specialist",
+        Some(PROVIDER),
+        None,
+        "Жауапты маман (демо)",
+    ),
+    (
+        "operator",
+        "demo-operator",
+        "operator",
+        None,
+        None,
+        "ХҚКО операторы (демо)",
+    ),
     ("admin", "demo-admin", "admin", None, None, "Әкімші (демо)"),
-    ("auditor", "demo-auditor", "auditor", None, None, "Аудитор (демо)"),
-    ("871008401427", "demo-applicant", "applicant", None, Some("871008401427"), "Демо өтініш беруші 1"),
-    ("760212350620", "demo-applicant", "applicant", None, Some("760212350620"), "Демо өтініш беруші 2"),
+    (
+        "auditor",
+        "demo-auditor",
+        "auditor",
+        None,
+        None,
+        "Аудитор (демо)",
+    ),
+    (
+        "871008401427",
+        "demo-applicant",
+        "applicant",
+        None,
+        Some("871008401427"),
+        "Демо өтініш беруші 1",
+    ),
+    (
+        "760212350620",
+        "demo-applicant",
+        "applicant",
+        None,
+        Some("760212350620"),
+        "Демо өтініш беруші 2",
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +147,14 @@ impl At {
         }
     }
 
-    async fn call(&mut self, user: &'static str, method: &str, uri: &str, body: Value, if_match: Option<&str>) -> Result<(Value, String), SeedError> {
+    async fn call(
+        &mut self,
+        user: &'static str,
+        method: &str,
+        uri: &str,
+        body: Value,
+        if_match: Option<&str>,
+    ) -> Result<(Value, String), SeedError> {
         if !self.tokens.contains_key(user) {
             let (_, password, role, ..) = USERS.iter().find(|u| u.0 == user).expect("a demo user");
             let login = if *role == "applicant" {
@@ -97,15 +162,26 @@ impl At {
             } else {
                 json!({"username": user, "password": password})
             };
-            let (v, _) = self.raw("POST", "/api/v1/auth/login", None, login, None).await?;
-            let token = v["token"].as_str().ok_or_else(|| SeedError("login gave no token".into()))?;
+            let (v, _) = self
+                .raw("POST", "/api/v1/auth/login", None, login, None)
+                .await?;
+            let token = v["token"]
+                .as_str()
+                .ok_or_else(|| SeedError("login gave no token".into()))?;
             self.tokens.insert(user, token.to_owned());
         }
         let token = self.tokens[user].clone();
         self.raw(method, uri, Some(&token), body, if_match).await
     }
 
-    async fn raw(&self, method: &str, uri: &str, token: Option<&str>, body: Value, if_match: Option<&str>) -> Result<(Value, String), SeedError> {
+    async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Value,
+        if_match: Option<&str>,
+    ) -> Result<(Value, String), SeedError> {
         let mut req = Request::builder()
             .method(method)
             .uri(uri)
@@ -174,10 +250,22 @@ fn form_c() -> Value {
     })
 }
 
-const A_DOCS: &[&str] = &["application", "identity-document", "supporting-certificates"];
+const A_DOCS: &[&str] = &[
+    "application",
+    "identity-document",
+    "supporting-certificates",
+];
 const B_DOCS: &[&str] = &["application", "patronage-contract", "study-certificate"];
 
-async fn take_in(at: &mut At, user: &'static str, service: &str, channel: &str, iin: &str, form: Value, docs: Value) -> Result<(String, String), SeedError> {
+async fn take_in(
+    at: &mut At,
+    user: &'static str,
+    service: &str,
+    channel: &str,
+    iin: &str,
+    form: Value,
+    docs: Value,
+) -> Result<(String, String), SeedError> {
     let (v, etag) = at
         .call(
             user,
@@ -192,9 +280,21 @@ async fn take_in(at: &mut At, user: &'static str, service: &str, channel: &str, 
     Ok((v["id"].as_str().unwrap_or_default().to_owned(), etag))
 }
 
-async fn act(at: &mut At, user: &'static str, id: &str, etag: &str, body: Value) -> Result<String, SeedError> {
+async fn act(
+    at: &mut At,
+    user: &'static str,
+    id: &str,
+    etag: &str,
+    body: Value,
+) -> Result<String, SeedError> {
     let (_, etag) = at
-        .call(user, "POST", &format!("/api/v1/applications/{id}/actions"), body, Some(etag))
+        .call(
+            user,
+            "POST",
+            &format!("/api/v1/applications/{id}/actions"),
+            body,
+            Some(etag),
+        )
         .await?;
     Ok(etag)
 }
@@ -203,7 +303,13 @@ async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> 
     let c_docs: Vec<&str> = state
         .catalog()
         .version_at("adoption-payment", crate::applications::local_date(now))
-        .map(|v| v.documents.iter().filter(|d| d.required).map(|d| d.code.as_str()).collect())
+        .map(|v| {
+            v.documents
+                .iter()
+                .filter(|d| d.required)
+                .map(|d| d.code.as_str())
+                .collect()
+        })
         .unwrap_or_default();
     let c_docs = documents(&c_docs);
     let complete = json!({"action": "complete"});
@@ -211,7 +317,16 @@ async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> 
 
     // A, office, twelve days ago, all the way to the permission.
     let mut at = At::new(state, now - Duration::days(12));
-    let (id, mut e) = take_in(&mut at, "clerk", "meeting-permission", "office", "871008401427", form_a(), documents(A_DOCS)).await?;
+    let (id, mut e) = take_in(
+        &mut at,
+        "clerk",
+        "meeting-permission",
+        "office",
+        "871008401427",
+        form_a(),
+        documents(A_DOCS),
+    )
+    .await?;
     e = act(&mut at, "clerk", &id, &e, complete.clone()).await?;
     e = act(&mut at, "head", &id, &e, assign.clone()).await?;
     e = act(&mut at, "specialist", &id, &e, complete.clone()).await?;
@@ -220,53 +335,151 @@ async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> 
 
     // C, office, ten days ago: a motivated refusal, signed and issued.
     let mut at = At::new(state, now - Duration::days(10));
-    let (id, mut e) = take_in(&mut at, "clerk", "adoption-payment", "office", "760212350620", form_c(), c_docs.clone()).await?;
+    let (id, mut e) = take_in(
+        &mut at,
+        "clerk",
+        "adoption-payment",
+        "office",
+        "760212350620",
+        form_c(),
+        c_docs.clone(),
+    )
+    .await?;
     e = act(&mut at, "clerk", &id, &e, complete.clone()).await?;
     e = act(&mut at, "head", &id, &e, assign.clone()).await?;
-    e = act(&mut at, "specialist", &id, &e, json!({"action": "refuse", "grounds": ["documents-violation"],
-        "reason": "Демо: сот шешімінің көшірмесі куәландырылмаған."})).await?;
+    e = act(
+        &mut at,
+        "specialist",
+        &id,
+        &e,
+        json!({"action": "refuse", "grounds": ["documents-violation"],
+        "reason": "Демо: сот шешімінің көшірмесі куәландырылмаған."}),
+    )
+    .await?;
     e = act(&mut at, "head", &id, &e, complete.clone()).await?;
     act(&mut at, "clerk", &id, &e, complete.clone()).await?;
 
     // A through the State Corporation, eight days ago, stuck at review: overdue.
     let mut at = At::new(state, now - Duration::days(8));
-    let (id, mut e) = take_in(&mut at, "operator", "meeting-permission", "state-corporation", "760212350620", form_a(), documents(A_DOCS)).await?;
+    let (id, mut e) = take_in(
+        &mut at,
+        "operator",
+        "meeting-permission",
+        "state-corporation",
+        "760212350620",
+        form_a(),
+        documents(A_DOCS),
+    )
+    .await?;
     e = act(&mut at, "clerk", &id, &e, complete.clone()).await?;
     act(&mut at, "head", &id, &e, assign.clone()).await?;
 
-    // B, office, three days ago, waiting for the head's resolution: overdue.
-    let mut at = At::new(state, now - Duration::days(3));
-    let (id, e) = take_in(&mut at, "clerk", "foster-care-payment", "office", "871008401427", form_b(), documents(B_DOCS)).await?;
+    // B, office, six days ago, waiting for the head's resolution: overdue.
+    let mut at = At::new(state, now - Duration::days(6));
+    let (id, e) = take_in(
+        &mut at,
+        "clerk",
+        "foster-care-payment",
+        "office",
+        "871008401427",
+        form_b(),
+        documents(B_DOCS),
+    )
+    .await?;
     act(&mut at, "clerk", &id, &e, complete.clone()).await?;
 
     // B, office, two days ago, paused at review awaiting a document.
     let mut at = At::new(state, now - Duration::days(2));
-    let (id, mut e) = take_in(&mut at, "clerk", "foster-care-payment", "office", "760212350620", form_b(), documents(B_DOCS)).await?;
+    let (id, mut e) = take_in(
+        &mut at,
+        "clerk",
+        "foster-care-payment",
+        "office",
+        "760212350620",
+        form_b(),
+        documents(B_DOCS),
+    )
+    .await?;
     e = act(&mut at, "clerk", &id, &e, complete.clone()).await?;
     e = act(&mut at, "head", &id, &e, assign.clone()).await?;
-    act(&mut at, "specialist", &id, &e, json!({"action": "pause", "comment": "Демо: оқу туралы анықтама күтілуде."})).await?;
+    act(
+        &mut at,
+        "specialist",
+        &id,
+        &e,
+        json!({"action": "pause", "comment": "Демо: оқу туралы анықтама күтілуде."}),
+    )
+    .await?;
 
     // A, office, today: refused at intake, the identity document missing.
     let mut at = At::new(state, now);
-    take_in(&mut at, "clerk", "meeting-permission", "office", "871008401427", form_a(), documents(&["application", "supporting-certificates"])).await?;
+    take_in(
+        &mut at,
+        "clerk",
+        "meeting-permission",
+        "office",
+        "871008401427",
+        form_a(),
+        documents(&["application", "supporting-certificates"]),
+    )
+    .await?;
 
     // C, office, today: withdrawn by the applicant's written request.
-    let (id, e) = take_in(&mut at, "clerk", "adoption-payment", "office", "871008401427", form_c(), c_docs.clone()).await?;
-    act(&mut at, "clerk", &id, &e, json!({"action": "withdraw", "reason": "Демо: өтініш берушінің жазбаша өтініші."})).await?;
+    let (id, e) = take_in(
+        &mut at,
+        "clerk",
+        "adoption-payment",
+        "office",
+        "871008401427",
+        form_c(),
+        c_docs.clone(),
+    )
+    .await?;
+    act(
+        &mut at,
+        "clerk",
+        &id,
+        &e,
+        json!({"action": "withdraw", "reason": "Демо: өтініш берушінің жазбаша өтініші."}),
+    )
+    .await?;
 
     // B, office, today: in the clerk's queue.
-    take_in(&mut at, "clerk", "foster-care-payment", "office", "760212350620", form_b(), documents(B_DOCS)).await?;
+    take_in(
+        &mut at,
+        "clerk",
+        "foster-care-payment",
+        "office",
+        "760212350620",
+        form_b(),
+        documents(B_DOCS),
+    )
+    .await?;
 
     // C on the portal, today: a draft awaiting the applicant's signature.
     let docs = Value::Array(
-        c_docs.as_array().into_iter().flatten().map(|d| {
-            let mut d = d.clone();
-            d["name"] = json!(format!("{}.pdf", d["kind"].as_str().unwrap_or("document")));
-            d["content"] = json!("JVBERi0xLjQKJcTl8uXrCg==");
-            d
-        }).collect(),
+        c_docs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                let mut d = d.clone();
+                d["name"] = json!(format!("{}.pdf", d["kind"].as_str().unwrap_or("document")));
+                d["content"] = json!("JVBERi0xLjQKJcTl8uXrCg==");
+                d
+            })
+            .collect(),
     );
-    take_in(&mut at, "871008401427", "adoption-payment", "portal", "871008401427", form_c(), docs).await?;
+    take_in(
+        &mut at,
+        "871008401427",
+        "adoption-payment",
+        "portal",
+        "871008401427",
+        form_c(),
+        docs,
+    )
+    .await?;
 
     // Let the clock catch up: steps past their deadline are marked overdue.
     crate::worker::tick_due(state, now, 1000)

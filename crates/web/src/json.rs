@@ -19,7 +19,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             ApiError::new(StatusCode::BAD_REQUEST, "json-malformed")
                 .with_detail(format!("the body is not valid JSON: {inner}"))
         } else {
-            let at = if path == "." { String::new() } else { format!("{path}: ") };
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!("{path}: ")
+            };
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "body-invalid")
                 .with_detail(format!("{at}{inner}"))
         }
@@ -32,13 +36,21 @@ pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            let v = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let v = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             v == "application/json" || v.ends_with("+json")
         })
         .unwrap_or(false);
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content-type-unsupported"))
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type-unsupported",
+        ))
     }
 }

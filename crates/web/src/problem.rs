@@ -2,7 +2,7 @@
 //! a stable `code`, a message in the caller's language and the request id.
 //! Nothing internal (SQL, paths, panics) reaches the body.
 
-use crate::lang::Lang;
+use crate::lang::{Lang, ReqLang};
 use crate::request_id::RequestId;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -99,7 +99,7 @@ impl IntoResponse for ApiError {
 
 /// Turns a bare [`ApiError`] response into its problem+json body.
 pub async fn problem_layer(
-    lang: Lang,
+    ReqLang(lang): ReqLang,
     request_id: RequestId,
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -158,7 +158,8 @@ impl From<qyzmet_store::StoreError> for ApiError {
             S::InvalidCursor => ApiError::new(StatusCode::BAD_REQUEST, "cursor-invalid"),
             S::Unavailable(_) => {
                 tracing::warn!(error = %e.detail(), "database unavailable");
-                let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable");
+                let mut err =
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable");
                 err.retry_after = Some(5);
                 err
             }

@@ -10,6 +10,9 @@ use qyzmet_domain::catalog::ServiceView;
 #[utoipa::path(get, path = "/api/v1/services", tag = "services",
     responses((status = 200, description = "Every service with the version in force today", body = Vec<serde_json::Value>)))]
 pub async fn list(State(state): State<AppState>) -> Json<Vec<ServiceView>> {
-    let today = state.now().with_timezone(&qyzmet_domain::calendar::ZONE).date_naive();
+    let today = state
+        .now()
+        .with_timezone(&qyzmet_domain::calendar::ZONE)
+        .date_naive();
     Json(state.catalog().services_at(today))
 }
