@@ -53,6 +53,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
 
     let runtime = super::runtime()?;
     runtime.block_on(async move {
+        let shutdown = shutdown_signal();
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Failure::usage(format!("error: cannot listen on {addr}: {e}")))?;
@@ -82,7 +83,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(deadline_loop(state.clone(), stop_rx));
         tracing::info!(%bound, %base_url, backend = store.backend(), demo = args.demo, "qyzmet is listening");
-        let served = qyzmet_web::serve(listener, state, shutdown_signal()).await;
+        let served = qyzmet_web::serve(listener, state, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
         store.close().await;
@@ -106,23 +107,41 @@ async fn deadline_loop(state: qyzmet_web::AppState, mut stop: tokio::sync::watch
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGTERM or ctrl-c. The handlers are installed when this is called, not
+/// when the future is first polled, so a signal that comes the moment the
+/// server is up still drains it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(unix)]
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = term => {},
+                _ = int => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -1,0 +1,147 @@
+//! `serve --demo` and `audit verify` as an operator meets them: the demo is
+//! seeded once, its history verifies, and a tampered event is named.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn qyzmet() -> Command {
+    Command::new(assert_cmd::cargo::cargo_bin("qyzmet"))
+}
+
+fn get(port: u16, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut body = String::new();
+    s.read_to_string(&mut body).ok()?;
+    Some(body)
+}
+
+fn start_demo(data: &Path) -> (Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = qyzmet()
+        .args([
+            "serve",
+            "--demo",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(r) = get(port, "/healthz") {
+            if r.starts_with("HTTP/1.1 200") {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the demo server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, port)
+}
+
+fn stop(mut child: Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+fn audit(db: &Path) -> (i32, String) {
+    let out = qyzmet()
+        .args(["audit", "verify", "--database-url"])
+        .arg(format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn demo_is_seeded_once_and_its_history_verifies() {
+    let data = tempfile::tempdir().unwrap();
+    let db = data.path().join("qyzmet.db");
+
+    let (child, port) = start_demo(data.path());
+    let services = get(port, "/api/v1/services").unwrap();
+    assert!(services.contains("\"adoption-payment\""), "{services}");
+    stop(child);
+    let (code, first) = audit(&db);
+    assert_eq!(code, 0, "{first}");
+    assert!(first.starts_with("ok: 9 applications, "), "{first}");
+
+    // A restart on the same database keeps the demo data as it is.
+    let (child, _) = start_demo(data.path());
+    stop(child);
+    let (code, second) = audit(&db);
+    assert_eq!(code, 0);
+    let apps = |s: &str| s.split(',').next().unwrap().to_owned();
+    assert_eq!(apps(&second), apps(&first));
+
+    // Someone edits an event behind Qyzmet's back: the chain names it.
+    tamper(&db);
+    let (code, out) = audit(&db);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("broken: application "), "{out}");
+    assert!(out.contains(", event 2: "), "{out}");
+}
+
+fn tamper(db: &Path) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", db.display());
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async move {
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query("drop trigger events_no_update")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            let id: (String,) =
+                sqlx::query_as("select application_id from events order by application_id limit 1")
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
+            sqlx::query(
+                "update events set actor = 'somebody-else' where application_id = $1 and seq = 2",
+            )
+            .bind(&id.0)
+            .execute(&mut c)
+            .await
+            .unwrap();
+        });
+}
+
+#[test]
+fn audit_verify_refuses_a_missing_database() {
+    let out = qyzmet()
+        .args([
+            "audit",
+            "verify",
+            "--database-url",
+            "sqlite:///nonexistent/q.db",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8(out.stderr).unwrap().lines().count(), 1);
+}
