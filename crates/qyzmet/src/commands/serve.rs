@@ -67,9 +67,10 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
+        let (catalog, calendar) = with_admin_edits(&*store, loaded).await?;
         let state = qyzmet_web::AppState::new(
-            loaded.catalog,
-            loaded.calendar,
+            catalog,
+            calendar,
             store.clone(),
             base_url.clone(),
             args.demo,
@@ -91,6 +92,68 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         tracing::info!("drained; exiting");
         Ok(())
     })
+}
+
+/// The catalog and the calendar as administrators left them: their edits
+/// (stored, dated and attributed in the database) layered over the files.
+async fn with_admin_edits(
+    store: &dyn qyzmet_store::Store,
+    loaded: crate::Loaded,
+) -> Result<
+    (
+        qyzmet_domain::catalog::Catalog,
+        qyzmet_domain::calendar::Calendar,
+    ),
+    Failure,
+> {
+    let db = |e: qyzmet_store::StoreError| {
+        Failure::found(format!("error: cannot read administrator edits: {e}"))
+    };
+    let mut edits = Vec::new();
+    for e in store.calendar_edits().await.map_err(db)? {
+        let edit: qyzmet_domain::calendar::CalendarEdit = serde_json::from_value(e.edit.clone())
+            .map_err(|err| {
+                Failure::found(format!(
+                    "error: calendar edit {} does not read: {err}",
+                    e.id
+                ))
+            })?;
+        edits.push(edit);
+    }
+    let calendar = if edits.is_empty() {
+        loaded.calendar
+    } else {
+        qyzmet_domain::calendar::Calendar::build(&loaded.calendar_data, &edits)
+            .map_err(|e| Failure::found(format!("error: calendar edits: {e}")))?
+    };
+    let ends: Vec<qyzmet_domain::catalog::VersionEnd> = store
+        .version_ends()
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|v| qyzmet_domain::catalog::VersionEnd {
+            service: v.service,
+            version: v.version,
+            effective_until: Some(
+                v.effective_until
+                    .with_timezone(&qyzmet_domain::calendar::ZONE)
+                    .date_naive(),
+            ),
+        })
+        .collect();
+    let catalog = if ends.is_empty() {
+        loaded.catalog
+    } else {
+        loaded.catalog.with_version_ends(&ends).map_err(|errs| {
+            Failure::found(
+                errs.iter()
+                    .map(|e| format!("error: version end: {e}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?
+    };
+    Ok((catalog, calendar))
 }
 
 /// Marks overdue steps and ends pauses as their time comes, every few
