@@ -1,0 +1,121 @@
+//! The clock's own work (`worker::tick_due`): overdue marks and pauses that
+//! end by themselves.
+
+use crate::helpers::*;
+use qyzmet_web::worker::tick_due;
+use serde_json::json;
+
+async fn a_passed_deadline_is_marked_overdue_once(app: &TestApp) {
+    let late = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    let on_time = app
+        .take_in_ok("clerk", &intake("foster-care-payment", "office", P2))
+        .await;
+    // register of A is due at 10:15; B's at 10:20.
+    app.set_now("2026-11-24T10:15:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 0);
+    app.set_now("2026-11-24T10:16:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 1);
+    // Once: a second pass has nothing to do.
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 0);
+
+    let r = app
+        .get("clerk", &format!("/api/v1/applications/{}", late.id))
+        .await;
+    r.expect(200);
+    assert_eq!(r.etag(), "\"2\"");
+    assert_eq!(r.body["overdue"], true);
+    assert_eq!(r.body["steps"][0]["overdue"], true);
+    assert_eq!(r.body["status"], "in-progress");
+    assert_eq!(r.body["due_at"], "2026-11-24T10:15:00+05:00");
+    let ev = app.events(&late.id).await;
+    let marks: Vec<_> = ev
+        .iter()
+        .filter(|e| e["type"] == "marked-overdue")
+        .collect();
+    assert_eq!(marks.len(), 1);
+    assert_eq!(marks[0]["actor"], "system");
+    assert_eq!(marks[0]["data"], json!({"step": "register"}));
+    assert_eq!(marks[0]["at"], "2026-11-24T05:16:00.000000Z");
+    let fine = app.read_case("clerk", &on_time.id).await;
+    assert_eq!(fine["overdue"], false);
+
+    for who in ["clerk", "head", "auditor", "admin"] {
+        assert_eq!(
+            app.list_ids(who, "overdue=true").await,
+            std::slice::from_ref(&late.id),
+            "{who}"
+        );
+        assert_eq!(
+            app.list_ids(who, "overdue=false").await,
+            std::slice::from_ref(&on_time.id),
+            "{who}"
+        );
+    }
+    // Not the specialist's, not the operator's.
+    assert!(app.list_ids("specialist", "overdue=true").await.is_empty());
+    assert!(app.list_ids("operator", "overdue=true").await.is_empty());
+
+    // The step goes on; the next one starts afresh, not overdue.
+    let mut late = late;
+    late.etag = r.etag();
+    let v = app.act_ok("clerk", &mut late, complete()).await;
+    assert_eq!(v["overdue"], false);
+    assert_eq!(v["steps"][0]["overdue"], true);
+    assert_eq!(v["steps"][1]["overdue"], false);
+    assert!(app.list_ids("clerk", "overdue=true").await.is_empty());
+}
+
+async fn a_pause_ends_by_itself_after_30_days(app: &TestApp) {
+    let mut case = app
+        .take_in_ok("clerk", &intake("foster-care-payment", "office", P1))
+        .await;
+    // Paused at 10:05 with 15 of register's 20 minutes left.
+    app.advance_minutes(5);
+    let v = app
+        .act_ok("clerk", &mut case, json!({"action": "pause"}))
+        .await;
+    assert_eq!(v["status"], "paused");
+    assert_eq!(v["paused"]["until"], "2026-12-24T18:30:00+05:00");
+    assert!(v["paused"]["comment"].is_null());
+    // Not yet.
+    app.set_now("2026-12-24T18:29:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 0);
+    assert_eq!(app.read_case("clerk", &case.id).await["status"], "paused");
+    // A paused clock is never overdue, however long.
+    assert!(app.list_ids("clerk", "overdue=true").await.is_empty());
+
+    app.set_now("2026-12-24T18:31:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 1);
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 0);
+    let v = app.read_case("clerk", &case.id).await;
+    assert_eq!(v["status"], "in-progress");
+    assert!(v.get("paused").is_none(), "{v}");
+    // Resumed at 18:30 with 15 working minutes left: Friday the 25th,
+    // 09:00 + 15 minutes.
+    assert_eq!(v["due_at"], "2026-12-25T09:15:00+05:00");
+    assert_eq!(v["overdue"], false);
+    let ev = app.events(&case.id).await;
+    let resumed: Vec<_> = ev.iter().filter(|e| e["type"] == "resumed").collect();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0]["actor"], "system");
+    assert_eq!(resumed[0]["data"]["auto"], true);
+    assert_eq!(
+        resumed[0]["data"]["resumed_at"],
+        "2026-12-24T13:30:00.000000Z"
+    );
+    // A manual resume now meets a conflict.
+    let r = app
+        .get("clerk", &format!("/api/v1/applications/{}", case.id))
+        .await;
+    assert_eq!(r.etag(), "\"3\"");
+    app.act("clerk", &case.id, &r.etag(), &json!({"action": "resume"}))
+        .await
+        .problem(409, "action-conflict");
+}
+
+crate::on_both_backends!(
+    a_passed_deadline_is_marked_overdue_once,
+    a_pause_ends_by_itself_after_30_days,
+);

@@ -1,0 +1,11 @@
+//! The HTTP API as its clients see it (contract.md, "HTTP"): the real
+//! router over TCP, each test with its own database, on SQLite always and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod clock;
+mod concurrency;
+mod events;
+mod lifecycle;
+mod meta;
