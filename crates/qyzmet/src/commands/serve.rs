@@ -82,11 +82,21 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             tracing::info!(seeded, "demo data ready");
         }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(deadline_loop(state.clone(), stop_rx));
+        let worker = tokio::spawn(deadline_loop(state.clone(), stop_rx.clone()));
+        // The outbox's one runner. Job kinds (documents, gateway messages)
+        // register their handlers here as they arrive.
+        let mut jobs_stop = stop_rx;
+        let jobs = qyzmet_store::jobs::JobRunner::new(store.clone(), Default::default()).spawn(
+            std::time::Duration::from_secs(2),
+            async move {
+                let _ = jobs_stop.changed().await;
+            },
+        );
         tracing::info!(%bound, %base_url, backend = store.backend(), demo = args.demo, "qyzmet is listening");
         let served = qyzmet_web::serve(listener, state, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = jobs.await;
         store.close().await;
         served.map_err(|e| Failure::found(format!("error: server stopped: {e}")))?;
         tracing::info!("drained; exiting");
