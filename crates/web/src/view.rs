@@ -3,7 +3,7 @@
 //! folded case. Times are local (Asia/Almaty) with their offset.
 
 use qyzmet_domain::calendar::{format_time, ZONE};
-use qyzmet_domain::case::{next_actions, Case, Process, ReceiptKind, ResultKind};
+use qyzmet_domain::case::{next_actions, Case, Process, ReceiptKind, ResultKind, Status};
 use qyzmet_store::Application;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -186,7 +186,9 @@ pub fn application(app: &Application, case: &Case, process: &Process) -> Applica
         status: case.status.code().to_owned(),
         step: case.current_step().map(|s| s.code.code().to_owned()),
         due_at: case.due_at().map(local),
-        overdue: case.is_overdue(),
+        // As the list's `overdue` filter has it: only a running clock is
+        // overdue (the step keeps its mark in `steps`).
+        overdue: case.status == Status::InProgress && case.is_overdue(),
         assignee: case.assignee.clone(),
         applicant: ApplicantView {
             iin: case.applicant.to_string(),

@@ -115,7 +115,79 @@ async fn a_pause_ends_by_itself_after_30_days(app: &TestApp) {
         .problem(409, "action-conflict");
 }
 
+async fn an_action_after_the_deadline_records_the_mark_first(app: &TestApp) {
+    let mut case = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    // No worker ran; the clerk completes at 10:30, past 10:15.
+    app.set_now("2026-11-24T10:30:00+05:00");
+    let v = app.act_ok("clerk", &mut case, complete()).await;
+    assert_eq!(v["steps"][0]["overdue"], true);
+    assert_eq!(v["steps"][1]["overdue"], false);
+    let ev = app.events(&case.id).await;
+    let tail: Vec<(&str, &str)> = ev[3..]
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("marked-overdue", "system"),
+            ("step-completed", "clerk"),
+            ("step-started", "clerk")
+        ]
+    );
+    // The worker has nothing left to mark.
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 0);
+}
+
+/// The list's `overdue` filter and the `overdue` it shows agree, paused or
+/// not.
+async fn the_overdue_filter_agrees_with_what_it_lists(app: &TestApp) {
+    let mut case = app
+        .take_in_ok("clerk", &intake("foster-care-payment", "office", P1))
+        .await;
+    app.set_now("2026-11-24T10:30:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 1);
+    let r = app
+        .get("clerk", &format!("/api/v1/applications/{}", case.id))
+        .await;
+    case.etag = r.etag();
+    let v = app
+        .act_ok("clerk", &mut case, json!({"action": "pause"}))
+        .await;
+    // The clock stopped: not overdue now, the step keeps its mark.
+    assert_eq!(v["overdue"], false, "{v}");
+    assert_eq!(v["steps"][0]["overdue"], true, "{v}");
+    assert_eq!(
+        app.list_ids("clerk", "overdue=false").await,
+        [case.id.clone()]
+    );
+    for flag in ["true", "false"] {
+        let r = app
+            .get("clerk", &format!("/api/v1/applications?overdue={flag}"))
+            .await;
+        r.expect(200);
+        for item in r.body["items"].as_array().unwrap() {
+            assert_eq!(
+                item["overdue"].to_string(),
+                flag,
+                "listed by overdue={flag}: {item}"
+            );
+        }
+    }
+    // And the pause still ends by itself.
+    app.set_now("2027-01-06T09:00:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 100).await.unwrap(), 1);
+    assert_eq!(
+        app.read_case("clerk", &case.id).await["status"],
+        "in-progress"
+    );
+}
+
 crate::on_both_backends!(
+    an_action_after_the_deadline_records_the_mark_first,
+    the_overdue_filter_agrees_with_what_it_lists,
     a_passed_deadline_is_marked_overdue_once,
     a_pause_ends_by_itself_after_30_days,
 );
