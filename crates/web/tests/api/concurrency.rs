@@ -104,7 +104,158 @@ async fn idempotent_action_replays(app: &TestApp) {
     assert_eq!(app.events(&case.id).await.len(), n);
 }
 
+async fn racing_actions_one_wins(app: &TestApp) {
+    let case = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    app.login("clerk").await;
+    let (done, pause) = (complete(), json!({"action": "pause"}));
+    let (a, b, c) = tokio::join!(
+        app.act("clerk", &case.id, &case.etag, &done),
+        app.act("clerk", &case.id, &case.etag, &done),
+        app.act("clerk", &case.id, &case.etag, &pause),
+    );
+    let mut statuses = [a.status, b.status, c.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [200, 412, 412],
+        "{} {} {}",
+        a.text,
+        b.text,
+        c.text
+    );
+    for r in [&a, &b, &c] {
+        if r.status == 412 {
+            r.problem(412, "precondition-failed");
+        }
+    }
+    let r = app
+        .get("clerk", &format!("/api/v1/applications/{}", case.id))
+        .await;
+    assert_eq!(r.etag(), "\"2\"");
+    // One action's events, once.
+    assert!(app.events(&case.id).await.len() <= 6);
+}
+
+async fn racing_creates_with_one_key_make_one(app: &TestApp) {
+    let token = app.login("clerk").await;
+    let body = intake("adoption-payment", "office", P2);
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/applications"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "race")
+            .json(&body)
+            .send()
+    };
+    let (a, b, c) = tokio::join!(send(), send(), send());
+    let (a, b, c) = (
+        read(a.unwrap()).await,
+        read(b.unwrap()).await,
+        read(c.unwrap()).await,
+    );
+    for r in [&a, &b, &c] {
+        r.expect(201);
+        assert_eq!(r.body["id"], a.body["id"]);
+        assert_eq!(r.body, a.body);
+    }
+    assert_eq!(app.count().await, 1);
+    assert_eq!(app.events(a.body["id"].as_str().unwrap()).await.len(), 3);
+}
+
+async fn the_list_pages_through_everything_once(app: &TestApp) {
+    let mut made = Vec::new();
+    for (i, service) in [
+        "meeting-permission",
+        "foster-care-payment",
+        "adoption-payment",
+    ]
+    .iter()
+    .cycle()
+    .take(7)
+    .enumerate()
+    {
+        app.advance_minutes(1);
+        let c = app
+            .take_in_ok(
+                "clerk",
+                &intake(service, "office", if i % 2 == 0 { P1 } else { P2 }),
+            )
+            .await;
+        made.push(c.id);
+    }
+    for order in ["newest", "due"] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let q = match &cursor {
+                Some(c) => format!("/api/v1/applications?limit=3&order={order}&cursor={c}"),
+                None => format!("/api/v1/applications?limit=3&order={order}"),
+            };
+            let r = app.get("head", &q).await;
+            r.expect(200);
+            pages += 1;
+            let items = r.body["items"].as_array().unwrap();
+            assert!(items.len() <= 3);
+            seen.extend(items.iter().map(|a| a["id"].as_str().unwrap().to_owned()));
+            match r.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+            assert!(pages < 10, "the cursor never ends");
+        }
+        assert_eq!(seen.len(), 7, "{order}: {seen:?}");
+        if order == "newest" {
+            let mut newest_first = made.clone();
+            newest_first.reverse();
+            assert_eq!(seen, newest_first);
+        } else {
+            // Earliest deadline first: the register steps started a minute
+            // apart with limits of 15 (A) and 20 (B, C) minutes.
+            let dues: Vec<String> = {
+                let mut v = Vec::new();
+                for id in &seen {
+                    v.push(
+                        app.read_case("head", id).await["due_at"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned(),
+                    );
+                }
+                v
+            };
+            let mut sorted = dues.clone();
+            sorted.sort();
+            assert_eq!(dues, sorted);
+        }
+    }
+    // Filters.
+    assert_eq!(
+        app.list_ids("head", "service=adoption-payment").await.len(),
+        2
+    );
+    assert_eq!(app.list_ids("head", "status=in-progress").await.len(), 7);
+    assert_eq!(
+        app.list_ids("head", "status=completed,withdrawn")
+            .await
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.list_ids("head", "channel=state-corporation")
+            .await
+            .len(),
+        0
+    );
+    assert_eq!(app.list_ids(P2, "").await.len(), 3);
+}
+
 crate::on_both_backends!(
+    the_list_pages_through_everything_once,
+    racing_actions_one_wins,
+    racing_creates_with_one_key_make_one,
     if_match_is_required_and_checked,
     idempotent_create_replays,
     idempotent_action_replays,

@@ -4,8 +4,10 @@
 
 mod helpers;
 
+mod bad_input;
 mod clock;
 mod concurrency;
 mod events;
 mod lifecycle;
 mod meta;
+mod visibility;
