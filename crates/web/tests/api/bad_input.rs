@@ -451,7 +451,71 @@ async fn too_many_failures_from_one_address(app: &TestApp) {
     assert!(r.header("retry-after").is_some());
 }
 
+async fn problems_speak_the_callers_language_and_carry_its_request_id(app: &TestApp) {
+    let get = |headers: &[(&str, &str)], path: &str| {
+        let mut rb = app.client.get(app.url(path));
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        rb.send()
+    };
+    let r = read(get(&[], "/nope").await.unwrap()).await;
+    r.problem(404, "not-found");
+    assert_eq!(r.body["title"], "Табылмады");
+    let r = read(
+        get(&[("accept-language", "en-GB,en;q=0.9")], "/nope")
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.problem(404, "not-found");
+    assert_eq!(r.body["title"], "Not found");
+    let r = read(
+        get(&[("accept-language", "en")], "/nope?lang=ru")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.body["title"], "Не найдено");
+    // The caller's request id is kept; a strange one is replaced.
+    let r = read(
+        get(&[("x-request-id", "trace-42.a_b")], "/nope")
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.problem(404, "not-found");
+    assert_eq!(r.body["request_id"], "trace-42.a_b");
+    let r = read(
+        get(&[("x-request-id", "bad id with spaces")], "/nope")
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.problem(404, "not-found");
+    assert_ne!(r.body["request_id"], "bad id with spaces");
+    // Every answer has one, errors or not.
+    let r = read(get(&[], "/healthz").await.unwrap()).await;
+    assert!(r.header("x-request-id").is_some());
+    // An Idempotency-Key must be sane.
+    let token = app.login("clerk").await;
+    let r = read(
+        app.client
+            .post(app.url("/api/v1/applications"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", "k".repeat(256))
+            .json(&intake("meeting-permission", "office", P1))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.problem(400, "idempotency-key-invalid");
+    assert_eq!(app.count().await, 0);
+}
+
 crate::on_both_backends!(
+    problems_speak_the_callers_language_and_carry_its_request_id,
     intake_rejections_store_nothing,
     action_rejections_store_nothing,
     an_oversized_body_is_413,

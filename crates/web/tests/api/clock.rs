@@ -185,7 +185,108 @@ async fn the_overdue_filter_agrees_with_what_it_lists(app: &TestApp) {
     );
 }
 
+/// Deadlines around lunch, close of business, a holiday (Wednesday 16
+/// December 2026) and the State Corporation's next-day start.
+async fn deadlines_follow_the_calendar(app: &TestApp) {
+    // 12:50 + 15 working minutes: 10 before lunch, 5 after 14:30.
+    app.set_now("2026-12-15T12:50:00+05:00");
+    let a = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    assert_eq!(a.body["due_at"], "2026-12-15T14:35:00+05:00");
+    // 12:45 + 15: exactly 13:00.
+    app.set_now("2026-12-15T12:45:00+05:00");
+    let b = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    assert_eq!(b.body["due_at"], "2026-12-15T13:00:00+05:00");
+    // Tuesday 18:20 + 15: 10 minutes, then the holiday, then Thursday 09:05.
+    app.set_now("2026-12-15T18:20:00+05:00");
+    let mut c = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    assert_eq!(c.body["due_at"], "2026-12-17T09:05:00+05:00");
+    // Taken in at night: counted from the next opening.
+    app.set_now("2026-12-15T23:00:00+05:00");
+    let d = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    assert_eq!(
+        d.body["steps"][0]["started_at"],
+        "2026-12-15T23:00:00+05:00"
+    );
+    assert_eq!(d.body["due_at"], "2026-12-17T09:15:00+05:00");
+    // The State Corporation, Tuesday before opening: the day of receipt is
+    // not counted, and Wednesday is a holiday.
+    app.set_now("2026-12-15T08:00:00+05:00");
+    let e = app
+        .take_in_ok(
+            "operator",
+            &intake("meeting-permission", "state-corporation", P2),
+        )
+        .await;
+    assert_eq!(
+        e.body["steps"][0]["started_at"],
+        "2026-12-17T09:00:00+05:00"
+    );
+    assert_eq!(e.body["due_at"], "2026-12-17T09:15:00+05:00");
+    // Friday evening: Monday 09:00.
+    app.set_now("2026-12-18T17:00:00+05:00");
+    let f = app
+        .take_in_ok(
+            "operator",
+            &intake("meeting-permission", "state-corporation", P2),
+        )
+        .await;
+    assert_eq!(
+        f.body["steps"][0]["started_at"],
+        "2026-12-21T09:00:00+05:00"
+    );
+    // Working days: review (2) from Tuesday the 15th skips the holiday:
+    // Thursday, Friday.
+    app.set_now("2026-12-15T18:25:00+05:00");
+    app.act_ok("clerk", &mut c, complete()).await;
+    app.act_ok("head", &mut c, assign("specialist")).await;
+    assert_eq!(c.body["due_at"], "2026-12-18T18:30:00+05:00");
+    app.act_ok("specialist", &mut c, complete()).await;
+    app.act_ok("head", &mut c, complete()).await;
+    // Calendar days: issue (1) from Tuesday falls on the holiday, so the
+    // next working day's close.
+    assert_eq!(c.body["step"], "issue");
+    assert_eq!(c.body["due_at"], "2026-12-17T18:30:00+05:00");
+}
+
+async fn the_worker_takes_a_batch_at_a_time(app: &TestApp) {
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            app.take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+                .await
+                .id,
+        );
+    }
+    app.set_now("2026-11-24T11:00:00+05:00");
+    assert_eq!(tick_due(&app.state, app.now(), 2).await.unwrap(), 2);
+    assert_eq!(tick_due(&app.state, app.now(), 2).await.unwrap(), 1);
+    assert_eq!(tick_due(&app.state, app.now(), 2).await.unwrap(), 0);
+    let mut overdue = app.list_ids("clerk", "overdue=true").await;
+    overdue.sort();
+    ids.sort();
+    assert_eq!(overdue, ids);
+    for id in &ids {
+        let marks = app
+            .events(id)
+            .await
+            .iter()
+            .filter(|e| e["type"] == "marked-overdue")
+            .count();
+        assert_eq!(marks, 1);
+    }
+}
+
 crate::on_both_backends!(
+    the_worker_takes_a_batch_at_a_time,
+    deadlines_follow_the_calendar,
     an_action_after_the_deadline_records_the_mark_first,
     the_overdue_filter_agrees_with_what_it_lists,
     a_passed_deadline_is_marked_overdue_once,

@@ -250,6 +250,14 @@ impl Resp {
             "{}",
             self.text
         );
+        if code != "internal" {
+            // A code without its own text would fall back to the internal
+            // error's.
+            for internal in ["Ішкі қате", "Внутренняя ошибка", "Internal error"]
+            {
+                assert_ne!(b["title"], internal, "{}", self.text);
+            }
+        }
         assert!(
             b["detail"].as_str().is_some_and(|t| !t.is_empty()),
             "{}",

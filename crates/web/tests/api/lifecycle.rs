@@ -583,7 +583,64 @@ async fn portal_draft_is_the_applicants_alone(app: &TestApp) {
     );
 }
 
+async fn a_refusal_sent_back_is_decided_afresh(app: &TestApp) {
+    let mut case = app
+        .take_in_ok("clerk", &intake("foster-care-payment", "office", P2))
+        .await;
+    app.act_ok("clerk", &mut case, complete()).await;
+    app.act_ok("head", &mut case, assign("specialist")).await;
+    app.act_ok(
+        "specialist",
+        &mut case,
+        json!({"action": "refuse", "grounds": ["documents-violation"], "reason": "r"}),
+    )
+    .await;
+    assert!(case.body.get("refusal").is_some());
+    // The head does not sign the refusal: back to review.
+    let v = app
+        .act_ok(
+            "head",
+            &mut case,
+            json!({"action": "return", "comment": "the contract is valid"}),
+        )
+        .await;
+    assert_eq!(v["step"], "review");
+    assert!(v.get("refusal").is_none(), "{v}");
+    app.act_ok("specialist", &mut case, complete()).await;
+    app.act_ok("head", &mut case, complete()).await;
+    let v = app.act_ok("clerk", &mut case, complete()).await;
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["result"]["kind"], "approval");
+}
+
+async fn a_portal_draft_may_be_withdrawn(app: &TestApp) {
+    let r = app
+        .take_in(P1, &intake("foster-care-payment", "portal", P1))
+        .await;
+    r.expect(201);
+    let mut case = Case {
+        id: r.body["id"].as_str().unwrap().to_owned(),
+        etag: r.etag(),
+        body: r.body.clone(),
+    };
+    assert_eq!(case.body["status"], "draft");
+    let v = app
+        .act_ok(P1, &mut case, json!({"action": "withdraw"}))
+        .await;
+    assert_eq!(v["status"], "withdrawn");
+    assert!(v.get("receipt").is_none(), "{v}");
+    assert_eq!(actions(&v), Vec::<String>::new());
+    assert_eq!(
+        app.list_ids(P1, "status=withdrawn").await,
+        std::slice::from_ref(&case.id)
+    );
+    // Known gap: once withdrawn, the never-signed draft shows to the
+    // provider's staff (visibility hides `draft` status only).
+}
+
 crate::on_both_backends!(
+    a_refusal_sent_back_is_decided_afresh,
+    a_portal_draft_may_be_withdrawn,
     a_office_approval,
     a_state_corporation,
     b_office_refusal,
