@@ -284,7 +284,37 @@ async fn the_worker_takes_a_batch_at_a_time(app: &TestApp) {
     }
 }
 
+async fn a_pause_with_nothing_left_resumes_to_close_of_business(app: &TestApp) {
+    let mut case = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    // Paused at 10:30, past register's 10:15: nothing left.
+    app.set_now("2026-11-24T10:30:00+05:00");
+    app.act_ok("clerk", &mut case, json!({"action": "pause"}))
+        .await;
+    app.set_now("2026-11-24T11:00:00+05:00");
+    let v = app
+        .act_ok("clerk", &mut case, json!({"action": "resume"}))
+        .await;
+    assert_eq!(v["status"], "in-progress");
+    assert_eq!(v["due_at"], "2026-11-24T18:30:00+05:00");
+    // Paused with 10 of 15 minutes left, resumed Friday 18:25: 5 minutes
+    // that day, 5 on Monday.
+    let mut other = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P2))
+        .await;
+    app.set_now("2026-11-24T11:05:00+05:00");
+    app.act_ok("clerk", &mut other, json!({"action": "pause"}))
+        .await;
+    app.set_now("2026-11-27T18:25:00+05:00");
+    let v = app
+        .act_ok("clerk", &mut other, json!({"action": "resume"}))
+        .await;
+    assert_eq!(v["due_at"], "2026-11-30T09:05:00+05:00");
+}
+
 crate::on_both_backends!(
+    a_pause_with_nothing_left_resumes_to_close_of_business,
     the_worker_takes_a_batch_at_a_time,
     deadlines_follow_the_calendar,
     an_action_after_the_deadline_records_the_mark_first,

@@ -70,12 +70,28 @@ async fn idempotent_create_replays(app: &TestApp) {
     let r = read(send("key-1", &other).await.unwrap()).await;
     r.problem(422, "idempotency-key-reused");
     assert_eq!(app.list_ids("auditor", "").await, std::slice::from_ref(&id));
-    // Keys are per caller: another clerk's same key is theirs. A fresh key
-    // makes a new application.
+    // Keys are per caller: the operator's `key-1` is the operator's own.
+    let op = app.login("operator").await;
+    let r = read(
+        app.client
+            .post(app.url("/api/v1/applications"))
+            .bearer_auth(&op)
+            .header("Idempotency-Key", "key-1")
+            .json(&intake("meeting-permission", "state-corporation", P2))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.expect(201);
+    assert!(r.header("idempotent-replayed").is_none());
+    assert_ne!(r.body["id"], first.body["id"]);
+    assert_eq!(app.count().await, 2);
+    // A fresh key makes a new application.
     let r = read(send("key-2", &body).await.unwrap()).await;
     r.expect(201);
     assert_ne!(r.body["id"], first.body["id"]);
-    assert_eq!(app.count().await, 2);
+    assert_eq!(app.count().await, 3);
 }
 
 async fn idempotent_action_replays(app: &TestApp) {

@@ -515,6 +515,19 @@ async fn a_incomplete_package_is_rejected_at_intake(app: &TestApp) {
         .await
         .problem(409, "action-conflict");
 
+    // The State Corporation refuses an incomplete package the same way.
+    let mut body = intake("meeting-permission", "state-corporation", P2);
+    body["documents"] = docs(&["identity-document"]);
+    let r = app.take_in("operator", &body).await;
+    r.expect(201);
+    assert_eq!(r.body["status"], "rejected-at-intake");
+    assert_eq!(r.body["receipt"]["kind"], "rejection");
+    assert_eq!(
+        r.body["receipt"]["missing"],
+        json!(["application", "supporting-certificates"])
+    );
+    assert_eq!(r.body["steps"], json!([]));
+
     // C does not refuse at intake: the package goes on, the gap recorded.
     let mut body = intake("adoption-payment", "office", P1);
     body["documents"] = docs(&["court-decision"]);
