@@ -147,6 +147,10 @@ pub fn may_see(who: &Principal, row: &ApplicationRow, case: Option<&Case>) -> bo
         // A portal draft is the applicant's until signed: it has not reached
         // the provider yet.
         _ if row.status == "draft" => false,
+        // A portal draft withdrawn before signing never reached them either.
+        _ if row.channel == Channel::Portal.code() && case.is_some_and(|c| c.steps.is_empty()) => {
+            false
+        }
         Role::Specialist => row.assignee.as_deref() == Some(who.username.as_str()),
         Role::Clerk | Role::Head => who.provider.as_deref() == Some(row.provider.as_str()),
         Role::Operator => row.channel == Channel::StateCorporation.code(),
@@ -903,6 +907,12 @@ pub async fn list(
     let mut items = Vec::with_capacity(page.items.len());
     for app in &page.items {
         let case = load_case(app)?;
+        // The store's filter narrows by role; what only the case knows (a
+        // withdrawn, never-signed portal draft) is checked here. A page may
+        // then be shorter than `limit`; the cursor still goes on.
+        if !may_see(&who, &app.row, Some(&case)) {
+            continue;
+        }
         let process = process_of(&state, &case)?;
         items.push(view::application(app, &case, &process));
     }

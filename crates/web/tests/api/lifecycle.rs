@@ -647,8 +647,17 @@ async fn a_portal_draft_may_be_withdrawn(app: &TestApp) {
         app.list_ids(P1, "status=withdrawn").await,
         std::slice::from_ref(&case.id)
     );
-    // Known gap: once withdrawn, the never-signed draft shows to the
-    // provider's staff (visibility hides `draft` status only).
+    // Never signed, it never reached the provider: its staff see nothing
+    // of it, by id or in their lists.
+    for staff in ["clerk", "head"] {
+        app.get(staff, &format!("/api/v1/applications/{}", case.id))
+            .await
+            .expect(404);
+        assert!(
+            !app.list_ids(staff, "").await.contains(&case.id),
+            "{staff} lists the withdrawn draft"
+        );
+    }
 }
 
 crate::on_both_backends!(
