@@ -757,3 +757,27 @@ date = 2026-13-01
         "{shown:#?}"
     );
 }
+
+#[test]
+fn published_lists_are_checked_against_themselves_and_kurban_ait() {
+    // A date listed twice.
+    let twice = KZ.replacen("    2026-05-27,", "    2026-05-27,\n    2026-05-27,", 1);
+    assert_ne!(twice, KZ);
+    let errs = CalendarData::parse("kz.toml", &twice).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|d| d.message == "2026-05-27 is listed twice"),
+        "{errs:?}"
+    );
+    // Kurban Ait moved to another weekday while the published list keeps
+    // the old one: the list would silently win.
+    let moved = KZ.replacen("date = 2026-05-27", "date = 2026-05-28", 1);
+    assert_ne!(moved, KZ);
+    let errs = CalendarData::parse("kz.toml", &moved).unwrap_err();
+    assert!(
+        errs.iter().any(|d| d
+            .message
+            .starts_with("Kurban Ait of 2026 is 2026-05-28, a weekday, but not among")),
+        "{errs:?}"
+    );
+}

@@ -1046,6 +1046,23 @@ fn folder_must_match_service() {
 }
 
 #[test]
+fn file_name_must_match_version() {
+    let mut f = real_files();
+    let t = text(&f, B);
+    let schema = text(&f, "foster-care-payment/2016-64-04.schema.json");
+    f.retain(|(p, _)| !p.starts_with("foster-care-payment/2016-64-04"));
+    put(&mut f, "foster-care-payment/1999.toml", &t);
+    put(&mut f, "foster-care-payment/1999.schema.json", &schema);
+    let d = errors(&f);
+    has(
+        &d,
+        "foster-care-payment/1999.toml",
+        line(&f, "foster-care-payment/1999.toml", "version ="),
+        "version `2016-64-04` is in file `1999.toml`",
+    );
+}
+
+#[test]
 fn unknown_files_are_errors_and_calendars_are_skipped() {
     let mut f = real_files();
     put(&mut f, "servces.toml", "[[services]]\n");

@@ -98,6 +98,37 @@ fn dir_files(root: &Path) -> Result<Vec<(String, String)>, LoadError> {
     Ok(out)
 }
 
+/// Loads only the calendar of a catalog (`None`: the built-in one): the
+/// calendar commands need no more, and a broken service file must not stop
+/// them.
+pub fn load_calendar(dir: Option<&Path>) -> Result<Calendar, LoadError> {
+    let text = match dir {
+        Some(d) => {
+            if !d.is_dir() {
+                return Err(LoadError::Io(format!(
+                    "{}: not a catalog directory",
+                    d.display()
+                )));
+            }
+            let path = d.join(CALENDAR_FILE);
+            std::fs::read_to_string(&path)
+                .map_err(|e| LoadError::Io(format!("{}: cannot read: {e}", path.display())))?
+        }
+        None => EMBEDDED
+            .get_file(CALENDAR_FILE)
+            .and_then(|f| f.contents_utf8())
+            .ok_or_else(|| {
+                LoadError::Io(format!(
+                    "{CALENDAR_FILE}: missing from the built-in catalog"
+                ))
+            })?
+            .to_owned(),
+    };
+    let data = CalendarData::parse(CALENDAR_FILE, &text).map_err(LoadError::Invalid)?;
+    Calendar::build(&data, &[])
+        .map_err(|e| LoadError::Invalid(vec![Diagnostic::new(CALENDAR_FILE, 0, e.to_string())]))
+}
+
 /// Loads and checks a catalog (`None`: the built-in one) and its calendar,
 /// reporting every problem found in either.
 pub fn load_catalog(dir: Option<&Path>) -> Result<Loaded, LoadError> {

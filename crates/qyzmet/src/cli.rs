@@ -100,16 +100,16 @@ pub enum CalendarCommand {
 #[command(group(clap::ArgGroup::new("limit").required(true).args(["minutes", "working_days", "calendar_days"])))]
 pub struct DueArgs {
     /// Start: RFC 3339 with any offset, a local time without offset, or a date
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub from: String,
     /// N working minutes (09:00–13:00, 14:30–18:30)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub minutes: Option<String>,
     /// N working days; the day of the start is not counted
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub working_days: Option<String>,
-    /// N calendar days, moved off a day off
-    #[arg(long, value_name = "N")]
+    /// N calendar days; a deadline on a day off moves to the next working day
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub calendar_days: Option<String>,
     #[command(flatten)]
     pub source: CatalogDirArg,
@@ -120,6 +120,7 @@ pub enum IinCommand {
     /// Check an IIN: prints `valid YYYY-MM-DD male|female` or `invalid: REASON`
     Check {
         /// Twelve digits
+        #[arg(allow_hyphen_values = true)]
         iin: String,
     },
 }

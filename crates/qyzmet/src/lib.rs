@@ -6,7 +6,7 @@ mod catalog_source;
 mod cli;
 mod commands;
 
-pub use catalog_source::{load_catalog, Loaded};
+pub use catalog_source::{load_calendar, load_catalog, Loaded};
 use clap::Parser;
 use std::ffi::OsString;
 use std::process::ExitCode;

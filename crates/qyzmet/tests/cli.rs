@@ -319,6 +319,57 @@ fn regex_like_file_line(l: &str) -> bool {
 }
 
 #[test]
+fn a_broken_service_file_does_not_stop_the_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_catalog(), dir.path());
+    let version = dir.path().join("foster-care-payment/2016-64-04.toml");
+    let text = std::fs::read_to_string(&version).unwrap();
+    std::fs::write(
+        &version,
+        text.replace("role = \"head\"", "role = \"janitor\""),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = run(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-11-20T17:00:00+05:00",
+        "--working-days",
+        "2",
+        "--catalog",
+        d,
+    ]);
+    assert_eq!(
+        (o.status, o.stdout.as_str()),
+        (0, "2026-11-24T18:30:00+05:00\n"),
+        "{}",
+        o.stderr
+    );
+    // A command that needs the services says so in one line.
+    let err = assert_bad_input(&["catalog", "show", "foster-care-payment", "--catalog", d]);
+    assert!(
+        err.contains("janitor") && err.contains("catalog check"),
+        "{err}"
+    );
+}
+
+#[test]
+fn negative_counts_get_the_counts_message() {
+    let err = assert_bad_input(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-11-23",
+        "--working-days",
+        "-1",
+    ]);
+    assert!(err.contains("at least 1"), "{err}");
+    let err = assert_bad_input(&["iin", "check", "-871008401427"]);
+    assert!(err.contains("12 digits"), "{err}");
+}
+
+#[test]
 fn catalog_check_of_a_missing_directory_is_bad_input() {
     assert_bad_input(&["catalog", "check", "/nonexistent/catalog"]);
 }

@@ -116,11 +116,12 @@ fn tamper(db: &Path) {
                 .execute(&mut c)
                 .await
                 .unwrap();
-            let id: (String,) =
-                sqlx::query_as("select application_id from events order by application_id limit 1")
-                    .fetch_one(&mut c)
-                    .await
-                    .unwrap();
+            let id: (String,) = sqlx::query_as(
+                "select application_id from events where seq = 2 order by application_id limit 1",
+            )
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
             sqlx::query(
                 "update events set actor = 'somebody-else' where application_id = $1 and seq = 2",
             )

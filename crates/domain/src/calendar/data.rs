@@ -381,6 +381,8 @@ impl Checker<'_> {
                         self.err(d.span(), format!("{date} is not in {year}"));
                     } else if is_weekend(date) {
                         self.err(d.span(), format!("{date} is a {}: list only weekdays off (weekends are off unless worked)", date.weekday()));
+                    } else if days_off.contains(&date) {
+                        self.err(d.span(), format!("{date} is listed twice"));
                     }
                     days_off.push(date);
                 }
@@ -398,8 +400,23 @@ impl Checker<'_> {
                                 date.weekday()
                             ),
                         );
+                    } else if worked.contains(&date) {
+                        self.err(d.span(), format!("{date} is listed twice"));
                     }
                     worked.push(date);
+                }
+            }
+            // A published year's lists win over the rules, so a Kurban Ait
+            // on a weekday that the list forgets would silently not count.
+            if let Some(k) = kurban_ait.iter().find(|k| k.date.year() == year) {
+                if !is_weekend(k.date) && !days_off.contains(&k.date) {
+                    self.err(
+                        p.year.span(),
+                        format!(
+                            "Kurban Ait of {year} is {}, a weekday, but not among the year's days off",
+                            k.date
+                        ),
+                    );
                 }
             }
             published.push(PublishedYear {

@@ -546,6 +546,14 @@ fn read_version(
         }
     }
     let version = code(src, root, "version");
+    if let Some((v, off)) = &version {
+        if v != stem {
+            src.err(
+                *off,
+                format!("version `{v}` is in file `{stem}.toml`: a version file is named by its version"),
+            );
+        }
+    }
     let act = code(src, root, "act");
     let act_part = root.opt_text(src, "act_part");
     let standard = root.opt_str(src, "standard");

@@ -100,6 +100,14 @@ fn placeholder(out: &mut String, lang: Lang, p: &Option<Placeholder>, indent: &s
     }
 }
 
+/// A related act as a person names it: number and date, not its code.
+fn act_ref(catalog: &Catalog, code: &str) -> String {
+    match catalog.act(code) {
+        Some(a) => format!("№ {} ({})", a.number, a.date),
+        None => code.to_owned(),
+    }
+}
+
 fn act_line(lang: Lang, a: &Act) -> String {
     let mut s = format!(
         "{} № {} ({}) — {}",
@@ -175,7 +183,7 @@ pub fn render_text(catalog: &Catalog, version: &Version, lang: Lang) -> String {
     );
     for a in catalog.history(version) {
         let _ = writeln!(o, "- {}", act_line(lang, a));
-        for r in &a.restates {
+        for r in a.restates.iter().map(|r| act_ref(catalog, r)) {
             let _ = writeln!(
                 o,
                 "  {}: {r}",
@@ -187,14 +195,14 @@ pub fn render_text(catalog: &Catalog, version: &Version, lang: Lang) -> String {
                 )
             );
         }
-        for r in &a.repeals {
+        for r in a.repeals.iter().map(|r| act_ref(catalog, r)) {
             let _ = writeln!(
                 o,
                 "  {}: {r}",
                 t(lang, "күшін жояды", "отменяет", "repeals")
             );
         }
-        if let Some(r) = &a.repealed_by {
+        if let Some(r) = a.repealed_by.as_deref().map(|r| act_ref(catalog, r)) {
             let _ = write!(
                 o,
                 "  {}: {r}",

@@ -1,6 +1,6 @@
 //! `qyzmet calendar due` and `qyzmet calendar is-working-day`.
 
-use super::catalog_for_input;
+use super::calendar_for_input;
 use crate::cli::{CalendarCommand, DueArgs};
 use crate::Failure;
 use qyzmet_domain::calendar::{format_time, parse_date, parse_time};
@@ -11,12 +11,11 @@ pub fn run(cmd: CalendarCommand) -> Result<(), Failure> {
         CalendarCommand::Due(args) => due(args),
         CalendarCommand::IsWorkingDay { date, source } => {
             let date = parse_date(&date).map_err(|e| Failure::usage(format!("error: {e}")))?;
-            let loaded = catalog_for_input(source.catalog.as_deref())?;
-            let working = loaded
-                .calendar
+            let calendar = calendar_for_input(source.catalog.as_deref())?;
+            let working = calendar
                 .is_working_day(date)
                 .map_err(|e| Failure::usage(format!("error: {e}")))?;
-            warn_unknown(&loaded.calendar.unknown_kurban_ait_years(date, date));
+            warn_unknown(&calendar.unknown_kurban_ait_years(date, date));
             println!("{}", if working { "yes" } else { "no" });
             Ok(())
         }
@@ -44,16 +43,11 @@ fn due(args: DueArgs) -> Result<(), Failure> {
         }
     };
     let start = parse_time(&args.from).map_err(|e| Failure::usage(format!("error: {e}")))?;
-    let loaded = catalog_for_input(args.source.catalog.as_deref())?;
-    let deadline = loaded
-        .calendar
+    let calendar = calendar_for_input(args.source.catalog.as_deref())?;
+    let deadline = calendar
         .due(start, limit)
         .map_err(|e| Failure::usage(format!("error: {e}")))?;
-    warn_unknown(
-        &loaded
-            .calendar
-            .unknown_kurban_ait_years(start.date_naive(), deadline.date_naive()),
-    );
+    warn_unknown(&calendar.unknown_kurban_ait_years(start.date_naive(), deadline.date_naive()));
     println!("{}", format_time(&deadline));
     Ok(())
 }

@@ -20,10 +20,33 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// Loads the catalog for a command that only needs it as input: a bad one
-/// is the caller's mistake (exit 2), with every problem listed.
+/// Says in one line why a catalog given as input cannot be used (the
+/// command's input is wrong: exit 2); `catalog check` lists the problems.
+fn input_failure(dir: Option<&std::path::Path>, e: crate::catalog_source::LoadError) -> Failure {
+    use crate::catalog_source::LoadError;
+    match e {
+        LoadError::Io(m) => Failure::usage(format!("error: {m}")),
+        LoadError::Invalid(diags) => {
+            let shown = dir.map(|d| d.display().to_string()).unwrap_or_default();
+            let first = diags.first().map(|d| d.to_string()).unwrap_or_default();
+            Failure::usage(format!(
+                "error: the catalog has {} problem(s), first {first}; `qyzmet catalog check {shown}` lists them",
+                diags.len()
+            ))
+        }
+    }
+}
+
+/// Loads the catalog for a command that only needs it as input.
 fn catalog_for_input(dir: Option<&std::path::Path>) -> Result<crate::Loaded, Failure> {
-    crate::load_catalog(dir).map_err(|e| Failure::usage(e.render()))
+    crate::load_catalog(dir).map_err(|e| input_failure(dir, e))
+}
+
+/// Loads the calendar for the calendar commands.
+fn calendar_for_input(
+    dir: Option<&std::path::Path>,
+) -> Result<qyzmet_domain::calendar::Calendar, Failure> {
+    crate::load_calendar(dir).map_err(|e| input_failure(dir, e))
 }
 
 /// The database URL: as given, or the SQLite file in the data directory.
