@@ -24,7 +24,7 @@ type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q
 
 const APP_COLUMNS: &str = "id, number, service, version, channel, provider, status, step, \
      step_role, due_at, sort_due, overdue, assignee, applicant_iin, intake_actor, created_at, \
-     updated_at, rev, state";
+     updated_at, rev, state, representative_iin";
 
 const EVENT_COLUMNS: &str = "application_id, seq, type, at, actor, data, hash, prev_hash";
 
@@ -75,6 +75,7 @@ fn app_from_row(r: &DbRow) -> Result<Application, StoreError> {
             overdue: r.try_get("overdue")?,
             assignee: r.try_get("assignee")?,
             applicant_iin: r.try_get("applicant_iin")?,
+            representative_iin: r.try_get("representative_iin")?,
             intake_actor: r.try_get("intake_actor")?,
             created_at: from_micros(r.try_get("created_at")?)?,
             updated_at: from_micros(r.try_get("updated_at")?)?,
@@ -162,6 +163,7 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
         .bind(micros(row.created_at))
         .bind(micros(row.updated_at))
         .bind(to_json(&row.state))
+        .bind(row.representative_iin.clone())
 }
 
 async fn insert_idempotency(
@@ -339,8 +341,9 @@ impl Store for Backend {
         let q = sqlx::query(
             "insert into applications (id, number, rev, service, version, channel, provider, \
              status, step, step_role, due_at, sort_due, overdue, assignee, applicant_iin, \
-             intake_actor, created_at, updated_at, state, event_count) values ($1, $2, $3, $4, \
-             $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+             intake_actor, created_at, updated_at, state, representative_iin, event_count) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19, $20, $21)",
         )
         .bind(new.id.clone())
         .bind(number.clone())
@@ -372,8 +375,8 @@ impl Store for Backend {
             "update applications set service = $3, version = $4, channel = $5, provider = $6, \
              status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
              overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
-             created_at = $16, updated_at = $17, state = $18, rev = rev + 1, \
-             event_count = event_count + $19 \
+             created_at = $16, updated_at = $17, state = $18, representative_iin = $19, \
+             rev = rev + 1, event_count = event_count + $20 \
              where id = $1 and rev = $2",
         )
         .bind(id.to_owned())
@@ -479,6 +482,13 @@ impl Store for Backend {
                 let p = param(&mut binds, Bind::Text(v.clone()));
                 sql.push_str(&format!(" and {column} = {p}"));
             }
+        }
+        if let Some(iin) = &filter.party_iin {
+            let a = param(&mut binds, Bind::Text(iin.clone()));
+            let r = param(&mut binds, Bind::Text(iin.clone()));
+            sql.push_str(&format!(
+                " and (applicant_iin = {a} or representative_iin = {r})"
+            ));
         }
         if !filter.statuses.is_empty() {
             let ps: Vec<String> = filter

@@ -70,6 +70,8 @@ pub struct ApplicationRow {
     pub overdue: bool,
     pub assignee: Option<String>,
     pub applicant_iin: String,
+    /// The representative's IIN, when one acts under a power of attorney.
+    pub representative_iin: Option<String>,
     /// Who took the application in (a clerk, an operator, the applicant).
     pub intake_actor: String,
     pub created_at: DateTime<Utc>,
@@ -209,6 +211,9 @@ pub struct ListFilter {
     pub channel: Option<String>,
     pub step_role: Option<String>,
     pub applicant_iin: Option<String>,
+    /// The applicant's or the representative's IIN: every application a
+    /// person is party to.
+    pub party_iin: Option<String>,
     pub intake_actor: Option<String>,
     pub order: ListOrder,
 }

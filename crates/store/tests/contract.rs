@@ -164,6 +164,7 @@ fn row(status: &str, due: Option<i64>) -> ApplicationRow {
         overdue: false,
         assignee: None,
         applicant_iin: "871008401427".into(),
+        representative_iin: None,
         intake_actor: "clerk".into(),
         created_at: t(0),
         updated_at: t(0),
@@ -1010,6 +1011,23 @@ async fn the_applicant_sees_every_case_with_their_iin(db: &Db) {
         .await
         .unwrap();
     assert!(other.items.is_empty());
+
+    // A party is the applicant or the representative: the portal case of
+    // 760212350620 made by 871008401427 as representative counts for both.
+    let mut r = row("in-progress", None);
+    r.applicant_iin = "760212350620".into();
+    r.representative_iin = Some("871008401427".into());
+    submit(s, 4, r).await;
+    let party = |iin: &str| ListFilter {
+        party_iin: Some(iin.into()),
+        ..Default::default()
+    };
+    let mut got = page_all(s, &party("871008401427"), 2).await;
+    got.sort();
+    assert_eq!(got, vec![id(0), id(2), id(3), id(4)]);
+    let mut got = page_all(s, &party("760212350620"), 2).await;
+    got.sort();
+    assert_eq!(got, vec![id(1), id(4)]);
 }
 
 async fn steps_falling_due_finds_passed_deadlines(db: &Db) {

@@ -211,6 +211,7 @@ fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, ApiError> {
         overdue: case.status == qyzmet_domain::case::Status::InProgress && case.is_overdue(),
         assignee: case.assignee.clone(),
         applicant_iin: case.applicant.to_string(),
+        representative_iin: case.representative.as_ref().map(|r| r.iin.to_string()),
         intake_actor: intake_actor.to_owned(),
         created_at: case.created_at,
         updated_at: case.updated_at,
@@ -868,7 +869,7 @@ pub async fn list(
             let iin = who
                 .iin
                 .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "action-forbidden"))?;
-            filter.applicant_iin = Some(iin.to_string());
+            filter.party_iin = Some(iin.to_string());
         }
         Role::Specialist => {
             if filter

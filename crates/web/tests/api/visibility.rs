@@ -330,8 +330,8 @@ async fn a_representative_sees_what_they_act_in(app: &TestApp) {
         .act_ok(P2, &mut case, json!({"action": "withdraw"}))
         .await;
     assert_eq!(v["status"], "withdrawn");
-    // Known gap: the representative's own list leaves it out (the store's
-    // list filters by the applicant's IIN only), though GET shows it.
+    // Their own list has it too, as the applicant's does.
+    assert_eq!(app.list_ids(P2, "").await, std::slice::from_ref(&case.id));
 }
 
 crate::on_both_backends!(
