@@ -1,0 +1,380 @@
+//! Several `qyzmet serve` nodes on one PostgreSQL: each deadline fires once
+//! and each outbox job runs once. Two nodes (two AppStates, each with its
+//! own connection pool) work a thousand deadlines that fall due together,
+//! then five hundred jobs. PostgreSQL only: without `TEST_DATABASE_URL` the
+//! tests say so and pass.
+
+use axum::body::Body;
+use axum::http::{header, Request};
+use chrono::{DateTime, Duration, Utc};
+use qyzmet_domain::calendar::{Calendar, CalendarData, BUILTIN_KZ_FILE, BUILTIN_KZ_TOML};
+use qyzmet_domain::catalog::Catalog;
+use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
+use qyzmet_store::{Job, NewJob, NewUser, Store};
+use qyzmet_web::AppState;
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tower::ServiceExt;
+
+const APPLICATIONS: usize = 1000;
+const JOBS: usize = 500;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Tuesday 2026-11-24, 10:00 in Almaty: inside working hours.
+fn start() -> DateTime<Utc> {
+    at("2026-11-24T10:00:00+05:00")
+}
+
+fn catalog_and_calendar() -> (Catalog, Calendar) {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog"));
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(root, root, &mut files);
+    files.sort();
+    let catalog = qyzmet_domain::catalog::load(&files).expect("the catalog loads");
+    let data = CalendarData::parse(BUILTIN_KZ_FILE, BUILTIN_KZ_TOML).expect("calendar");
+    let calendar = Calendar::build(&data, &[]).expect("calendar builds");
+    (catalog, calendar)
+}
+
+/// A fresh database, dropped however the test ends.
+struct FreshDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl FreshDb {
+    async fn create() -> Option<FreshDb> {
+        let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!("note: TEST_DATABASE_URL is not set; the two-node test needs PostgreSQL and is skipped");
+            return None;
+        };
+        let name = format!("qyzmet_nodes_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let base = admin.split('?').next().unwrap();
+        let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+        Some(FreshDb { admin, name, url })
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                        .execute(&mut c)
+                        .await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// One node: its own pool on the shared database, its clock fixed at `now`.
+async fn node(url: &str, now: DateTime<Utc>) -> AppState {
+    let store: Arc<dyn Store> = qyzmet_store::connect(url).await.expect("the store opens");
+    let (catalog, calendar) = catalog_and_calendar();
+    AppState::with_clock(
+        catalog,
+        calendar,
+        store,
+        "http://qyzmet.test".into(),
+        false,
+        Arc::new(move || now),
+    )
+}
+
+async fn call(state: &AppState, uri: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let res = qyzmet_web::router(state.clone())
+        .oneshot(req.body(Body::from(body.to_string())).unwrap())
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn intake() -> Value {
+    let docs: Vec<Value> = [
+        "application",
+        "identity-document",
+        "supporting-certificates",
+    ]
+    .iter()
+    .map(|k| json!({"kind": k, "name": format!("{k} (paper)")}))
+    .collect();
+    json!({
+        "service": "meeting-permission",
+        "channel": "office",
+        "applicant": {"iin": "871008401427", "name": "Test Applicant", "language": "kk"},
+        "form": {
+            "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
+            "meeting": {"preferred_date": "2026-12-05", "place": "Қарағанды қаласының білім бөлімі"}
+        },
+        "documents": docs,
+    })
+}
+
+/// Takes in `n` applications through the API at `start()`, on 8 tasks.
+async fn take_in_many(state: &AppState, n: usize) -> Vec<String> {
+    state
+        .store()
+        .create_user(NewUser {
+            username: "clerk".into(),
+            password_hash: qyzmet_web::auth::hash_password("pw-clerk"),
+            display_name: "Clerk (test)".into(),
+            role: "clerk".into(),
+            provider: Some("karaganda-city-education".into()),
+            iin: None,
+            created_at: start(),
+        })
+        .await
+        .unwrap();
+    let (status, login) = call(
+        state,
+        "/api/v1/auth/login",
+        None,
+        json!({"username": "clerk", "password": "pw-clerk"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().unwrap().to_owned();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let state = state.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for _ in (t..n).step_by(8) {
+                let (status, body) =
+                    call(&state, "/api/v1/applications", Some(&token), intake()).await;
+                assert_eq!(status, 201, "{body}");
+                ids.push(body["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.extend(t.await.unwrap());
+    }
+    ids
+}
+
+/// Ticks until nothing is left falling due; returns how many this node
+/// changed and how many passes it made.
+async fn work_deadlines(state: AppState, now: DateTime<Utc>) -> (usize, usize) {
+    let mut changed = 0;
+    let mut passes = 0;
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        passes += 1;
+        changed += qyzmet_web::worker::tick_due(&state, now, 100)
+            .await
+            .expect("a deadline pass");
+        if state
+            .store()
+            .steps_falling_due(now, 1)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            return (changed, passes);
+        }
+        assert!(Instant::now() < deadline, "the deadline passes never end");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_fire_each_deadline_once() {
+    let Some(db) = FreshDb::create().await else {
+        return;
+    };
+    let began = Instant::now();
+    let intake_node = node(&db.url, start()).await;
+    let ids = take_in_many(&intake_node, APPLICATIONS).await;
+    assert_eq!(ids.len(), APPLICATIONS);
+    let took_in = began.elapsed();
+
+    // Sixty days on every first step is long overdue.
+    let now = start() + Duration::days(60);
+    let a = node(&db.url, now).await;
+    let b = node(&db.url, now).await;
+    assert_eq!(
+        a.store().steps_falling_due(now, 5000).await.unwrap().len(),
+        APPLICATIONS
+    );
+    let ticking = Instant::now();
+    let (ra, rb) = tokio::join!(
+        tokio::spawn(work_deadlines(a.clone(), now)),
+        tokio::spawn(work_deadlines(b.clone(), now))
+    );
+    let ((changed_a, passes_a), (changed_b, passes_b)) = (ra.unwrap(), rb.unwrap());
+    let ticked = ticking.elapsed();
+    eprintln!(
+        "took in {APPLICATIONS} in {took_in:?}; node A changed {changed_a} in {passes_a} passes, \
+         node B {changed_b} in {passes_b}, in {ticked:?}"
+    );
+    assert_eq!(
+        changed_a + changed_b,
+        APPLICATIONS,
+        "each deadline changes one application once"
+    );
+
+    // Exactly one `marked-overdue` event per application, counted in the database.
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let counts: Vec<(String, i64)> = sqlx::query_as(
+        "select a.id, count(e.seq) from applications a left join events e \
+         on e.application_id = a.id and e.type = 'marked-overdue' group by a.id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(counts.len(), APPLICATIONS);
+    let total: i64 = counts.iter().map(|c| c.1).sum();
+    let wrong: Vec<_> = counts.iter().filter(|c| c.1 != 1).take(5).collect();
+    assert!(
+        wrong.is_empty(),
+        "applications not marked exactly once: {wrong:?}"
+    );
+    assert_eq!(total, APPLICATIONS as i64);
+
+    // Every chain verifies: intake plus the one mark.
+    let report = a.store().audit_verify().await.expect("every chain holds");
+    assert_eq!(report.applications, APPLICATIONS as u64);
+    let intake_events: i64 = report.events as i64 - total;
+    assert!(intake_events >= APPLICATIONS as i64, "{report:?}");
+
+    // A third pass on either node finds nothing.
+    assert_eq!(qyzmet_web::worker::tick_due(&b, now, 100).await.unwrap(), 0);
+    eprintln!("two-node deadlines: {:?} in all", began.elapsed());
+}
+
+/// Counts runs per job id.
+struct Counter {
+    runs: Mutex<HashMap<i64, u32>>,
+    by_node: Mutex<HashMap<&'static str, u32>>,
+}
+
+struct NodeHandler {
+    counter: Arc<Counter>,
+    node: &'static str,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for NodeHandler {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        *self.counter.runs.lock().unwrap().entry(job.id).or_default() += 1;
+        *self
+            .counter
+            .by_node
+            .lock()
+            .unwrap()
+            .entry(self.node)
+            .or_default() += 1;
+        // Let the other node's runner in between claims.
+        tokio::task::yield_now().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_run_each_job_once() {
+    let Some(db) = FreshDb::create().await else {
+        return;
+    };
+    let began = Instant::now();
+    let a: Arc<dyn Store> = qyzmet_store::connect(&db.url).await.unwrap();
+    let b: Arc<dyn Store> = qyzmet_store::connect(&db.url).await.unwrap();
+    let now = Utc::now();
+    let jobs: Vec<NewJob> = (0..JOBS)
+        .map(|i| NewJob {
+            kind: "count".into(),
+            payload: json!({"n": i}),
+            run_at: now - Duration::seconds(1),
+        })
+        .collect();
+    a.enqueue(jobs, now).await.unwrap();
+
+    let counter = Arc::new(Counter {
+        runs: Mutex::new(HashMap::new()),
+        by_node: Mutex::new(HashMap::new()),
+    });
+    let runner = |store: Arc<dyn Store>, node: &'static str| {
+        let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+        handlers.insert(
+            "count".into(),
+            Arc::new(NodeHandler {
+                counter: counter.clone(),
+                node,
+            }),
+        );
+        JobRunner::new(store, handlers)
+    };
+    let ra = runner(a.clone(), "a");
+    let rb = runner(b.clone(), "b");
+    let (x, y) = tokio::join!(
+        tokio::spawn(async move { ra.run_pending().await }),
+        tokio::spawn(async move { rb.run_pending().await })
+    );
+    let (x, y) = (x.unwrap().unwrap(), y.unwrap().unwrap());
+    assert_eq!((x.retried, x.dead, y.retried, y.dead), (0, 0, 0, 0));
+    assert_eq!(x.succeeded + y.succeeded, JOBS as u32, "{x:?} {y:?}");
+
+    let runs = counter.runs.lock().unwrap().clone();
+    assert_eq!(runs.len(), JOBS, "every job ran");
+    let twice: Vec<_> = runs.iter().filter(|(_, n)| **n != 1).take(5).collect();
+    assert!(twice.is_empty(), "jobs run more than once: {twice:?}");
+    let done = a.jobs(qyzmet_store::JobStatus::Done).await.unwrap();
+    assert_eq!(done.len(), JOBS);
+    eprintln!(
+        "two-node outbox: {JOBS} jobs, by node {:?}, in {:?}",
+        counter.by_node.lock().unwrap(),
+        began.elapsed()
+    );
+}
