@@ -22,6 +22,9 @@ use tower::ServiceExt;
 
 const APPLICATIONS: usize = 1000;
 const JOBS: usize = 500;
+/// Every fifth application is paused: on the day both nodes tick, its pause
+/// has ended and its step, resumed, is overdue too.
+const PAUSE_EVERY: usize = 5;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -117,12 +120,25 @@ async fn node(url: &str, now: DateTime<Utc>) -> AppState {
 }
 
 async fn call(state: &AppState, uri: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    call_if(state, uri, token, None, body).await
+}
+
+async fn call_if(
+    state: &AppState,
+    uri: &str,
+    token: Option<&str>,
+    if_match: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut req = Request::builder()
         .method("POST")
         .uri(uri)
         .header(header::CONTENT_TYPE, "application/json");
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if let Some(e) = if_match {
+        req = req.header(header::IF_MATCH, e);
     }
     let res = qyzmet_web::router(state.clone())
         .oneshot(req.body(Body::from(body.to_string())).unwrap())
@@ -159,8 +175,9 @@ fn intake() -> Value {
     })
 }
 
-/// Takes in `n` applications through the API at `start()`, on 8 tasks.
-async fn take_in_many(state: &AppState, n: usize) -> Vec<String> {
+/// Takes in `n` applications through the API at `start()`, on 8 tasks,
+/// and pauses every `PAUSE_EVERY`th; returns (id, paused).
+async fn take_in_many(state: &AppState, n: usize) -> Vec<(String, bool)> {
     state
         .store()
         .create_user(NewUser {
@@ -189,11 +206,25 @@ async fn take_in_many(state: &AppState, n: usize) -> Vec<String> {
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
             let mut ids = Vec::new();
-            for _ in (t..n).step_by(8) {
+            for i in (t..n).step_by(8) {
                 let (status, body) =
                     call(&state, "/api/v1/applications", Some(&token), intake()).await;
                 assert_eq!(status, 201, "{body}");
-                ids.push(body["id"].as_str().unwrap().to_owned());
+                let id = body["id"].as_str().unwrap().to_owned();
+                let paused = i % PAUSE_EVERY == 0;
+                if paused {
+                    let (status, body) = call_if(
+                        &state,
+                        &format!("/api/v1/applications/{id}/actions"),
+                        Some(&token),
+                        Some("\"1\""),
+                        json!({"action": "pause"}),
+                    )
+                    .await;
+                    assert_eq!(status, 200, "{body}");
+                    assert_eq!(body["status"], "paused", "{body}");
+                }
+                ids.push((id, paused));
             }
             ids
         }));
@@ -265,30 +296,43 @@ async fn two_nodes_fire_each_deadline_once() {
         "each deadline changes one application once"
     );
 
-    // Exactly one `marked-overdue` event per application, counted in the database.
+    // Exactly one `marked-overdue` event per application, and one `resumed`
+    // per paused one, counted in the database.
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    let counts: Vec<(String, i64)> = sqlx::query_as(
-        "select a.id, count(e.seq) from applications a left join events e \
-         on e.application_id = a.id and e.type = 'marked-overdue' group by a.id",
+    let counts: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select a.id, \
+         count(e.seq) filter (where e.type = 'marked-overdue'), \
+         count(e.seq) filter (where e.type = 'resumed') \
+         from applications a left join events e on e.application_id = a.id group by a.id",
     )
     .fetch_all(&mut conn)
     .await
     .unwrap();
     conn.close().await.unwrap();
     assert_eq!(counts.len(), APPLICATIONS);
-    let total: i64 = counts.iter().map(|c| c.1).sum();
-    let wrong: Vec<_> = counts.iter().filter(|c| c.1 != 1).take(5).collect();
+    let paused: HashMap<&str, bool> = ids.iter().map(|(id, p)| (id.as_str(), *p)).collect();
+    let wrong: Vec<_> = counts
+        .iter()
+        .filter(|(id, marked, resumed)| *marked != 1 || *resumed != i64::from(paused[id.as_str()]))
+        .take(5)
+        .collect();
     assert!(
         wrong.is_empty(),
-        "applications not marked exactly once: {wrong:?}"
+        "(id, marked-overdue, resumed) not once each: {wrong:?}"
     );
+    let total: i64 = counts.iter().map(|c| c.1).sum();
+    let resumed: i64 = counts.iter().map(|c| c.2).sum();
     assert_eq!(total, APPLICATIONS as i64);
+    assert_eq!(resumed, APPLICATIONS.div_ceil(PAUSE_EVERY) as i64);
 
     // Every chain verifies: intake plus the one mark.
     let report = a.store().audit_verify().await.expect("every chain holds");
     assert_eq!(report.applications, APPLICATIONS as u64);
-    let intake_events: i64 = report.events as i64 - total;
-    assert!(intake_events >= APPLICATIONS as i64, "{report:?}");
+    assert!(
+        report.events as i64 >= APPLICATIONS as i64 + total + 2 * resumed,
+        "{report:?}"
+    );
+    eprintln!("{report:?}; {total} marked overdue, {resumed} resumed");
 
     // A third pass on either node finds nothing.
     assert_eq!(qyzmet_web::worker::tick_due(&b, now, 100).await.unwrap(), 0);
