@@ -107,6 +107,8 @@ async fn add(store: &dyn Store, n: u32, status: &str, overdue: bool) {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_read_the_store() {
+    // One subscriber for the binary before any request logs (see below).
+    captured_logs();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("m.db").display());
     let store = qyzmet_store::connect(&url).await.unwrap();
@@ -204,5 +206,74 @@ async fn metrics_count_requests_by_route_template_and_read_the_store() {
             "{l}"
         );
     }
+    store.close().await;
+}
+
+/// A log sink the test reads back.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The process's log, as JSON lines. Installed once for the whole binary
+/// (a per-test subscriber races other tests over tracing's callsite cache);
+/// each test finds its own lines by request id.
+fn captured_logs() -> &'static Captured {
+    static LOGS: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Captured::default();
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
+        logs
+    })
+}
+
+#[tokio::test]
+async fn each_request_is_logged_once_with_its_request_id() {
+    let logs = captured_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("l.db").display());
+    let store = qyzmet_store::connect(&url).await.unwrap();
+    let state = state(store.clone());
+    let res = qyzmet_web::router(state.clone())
+        .oneshot(
+            Request::get("/api/v1/applications/00000000-0000-4000-8000-000000000009")
+                .header("x-request-id", "trace-me-42")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-me-42");
+    let status = res.status().as_u16();
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &serde_json::Value| l["message"] == "request")
+        .filter(|l| l["request_id"] == "trace-me-42")
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let l = &lines[0];
+    assert_eq!(l["method"], "GET", "{l}");
+    assert_eq!(l["route"], "/api/v1/applications/{id}", "{l}");
+    assert_eq!(l["status"], status, "{l}");
+    assert_eq!(l["request_id"], "trace-me-42", "{l}");
+    assert!(l["latency_ms"].as_f64().is_some(), "{l}");
     store.close().await;
 }
