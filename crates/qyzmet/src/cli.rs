@@ -33,6 +33,9 @@ pub enum Command {
     /// Check what happened and when
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The server's configuration file
+    #[command(subcommand)]
+    Config(ConfigCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,17 +48,19 @@ pub enum AuditCommand {
     },
 }
 
+/// The flags of `serve`: each, when given, wins over the configuration
+/// file and the `QYZMET_*` environment (see `config.rs`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: String,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long)]
+    pub addr: Option<String>,
     /// sqlite://PATH (default: qyzmet.db in the data directory) or postgres://…
     #[arg(long)]
     pub database_url: Option<String>,
-    /// Where the embedded database and generated files live
-    #[arg(long, default_value = "./data")]
-    pub data_dir: PathBuf,
+    /// Where the embedded database and generated files live [default: ./data]
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
     /// Public address used in links and QR codes (default: http:// + the bound address)
     #[arg(long)]
     pub base_url: Option<String>,
@@ -72,8 +77,17 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     /// Allow --demo on a non-loopback address
-    #[arg(long, requires = "demo")]
+    #[arg(long)]
     pub insecure_demo: bool,
+    /// Configuration file [default: QYZMET_CONFIG, else ./qyzmet.toml if present]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented example qyzmet.toml with every key at its default
+    Example,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 mod catalog_source;
 mod cli;
 mod commands;
+pub mod config;
 
 pub use catalog_source::{load_calendar, load_catalog, Loaded};
 use clap::Parser;

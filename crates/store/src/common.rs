@@ -8,7 +8,7 @@
 use crate::cursor;
 use crate::{
     from_micros, micros, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
-    CalendarEdit, Change, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter,
+    CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter,
     ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Page,
     Session, Store, StoreError, User, VersionEnd,
 };
@@ -678,6 +678,31 @@ impl Store for Backend {
             report.applications += 1;
         }
         Ok(report)
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let by_status: Vec<(String, i64)> = sqlx::query_as(
+            "select status, count(*) from applications group by status order by status",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let (overdue,): (i64,) =
+            sqlx::query_as("select count(*) from applications where overdue = true")
+                .fetch_one(self.reader())
+                .await?;
+        let (outbox_pending, outbox_dead): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "select sum(case when status in ('pending', 'running') then 1 else 0 end), \
+                    sum(case when status = 'dead' then 1 else 0 end) \
+             from outbox",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        Ok(Counts {
+            by_status,
+            overdue,
+            outbox_pending: outbox_pending.unwrap_or(0),
+            outbox_dead: outbox_dead.unwrap_or(0),
+        })
     }
 
     async fn idempotency_lookup(

@@ -234,6 +234,19 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
+/// What the operators watch (`/metrics`), counted in the database at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Applications per status, by status name; statuses with none are absent.
+    pub by_status: Vec<(String, i64)>,
+    /// Applications whose current step is marked overdue.
+    pub overdue: i64,
+    /// Outbox jobs waiting or running.
+    pub outbox_pending: i64,
+    /// Outbox jobs that failed for good (dead letters).
+    pub outbox_dead: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuditReport {
     pub applications: u64,
@@ -419,6 +432,9 @@ pub trait Store: Send + Sync + 'static {
     /// short) or longer than the read model's count of events, or an
     /// application without events.
     async fn audit_verify(&self) -> Result<AuditReport, AuditError>;
+    /// Applications by status, overdue steps and the outbox's depth, for
+    /// the metrics scrape; cheap (a few aggregate queries).
+    async fn counts(&self) -> Result<Counts, StoreError>;
 
     // --- idempotency ------------------------------------------------------
 

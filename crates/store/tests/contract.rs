@@ -11,9 +11,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{
-    connect, ApplicationRow, AttachmentMeta, AuditError, Change, IdempotencyRecord, Job, JobStatus,
-    ListFilter, ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob,
-    NewUser, Session, Store, StoreError, VersionEnd,
+    connect, ApplicationRow, AttachmentMeta, AuditError, Change, Counts, IdempotencyRecord, Job,
+    JobStatus, ListFilter, ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent,
+    NewJob, NewUser, Session, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -143,6 +143,7 @@ contract!(
     administrator_edits_are_kept_in_order,
     users_and_sessions,
     failed_logins_are_counted_in_a_window,
+    counts_add_up_applications_and_the_outbox,
 );
 
 // --- fixtures ----------------------------------------------------------------
@@ -1065,6 +1066,46 @@ async fn steps_falling_due_finds_passed_deadlines(db: &Db) {
         s.steps_falling_due(t(60), 10).await.unwrap(),
         vec![(id(1), 1)]
     );
+}
+
+async fn counts_add_up_applications_and_the_outbox(db: &Db) {
+    let s = db.store.as_ref();
+    assert_eq!(s.counts().await.unwrap(), Counts::default());
+
+    submit(s, 1, row("in-progress", Some(30))).await;
+    submit(s, 2, row("in-progress", Some(10))).await;
+    submit(s, 3, row("paused", None)).await;
+    let mut late = row("in-progress", Some(5));
+    late.overdue = true;
+    submit(s, 4, late).await;
+    s.enqueue(
+        vec![
+            job("deliver", 0, json!({"n": 1})),
+            job("deliver", 0, json!({"n": 2})),
+            job("deliver", 0, json!({"n": 3})),
+        ],
+        t(0),
+    )
+    .await
+    .unwrap();
+    let claimed = s.claim_jobs(t(1), t(10), 2).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    // One dies, one finishes, one waits; a running job is still in the outbox.
+    s.fail_job(claimed[0].id, "refused", None, t(2))
+        .await
+        .unwrap();
+
+    let c = s.counts().await.unwrap();
+    assert_eq!(
+        c.by_status,
+        vec![("in-progress".to_owned(), 3), ("paused".to_owned(), 1)]
+    );
+    assert_eq!(c.overdue, 1);
+    assert_eq!((c.outbox_pending, c.outbox_dead), (2, 1));
+
+    s.finish_job(claimed[1].id, t(3)).await.unwrap();
+    let c = s.counts().await.unwrap();
+    assert_eq!((c.outbox_pending, c.outbox_dead), (1, 1));
 }
 
 async fn audit_verify_names_the_tampered_event(db: &Db) {

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod services;
+pub mod telemetry;
 pub mod view;
 pub mod worker;
 
@@ -47,6 +48,7 @@ struct Inner {
     base_url: String,
     demo: bool,
     clock: Clock,
+    metrics: telemetry::Metrics,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 demo,
                 clock,
+                metrics: telemetry::Metrics::new(),
             }),
         }
     }
@@ -102,6 +105,11 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         (self.inner.clock)()
+    }
+
+    /// The request counters behind `GET /metrics`.
+    pub fn metrics(&self) -> &telemetry::Metrics {
+        &self.inner.metrics
     }
 }
 
@@ -137,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}/events", get(applications::events));
     Router::new()
         .route("/healthz", get(health))
+        .route("/metrics", get(telemetry::metrics))
         .nest("/api/v1", api)
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")
@@ -145,6 +154,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(applications::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(problem::problem_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            telemetry::layer,
+        ))
         .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)
 }

@@ -17,6 +17,12 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Iin(cmd) => iin::run(cmd),
         Command::Catalog(cmd) => catalog::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Config(cmd) => match cmd {
+            crate::cli::ConfigCommand::Example => {
+                print!("{}", crate::config::EXAMPLE);
+                Ok(())
+            }
+        },
     }
 }
 

@@ -2,54 +2,93 @@
 //! until SIGTERM or ctrl-c, then drains.
 
 use crate::cli::ServeArgs;
-use crate::Failure;
-use std::net::SocketAddr;
+use crate::{config, Failure};
+use std::collections::BTreeMap;
+
+/// The flags as the top layer of the configuration.
+fn flag_layer(args: &ServeArgs) -> config::Layer {
+    use config::{DbUrl, Source, Sourced};
+    fn flag<T>(value: T, name: &'static str) -> Option<Sourced<T>> {
+        Some(Sourced {
+            value,
+            source: Source::Flag(name),
+        })
+    }
+    let list = |l: &Vec<std::path::PathBuf>, name| {
+        (!l.is_empty())
+            .then(|| l.clone())
+            .and_then(|l| flag(l, name))
+    };
+    config::Layer {
+        addr: args.addr.clone().and_then(|a| flag(a, "--addr")),
+        database_url: args
+            .database_url
+            .clone()
+            .and_then(|u| flag(DbUrl::Url(u), "--database-url")),
+        data_dir: args.data_dir.clone().and_then(|d| flag(d, "--data-dir")),
+        base_url: args.base_url.clone().and_then(|b| flag(b, "--base-url")),
+        catalog: args.catalog.clone().and_then(|c| flag(c, "--catalog")),
+        trust_anchors: list(&args.trust_anchors, "--trust-anchors"),
+        crl: list(&args.crl, "--crl"),
+        demo: args.demo.then(|| flag(true, "--demo")).flatten(),
+        insecure_demo: args
+            .insecure_demo
+            .then(|| flag(true, "--insecure-demo"))
+            .flatten(),
+        log_format: None,
+    }
+}
+
+/// Defaults, the configuration file, the `QYZMET_*` environment and the
+/// flags, checked; a problem is one line and exit 2.
+fn settings(args: &ServeArgs) -> Result<config::Settings, Failure> {
+    let env: BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("QYZMET_"))
+        .collect();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let text = match config::file_to_read(args.config.as_deref(), &env, &cwd) {
+        None => None,
+        Some((path, _)) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                Failure::usage(format!(
+                    "error: cannot read the configuration file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Some((path.display().to_string(), text))
+        }
+    };
+    config::resolve(
+        text.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+        &env,
+        flag_layer(args),
+    )
+    .map_err(|e| Failure::usage(format!("error: {e}")))
+}
 
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
-    let addr: SocketAddr = args.addr.parse().map_err(|_| {
-        Failure::usage(format!(
-            "error: --addr must be HOST:PORT with an IP address, got {:?}",
-            args.addr
-        ))
-    })?;
-    if args.demo && !addr.ip().is_loopback() && !args.insecure_demo {
-        return Err(Failure::usage(format!(
-            "error: --demo serves known passwords; bind a loopback address or add --insecure-demo (got {addr})"
-        )));
-    }
-    let database_url = super::database_url(args.database_url.as_deref(), &args.data_dir)?;
-    if let Some(base) = &args.base_url {
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Failure::usage(format!(
-                "error: --base-url must be an http:// or https:// address, got {base:?}"
-            )));
-        }
-    }
-    for f in args.trust_anchors.iter().chain(&args.crl) {
-        if !f.is_file() {
-            return Err(Failure::usage(format!(
-                "error: {}: no such file",
-                f.display()
-            )));
-        }
-    }
+    let cfg = settings(&args)?;
+    let addr = cfg.addr;
+    let database_url = cfg.database_url.clone();
     // A bad catalog stops the server with the same lines `catalog check` prints.
     let loaded =
-        crate::load_catalog(args.catalog.as_deref()).map_err(|e| Failure::found(e.render()))?;
-    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+        crate::load_catalog(cfg.catalog.as_deref()).map_err(|e| Failure::found(e.render()))?;
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
         Failure::usage(format!(
             "error: cannot create data directory {}: {e}",
-            args.data_dir.display()
+            cfg.data_dir.display()
         ))
     })?;
 
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cfg.log_format {
+        config::LogFormat::Text => logs.init(),
+        config::LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 
     let runtime = super::runtime()?;
     runtime.block_on(async move {
@@ -63,19 +102,14 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let store = qyzmet_store::connect(&database_url)
             .await
             .map_err(|e| Failure::found(format!("error: cannot open the database: {e}")))?;
-        let base_url = args
+        let base_url = cfg
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
         let (catalog, calendar) = with_admin_edits(&*store, loaded).await?;
-        let state = qyzmet_web::AppState::new(
-            catalog,
-            calendar,
-            store.clone(),
-            base_url.clone(),
-            args.demo,
-        );
-        if args.demo {
+        let state =
+            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo);
+        if cfg.demo {
             let seeded = qyzmet_web::demo::seed(&state)
                 .await
                 .map_err(|e| Failure::found(format!("error: {e}")))?;
@@ -92,7 +126,15 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                 let _ = jobs_stop.changed().await;
             },
         );
-        tracing::info!(%bound, %base_url, backend = store.backend(), demo = args.demo, "qyzmet is listening");
+        tracing::info!(
+            %bound,
+            %base_url,
+            backend = store.backend(),
+            database = %config::redact(&database_url),
+            demo = cfg.demo,
+            log_format = ?cfg.log_format,
+            "qyzmet is listening"
+        );
         let served = qyzmet_web::serve(listener, state, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
