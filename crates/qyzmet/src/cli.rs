@@ -33,6 +33,8 @@ pub enum Command {
     /// Check what happened and when
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Drive full lifecycles through the HTTP API and measure them
+    Bench(crate::commands::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

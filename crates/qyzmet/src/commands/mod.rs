@@ -2,6 +2,7 @@
 //! exit status.
 
 mod audit;
+pub(crate) mod bench;
 mod calendar;
 mod catalog;
 mod iin;
@@ -17,6 +18,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Iin(cmd) => iin::run(cmd),
         Command::Catalog(cmd) => catalog::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
