@@ -226,10 +226,14 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     print!("{out}");
     let _ = std::io::stdout().flush();
 
-    // The disk first, alone, so that the baseline is not the bench's own load.
-    let commits = commit_rate(&db.probe_dir, PROBE).await?;
-
+    // The disk alone, before and after the load, so that the baseline is
+    // not the bench's own load and shows how much the disk drifted.
+    let before = commit_rate(&db.probe_dir, PROBE).await?;
+    let cpu_start = cpu_time();
     let run = drive(&api, args.lifecycles, args.concurrency).await?;
+    let cpu = cpu_time().zip(cpu_start).map(|(b, a)| b.saturating_sub(a));
+    let after = commit_rate(&db.probe_dir, PROBE).await?;
+    let commits = (before + after) / 2.0;
 
     let secs = run.wall.as_secs_f64();
     let lifecycles_s = run.lifecycles as f64 / secs;
@@ -256,7 +260,8 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     t.row(
         "disk commits/s (baseline)",
         format!(
-            "{commits:.1}  (4 KiB write + fdatasync in a preallocated file, {} s, in {})",
+            "{commits:.1}  (mean of {before:.1} before and {after:.1} after; 4 KiB write + \
+             fdatasync in a preallocated file, {} s each, in {})",
             PROBE.as_secs(),
             db.probe_dir.display()
         ),
@@ -269,6 +274,16 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
         "lifecycles/s ÷ commits/s",
         format!("{:.3}", lifecycles_s / commits),
     );
+    if let Some(cpu) = cpu {
+        t.row(
+            "CPU time a lifecycle",
+            format!(
+                "{:.2} ms  (server and client together, {:.2} cores busy on average)",
+                cpu.as_secs_f64() * 1000.0 / run.lifecycles as f64,
+                cpu.as_secs_f64() / secs
+            ),
+        );
+    }
     t.row("peak RSS", peak_rss());
     print!("{}", t.render());
     let _ = std::io::stdout().flush();
@@ -615,6 +630,17 @@ async fn commit_rate(dir: &Path, for_how_long: Duration) -> Result<f64, Failure>
     .map_err(fail)?
     .map_err(|e| fail(format!("cannot measure the disk: {e}")))?;
     Ok(rate)
+}
+
+/// User and system CPU time of this process so far (Linux).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // The kernel reports in USER_HZ, 100 on every Linux this runs on.
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Peak resident memory of this process (server and client together).
