@@ -36,6 +36,8 @@ pub enum Command {
     /// The server's configuration file
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Drive full lifecycles through the HTTP API and measure them
+    Bench(crate::commands::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

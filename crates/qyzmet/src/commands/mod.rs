@@ -2,6 +2,7 @@
 //! exit status.
 
 mod audit;
+pub(crate) mod bench;
 mod calendar;
 mod catalog;
 mod iin;
@@ -23,6 +24,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Ok(())
             }
         },
+        Command::Bench(args) => bench::run(args),
     }
 }
 

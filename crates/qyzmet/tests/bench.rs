@@ -1,0 +1,28 @@
+//! `qyzmet bench` runs end to end on a fresh SQLite file and reports its
+//! throughput against the disk's commit rate.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+#[test]
+fn a_short_bench_reports_lifecycles_and_the_disk_baseline() {
+    Command::new(assert_cmd::cargo::cargo_bin("qyzmet"))
+        .args(["bench", "--lifecycles", "6", "--concurrency", "2"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("lifecycles/s"))
+        .stdout(predicate::str::contains("disk commits/s (baseline)"))
+        .stdout(predicate::str::contains("transitions/s ÷ commits/s"));
+}
+
+#[test]
+fn a_bad_flag_is_one_line_and_exit_2() {
+    Command::new(assert_cmd::cargo::cargo_bin("qyzmet"))
+        .args(["bench", "--lifecycles", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::function(|s: &str| {
+            s.trim_end().lines().count() == 1
+        }));
+}
