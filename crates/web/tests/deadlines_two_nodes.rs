@@ -4,10 +4,12 @@
 //! then five hundred jobs. PostgreSQL only: without `TEST_DATABASE_URL` the
 //! tests say so and pass.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{header, Request};
 use chrono::{DateTime, Duration, Utc};
-use qyzmet_domain::calendar::{Calendar, CalendarData, BUILTIN_KZ_FILE, BUILTIN_KZ_TOML};
+use qyzmet_domain::calendar::Calendar;
 use qyzmet_domain::catalog::Catalog;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{Job, NewJob, NewUser, Store};
@@ -15,7 +17,6 @@ use qyzmet_web::AppState;
 use serde_json::{json, Value};
 use sqlx::Connection;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tower::ServiceExt;
@@ -36,25 +37,7 @@ fn start() -> DateTime<Utc> {
 }
 
 fn catalog_and_calendar() -> (Catalog, Calendar) {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog"));
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.push((rel, std::fs::read_to_string(&p).unwrap()));
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(root, root, &mut files);
-    files.sort();
-    let catalog = qyzmet_domain::catalog::load(&files).expect("the catalog loads");
-    let data = CalendarData::parse(BUILTIN_KZ_FILE, BUILTIN_KZ_TOML).expect("calendar");
-    let calendar = Calendar::build(&data, &[]).expect("calendar builds");
-    (catalog, calendar)
+    support::catalog_and_calendar().clone()
 }
 
 /// A fresh database, dropped however the test ends.

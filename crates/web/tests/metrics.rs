@@ -1,37 +1,20 @@
 //! `GET /metrics`: request counters by route template and status class,
 //! and the gauges read from the store at scrape time.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{TimeZone, Utc};
 use http_body_util::BodyExt;
-use qyzmet_domain::calendar::{Calendar, CalendarData, BUILTIN_KZ_FILE, BUILTIN_KZ_TOML};
 use qyzmet_store::{ApplicationRow, Change, NewApplication, NewEvent, NewJob, Store};
 use qyzmet_web::AppState;
 use serde_json::json;
-use std::path::Path;
 use std::sync::Arc;
 use tower::ServiceExt;
 
 fn state(store: Arc<dyn Store>) -> AppState {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog"));
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.push((rel, std::fs::read_to_string(&p).unwrap()));
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(root, root, &mut files);
-    files.sort();
-    let catalog = qyzmet_domain::catalog::load(&files).expect("the catalog loads");
-    let data = CalendarData::parse(BUILTIN_KZ_FILE, BUILTIN_KZ_TOML).expect("calendar");
-    let calendar = Calendar::build(&data, &[]).expect("calendar builds");
+    let (catalog, calendar) = support::catalog_and_calendar().clone();
     AppState::new(catalog, calendar, store, "http://localhost".into(), false)
 }
 

@@ -4,14 +4,11 @@
 //! users, and a clock the test moves by hand.
 
 use chrono::{DateTime, Utc};
-use qyzmet_domain::calendar::{Calendar, CalendarData, BUILTIN_KZ_FILE, BUILTIN_KZ_TOML};
-use qyzmet_domain::catalog::Catalog;
 use qyzmet_store::{NewUser, Store};
 use qyzmet_web::AppState;
 use serde_json::{json, Value};
 use sqlx::Connection;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -123,30 +120,7 @@ fn hashes() -> &'static HashMap<String, String> {
     })
 }
 
-fn catalog_and_calendar() -> &'static (Catalog, Calendar) {
-    static C: OnceLock<(Catalog, Calendar)> = OnceLock::new();
-    C.get_or_init(|| {
-        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog"));
-        fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(root, &p, out);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                    out.push((rel, std::fs::read_to_string(&p).unwrap()));
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(root, root, &mut files);
-        files.sort();
-        let catalog = qyzmet_domain::catalog::load(&files).expect("the catalog loads");
-        let data = CalendarData::parse(BUILTIN_KZ_FILE, BUILTIN_KZ_TOML).expect("calendar");
-        let calendar = Calendar::build(&data, &[]).expect("calendar builds");
-        (catalog, calendar)
-    })
-}
+use crate::support::catalog_and_calendar;
 
 pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)

@@ -3,6 +3,8 @@
 //! PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod helpers;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod bad_input;
 mod clock;
