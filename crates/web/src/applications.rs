@@ -1100,5 +1100,10 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
             Err(e) => return Err(e.into()),
         }
     }
+    // People kept changing it; the next pass tries again.
+    tracing::warn!(
+        id,
+        "the clock could not catch up with a busy application; retrying next pass"
+    );
     Ok(false)
 }
