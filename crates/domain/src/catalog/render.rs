@@ -100,6 +100,18 @@ fn placeholder(out: &mut String, lang: Lang, p: &Option<Placeholder>, indent: &s
     }
 }
 
+/// A step's name in the reader's language (the code stays beside it).
+fn step_name(lang: Lang, code: super::StepCode) -> &'static str {
+    use super::StepCode as S;
+    match code {
+        S::Register => t(lang, "Тіркеу", "Регистрация", "Registration"),
+        S::Resolution => t(lang, "Бұрыштама", "Резолюция", "Resolution"),
+        S::Review => t(lang, "Қарау", "Рассмотрение", "Review"),
+        S::Sign => t(lang, "Қол қою", "Подписание", "Signing"),
+        S::Issue => t(lang, "Беру", "Выдача", "Issue"),
+    }
+}
+
 /// A related act as a person names it: number and date, not its code.
 fn act_ref(catalog: &Catalog, code: &str) -> String {
     match catalog.act(code) {
@@ -311,8 +323,9 @@ pub fn render_text(catalog: &Catalog, version: &Version, lang: Lang) -> String {
         }
         let _ = writeln!(
             o,
-            "{}. {} [{}] — {who} — {} — {}",
+            "{}. {} ({}) [{}] — {who} — {} — {}",
             i + 1,
+            step_name(lang, s.code),
             s.code,
             s.paragraphs.join(", "),
             limit(lang, s.limit),
