@@ -36,56 +36,19 @@ fn start() -> DateTime<Utc> {
     at("2026-11-24T10:00:00+05:00")
 }
 
+/// The test's own PostgreSQL database, or a note that it is skipped.
+async fn fresh_db() -> Option<support::FreshPg> {
+    let db = support::FreshPg::create("qyzmet_nodes_test").await;
+    if db.is_none() {
+        eprintln!(
+            "note: TEST_DATABASE_URL is not set; the two-node test needs PostgreSQL and is skipped"
+        );
+    }
+    db
+}
+
 fn catalog_and_calendar() -> (Catalog, Calendar) {
     support::catalog_and_calendar().clone()
-}
-
-/// A fresh database, dropped however the test ends.
-struct FreshDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl FreshDb {
-    async fn create() -> Option<FreshDb> {
-        let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
-            eprintln!("note: TEST_DATABASE_URL is not set; the two-node test needs PostgreSQL and is skipped");
-            return None;
-        };
-        let name = format!("qyzmet_nodes_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("create database {name}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let base = admin.split('?').next().unwrap();
-        let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
-        Some(FreshDb { admin, name, url })
-    }
-}
-
-impl Drop for FreshDb {
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
-                        .execute(&mut c)
-                        .await;
-                    let _ = c.close().await;
-                }
-            });
-        })
-        .join();
-    }
 }
 
 /// One node: its own pool on the shared database, its clock fixed at `now`.
@@ -245,7 +208,7 @@ async fn work_deadlines(state: AppState, now: DateTime<Utc>) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_fire_each_deadline_once() {
-    let Some(db) = FreshDb::create().await else {
+    let Some(db) = fresh_db().await else {
         return;
     };
     let began = Instant::now();
@@ -352,7 +315,7 @@ impl JobHandler for NodeHandler {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_run_each_job_once() {
-    let Some(db) = FreshDb::create().await else {
+    let Some(db) = fresh_db().await else {
         return;
     };
     let began = Instant::now();

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use qyzmet_store::{NewUser, Store};
 use qyzmet_web::AppState;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -128,34 +127,6 @@ pub fn at(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Drops the PostgreSQL test database however the test ends.
-struct PgGuard {
-    admin: String,
-    name: String,
-}
-
-impl Drop for PgGuard {
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let name = self.name.clone();
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
-                        .execute(&mut c)
-                        .await;
-                    let _ = c.close().await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
 pub struct TestApp {
     pub address: String,
     pub state: AppState,
@@ -166,7 +137,7 @@ pub struct TestApp {
     _shutdown: tokio::sync::oneshot::Sender<()>,
     // Declared last: dropped after the server is told to stop.
     _dir: Option<tempfile::TempDir>,
-    _pg: Option<PgGuard>,
+    _pg: Option<crate::support::FreshPg>,
 }
 
 /// One answer, read whole.
@@ -272,17 +243,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             (url, Some(dir), None)
         }
         Backend::Postgres => {
-            let admin = std::env::var("TEST_DATABASE_URL").ok()?;
-            let name = format!("qyzmet_web_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-            sqlx::query(&format!("create database {name}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            let base = admin.split('?').next().unwrap();
-            let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
-            (url, None, Some(PgGuard { admin, name }))
+            let pg = crate::support::FreshPg::create("qyzmet_web_test").await?;
+            (pg.url.clone(), None, Some(pg))
         }
     };
     let store: Arc<dyn Store> = qyzmet_store::connect(&url).await.expect("the store opens");

@@ -1,5 +1,7 @@
 //! What every test binary of this crate needs: the real catalog and
-//! calendar, read from the repository's `catalog/` once.
+//! calendar, read from the repository's `catalog/` once, and a fresh
+//! PostgreSQL database. Each test binary uses part of it.
+#![allow(dead_code)]
 
 use qyzmet_domain::calendar::{Calendar, CalendarData, BUILTIN_KZ_FILE, BUILTIN_KZ_TOML};
 use qyzmet_domain::catalog::Catalog;
@@ -34,4 +36,55 @@ pub fn catalog_and_calendar() -> &'static (Catalog, Calendar) {
         let calendar = Calendar::build(&data, &[]).expect("calendar builds");
         (catalog, calendar)
     })
+}
+
+/// A PostgreSQL database of the test's own on the server of
+/// `TEST_DATABASE_URL`, dropped however the test ends.
+pub struct FreshPg {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl FreshPg {
+    /// `None` when `TEST_DATABASE_URL` is not set.
+    pub async fn create(prefix: &str) -> Option<FreshPg> {
+        use sqlx::Connection;
+        let admin = std::env::var("TEST_DATABASE_URL").ok()?;
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let base = admin.split('?').next().unwrap();
+        let url = format!("{}/{name}", &base[..base.rfind('/').unwrap()]);
+        Some(FreshPg { admin, name, url })
+    }
+}
+
+impl Drop for FreshPg {
+    fn drop(&mut self) {
+        use sqlx::Connection;
+        let admin = self.admin.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on:
+        // the database goes on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                        .execute(&mut c)
+                        .await;
+                    let _ = c.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
