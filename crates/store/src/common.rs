@@ -563,6 +563,33 @@ impl Store for Backend {
         Ok(rows)
     }
 
+    async fn claim_falling_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = format!(
+            "update applications set clock_lease = $2 where id in (\
+             select id from applications \
+             where overdue = false and sort_due < $1 \
+             and (clock_lease is null or clock_lease <= $1) \
+             order by sort_due, id limit $3 {CLAIM_FOR}) \
+             returning id, rev, sort_due"
+        );
+        let mut tx = self.begin_write().await?;
+        let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
+            .bind(micros(now))
+            .bind(micros(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        // `returning` keeps no order; tick the earliest first.
+        rows.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+        Ok(rows.into_iter().map(|(id, rev, _)| (id, rev)).collect())
+    }
+
     async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
         let sql = format!(
             "select {ATTACHMENT_COLUMNS} from attachments where application_id = $1 order by idx"
