@@ -404,20 +404,22 @@ impl Store for Backend {
         .await?;
         let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
         insert_events(&mut tx, id, seq, prev, &change.events).await?;
-        let last_idx: i32 = sqlx::query_scalar(
-            "select coalesce(max(idx), 0) from attachments where application_id = $1",
-        )
-        .bind(id.to_owned())
-        .fetch_one(&mut *tx)
-        .await?;
-        insert_attachments(
-            &mut tx,
-            id,
-            i64::from(last_idx),
-            &change.attachments,
-            change.row.updated_at,
-        )
-        .await?;
+        if !change.attachments.is_empty() {
+            let last_idx: i32 = sqlx::query_scalar(
+                "select coalesce(max(idx), 0) from attachments where application_id = $1",
+            )
+            .bind(id.to_owned())
+            .fetch_one(&mut *tx)
+            .await?;
+            insert_attachments(
+                &mut tx,
+                id,
+                i64::from(last_idx),
+                &change.attachments,
+                change.row.updated_at,
+            )
+            .await?;
+        }
         insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
         tx.commit().await?;
         Ok(expected_rev + 1)
@@ -1043,6 +1045,28 @@ impl Store for Backend {
             })
         })
         .transpose()
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "select {} from sessions s join users u on u.username = s.username \
+             where s.token_hash = $1 and s.expires_at > $2",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let row = sqlx::query(&sql)
+            .bind(token_hash.to_owned())
+            .bind(micros(now))
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

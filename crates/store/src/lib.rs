@@ -514,6 +514,13 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError>;
+    /// The session's user, unless the session expired by `now`: one query
+    /// on every authenticated request instead of two.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
     /// Housekeeping; returns how many went.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;

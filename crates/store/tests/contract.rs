@@ -1555,6 +1555,10 @@ async fn users_and_sessions(db: &Db) {
     );
     assert_eq!(s.session("h1", t(60)).await.unwrap(), None, "expired");
     assert_eq!(s.session("nope", t(0)).await.unwrap(), None);
+    let user = s.session_user("h1", t(59)).await.unwrap().unwrap();
+    assert_eq!((user.username.as_str(), user.disabled), ("clerk", true));
+    assert_eq!(s.session_user("h1", t(60)).await.unwrap(), None, "expired");
+    assert_eq!(s.session_user("nope", t(0)).await.unwrap(), None);
     s.delete_session("h1").await.unwrap();
     assert_eq!(s.session("h1", t(0)).await.unwrap(), None);
     assert_eq!(s.delete_expired_sessions(t(30)).await.unwrap(), 1);
