@@ -88,6 +88,33 @@ fn demo_is_seeded_once_and_its_history_verifies() {
     let (code, first) = audit(&db);
     assert_eq!(code, 0, "{first}");
     assert!(first.starts_with("ok: 9 applications, "), "{first}");
+    // Without the flag, `audit verify` finds the database `serve` would use:
+    // from QYZMET_DATABASE_URL, and from a qyzmet.toml's data directory.
+    let by_env = qyzmet()
+        .args(["audit", "verify"])
+        .env("QYZMET_DATABASE_URL", format!("sqlite://{}", db.display()))
+        .current_dir(data.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(by_env.stdout).unwrap(), first);
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(
+        elsewhere.path().join("qyzmet.toml"),
+        format!("data_dir = {:?}\n", data.path().display().to_string()),
+    )
+    .unwrap();
+    let by_file = qyzmet()
+        .args(["audit", "verify"])
+        .env_remove("QYZMET_DATABASE_URL")
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(by_file.stdout).unwrap(),
+        first,
+        "{}",
+        String::from_utf8_lossy(&by_file.stderr)
+    );
 
     // A restart on the same database keeps the demo data as it is.
     let (child, _) = start_demo(data.path());

@@ -1,6 +1,6 @@
 //! `qyzmet audit verify`: recomputes every application's hash chain.
 
-use super::{database_url, runtime};
+use super::runtime;
 use crate::cli::AuditCommand;
 use crate::Failure;
 use qyzmet_store::AuditError;
@@ -8,7 +8,16 @@ use qyzmet_store::AuditError;
 pub fn run(cmd: AuditCommand) -> Result<(), Failure> {
     match cmd {
         AuditCommand::Verify { database_url: url } => {
-            let url = database_url(url.as_deref(), std::path::Path::new("./data"))?;
+            // `--database-url`, else the URL `serve` would use: the
+            // configuration file, `QYZMET_DATABASE_URL`, the data directory.
+            let flags = crate::config::Layer {
+                database_url: url.map(|u| crate::config::Sourced {
+                    value: crate::config::DbUrl::Url(u),
+                    source: crate::config::Source::Flag("--database-url"),
+                }),
+                ..Default::default()
+            };
+            let url = super::serve::layered(None, flags)?.database_url;
             if let Some(path) = url.strip_prefix("sqlite://") {
                 if !std::path::Path::new(path).is_file() {
                     return Err(Failure::usage(format!("error: no database at {path}")));

@@ -57,23 +57,6 @@ fn calendar_for_input(
     crate::load_calendar(dir).map_err(|e| input_failure(dir, e))
 }
 
-/// The database URL: as given, or the SQLite file in the data directory.
-fn database_url(given: Option<&str>, data_dir: &std::path::Path) -> Result<String, Failure> {
-    match given {
-        Some(url)
-            if url.starts_with("sqlite://")
-                || url.starts_with("postgres://")
-                || url.starts_with("postgresql://") =>
-        {
-            Ok(url.to_owned())
-        }
-        Some(url) => Err(Failure::usage(format!(
-            "error: --database-url must start with sqlite:// or postgres://, got {url:?}"
-        ))),
-        None => Ok(format!("sqlite://{}", data_dir.join("qyzmet.db").display())),
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -42,11 +42,21 @@ fn flag_layer(args: &ServeArgs) -> config::Layer {
 /// Defaults, the configuration file, the `QYZMET_*` environment and the
 /// flags, checked; a problem is one line and exit 2.
 fn settings(args: &ServeArgs) -> Result<config::Settings, Failure> {
+    layered(args.config.as_deref(), flag_layer(args))
+}
+
+/// The layered settings under `flags`, read from `config` (else
+/// `QYZMET_CONFIG`, else `./qyzmet.toml`) and the `QYZMET_*` environment:
+/// every command that opens the database finds the one `serve` uses.
+pub fn layered(
+    config: Option<&std::path::Path>,
+    flags: config::Layer,
+) -> Result<config::Settings, Failure> {
     let env: BTreeMap<String, String> = std::env::vars()
         .filter(|(k, _)| k.starts_with("QYZMET_"))
         .collect();
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let text = match config::file_to_read(args.config.as_deref(), &env, &cwd) {
+    let text = match config::file_to_read(config, &env, &cwd) {
         None => None,
         Some((path, _)) => {
             let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -61,7 +71,7 @@ fn settings(args: &ServeArgs) -> Result<config::Settings, Failure> {
     config::resolve(
         text.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
         &env,
-        flag_layer(args),
+        flags,
     )
     .map_err(|e| Failure::usage(format!("error: {e}")))
 }
