@@ -34,7 +34,7 @@ impl Answer {
     }
 }
 
-/// One call to `/api/v1{path}`.
+/// One call to `/api/v1{path}` (`path` relative to `/api/v1`).
 pub struct Call<'a> {
     pub method: Method,
     pub path: String,
@@ -70,7 +70,7 @@ impl<'a> Call<'a> {
     pub async fn send(self, state: &AppState) -> Answer {
         let mut req = Request::builder()
             .method(self.method)
-            .uri(format!("/api/v1{}", self.path));
+            .uri(self.path.as_str());
         if let Some(t) = self.token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
