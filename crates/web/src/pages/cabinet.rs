@@ -200,6 +200,17 @@ fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
     }
 }
 
+/// A document kind's name in the regulation version the application is
+/// handled under.
+fn document_name(state: &AppState, c: &Ctx, app: &Value, kind: &str) -> String {
+    state
+        .catalog()
+        .version(&s(app, "service"), &s(app, "version"))
+        .and_then(|v| v.documents.iter().find(|d| d.code == kind))
+        .map(|d| d.name.get(c.lang).to_owned())
+        .unwrap_or_else(|| kind.to_owned())
+}
+
 async fn detail_page(
     state: &AppState,
     c: Ctx,
@@ -219,7 +230,7 @@ async fn detail_page(
         .as_array()
         .into_iter()
         .flatten()
-        .map(|d| (s(d, "kind"), s(d, "name")))
+        .map(|d| (document_name(state, &c, &v, &s(d, "kind")), s(d, "name")))
         .collect();
     let page = ApplicationPage {
         number: s(&v, "number"),
