@@ -35,7 +35,8 @@ pub struct ApplyPage {
     pub service: String,
     pub items: Vec<Item>,
     pub documents: Vec<DocField>,
-    pub errors: Vec<String>,
+    /// (link to the field or empty, text).
+    pub errors: Vec<(String, String)>,
     pub max_mb: usize,
 }
 
@@ -46,7 +47,7 @@ fn page(
     posted: &Posted,
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
-    summary: Vec<String>,
+    summary: Vec<(String, String)>,
 ) -> Result<ApplyPage, ApiError> {
     let catalog = state.catalog();
     let version = catalog
@@ -184,7 +185,7 @@ pub async fn apply(
         let summary = if files.is_empty() {
             Vec::new()
         } else {
-            vec![c.t("doc.again").to_owned()]
+            vec![(String::new(), c.t("doc.again").to_owned())]
         };
         return match page(
             &state,
@@ -257,14 +258,31 @@ fn invalid(
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
 ) -> Response {
-    let mut summary: Vec<String> = errors.values().cloned().collect();
+    // The summary links each problem to its field (the GOV.UK pattern).
+    let mut summary: Vec<(String, String)> = errors
+        .iter()
+        .map(|(name, message)| {
+            let path = name.trim_start_matches("f.");
+            let field = path
+                .rsplit('.')
+                .find(|seg| !seg.chars().all(|ch| ch.is_ascii_digit()))
+                .unwrap_or(path);
+            (
+                format!("#f-{}", path.replace('.', "-")),
+                format!("{}: {message}", c.t(&format!("field.{field}"))),
+            )
+        })
+        .collect();
     summary.sort();
-    summary.dedup();
-    if let Some(general) = doc_errors.get("") {
-        summary.push(general.clone());
+    for (kind, message) in doc_errors {
+        if kind.is_empty() {
+            summary.push((String::new(), message.clone()));
+        } else {
+            summary.push((format!("#doc-{kind}"), message.clone()));
+        }
     }
     if !doc_errors.is_empty() {
-        summary.push(c.t("doc.again").to_owned());
+        summary.push((String::new(), c.t("doc.again").to_owned()));
     }
     match page(state, c, code, posted, errors, doc_errors, summary) {
         Ok(p) => {

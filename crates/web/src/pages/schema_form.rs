@@ -120,7 +120,7 @@ fn walk_items(
                 });
             }
             if let Some(props) = s.get("properties").and_then(Value::as_object) {
-                for (k, sub) in props {
+                for (k, sub) in ordered(props, &req) {
                     let p = if path.is_empty() {
                         k.clone()
                     } else {
@@ -220,6 +220,22 @@ fn walk_items(
             out.push(item);
         }
     }
+}
+
+/// A schema's properties in the order a person fills them: the required
+/// ones as the schema lists them, then the others (JSON objects carry no
+/// order of their own).
+fn ordered<'a>(props: &'a Map<String, Value>, required: &[&str]) -> Vec<(&'a String, &'a Value)> {
+    let mut out: Vec<(&String, &Value)> = required
+        .iter()
+        .filter_map(|r| props.get_key_value(*r))
+        .collect();
+    out.extend(
+        props
+            .iter()
+            .filter(|(k, _)| !required.contains(&k.as_str())),
+    );
+    out
 }
 
 /// The JSON the posted fields make, and the problems found, by field name,
