@@ -404,20 +404,22 @@ impl Store for Backend {
         .await?;
         let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
         insert_events(&mut tx, id, seq, prev, &change.events).await?;
-        let last_idx: i32 = sqlx::query_scalar(
-            "select coalesce(max(idx), 0) from attachments where application_id = $1",
-        )
-        .bind(id.to_owned())
-        .fetch_one(&mut *tx)
-        .await?;
-        insert_attachments(
-            &mut tx,
-            id,
-            i64::from(last_idx),
-            &change.attachments,
-            change.row.updated_at,
-        )
-        .await?;
+        if !change.attachments.is_empty() {
+            let last_idx: i32 = sqlx::query_scalar(
+                "select coalesce(max(idx), 0) from attachments where application_id = $1",
+            )
+            .bind(id.to_owned())
+            .fetch_one(&mut *tx)
+            .await?;
+            insert_attachments(
+                &mut tx,
+                id,
+                i64::from(last_idx),
+                &change.attachments,
+                change.row.updated_at,
+            )
+            .await?;
+        }
         insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
         tx.commit().await?;
         Ok(expected_rev + 1)
@@ -561,6 +563,33 @@ impl Store for Backend {
         .fetch_all(self.reader())
         .await?;
         Ok(rows)
+    }
+
+    async fn claim_falling_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = format!(
+            "update applications set clock_lease = $2 where id in (\
+             select id from applications \
+             where overdue = false and sort_due < $1 \
+             and (clock_lease is null or clock_lease <= $1) \
+             order by sort_due, id limit $3 {CLAIM_FOR}) \
+             returning id, rev, sort_due"
+        );
+        let mut tx = self.begin_write().await?;
+        let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
+            .bind(micros(now))
+            .bind(micros(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        // `returning` keeps no order; tick the earliest first.
+        rows.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+        Ok(rows.into_iter().map(|(id, rev, _)| (id, rev)).collect())
     }
 
     async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
@@ -1040,6 +1069,28 @@ impl Store for Backend {
             })
         })
         .transpose()
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "select {} from sessions s join users u on u.username = s.username \
+             where s.token_hash = $1 and s.expires_at > $2",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let row = sqlx::query(&sql)
+            .bind(token_hash.to_owned())
+            .bind(micros(now))
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

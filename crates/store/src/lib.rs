@@ -418,6 +418,16 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Claims up to `limit` of the applications [`Store::steps_falling_due`]
+    /// finds, skipping those another node holds, and holds them until
+    /// `lease_until`: several nodes on one database divide the deadline work
+    /// (`for update skip locked` on PostgreSQL).
+    async fn claim_falling_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
     /// The application's attachments in `idx` order, without content (none
     /// for an unknown application).
     async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError>;
@@ -512,6 +522,13 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError>;
+    /// The session's user, unless the session expired by `now`: one query
+    /// on every authenticated request instead of two.
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
     /// Housekeeping; returns how many went.
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;

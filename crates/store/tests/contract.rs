@@ -135,6 +135,7 @@ contract!(
     lists_filter_and_page_without_gaps,
     the_applicant_sees_every_case_with_their_iin,
     steps_falling_due_finds_passed_deadlines,
+    claims_of_falling_due_divide_the_work,
     audit_verify_names_the_tampered_event,
     attachments_are_written_with_the_change,
     attachments_are_not_written_by_a_failed_append,
@@ -1068,6 +1069,32 @@ async fn steps_falling_due_finds_passed_deadlines(db: &Db) {
     );
 }
 
+async fn claims_of_falling_due_divide_the_work(db: &Db) {
+    let s = db.store.as_ref();
+    submit(s, 1, row("in-progress", Some(30))).await;
+    submit(s, 2, row("in-progress", Some(10))).await;
+    submit(s, 3, row("in-progress", Some(20))).await;
+    submit(s, 4, row("in-progress", Some(90))).await;
+
+    // One node claims the two earliest; another node's claim skips them.
+    assert_eq!(
+        s.claim_falling_due(t(60), t(70), 2).await.unwrap(),
+        vec![(id(2), 1), (id(3), 1)]
+    );
+    assert_eq!(
+        s.claim_falling_due(t(60), t(70), 10).await.unwrap(),
+        vec![(id(1), 1)]
+    );
+    assert_eq!(s.claim_falling_due(t(61), t(71), 10).await.unwrap(), vec![]);
+    // The read-only view still sees them until they are ticked.
+    assert_eq!(s.steps_falling_due(t(60), 10).await.unwrap().len(), 3);
+    // A claim whose node died runs out, and the work is taken again.
+    assert_eq!(
+        s.claim_falling_due(t(75), t(85), 10).await.unwrap(),
+        vec![(id(2), 1), (id(3), 1), (id(1), 1)]
+    );
+}
+
 async fn counts_add_up_applications_and_the_outbox(db: &Db) {
     let s = db.store.as_ref();
     assert_eq!(s.counts().await.unwrap(), Counts::default());
@@ -1543,6 +1570,10 @@ async fn users_and_sessions(db: &Db) {
     );
     assert_eq!(s.session("h1", t(60)).await.unwrap(), None, "expired");
     assert_eq!(s.session("nope", t(0)).await.unwrap(), None);
+    let user = s.session_user("h1", t(59)).await.unwrap().unwrap();
+    assert_eq!((user.username.as_str(), user.disabled), ("clerk", true));
+    assert_eq!(s.session_user("h1", t(60)).await.unwrap(), None, "expired");
+    assert_eq!(s.session_user("nope", t(0)).await.unwrap(), None);
     s.delete_session("h1").await.unwrap();
     assert_eq!(s.session("h1", t(0)).await.unwrap(), None);
     assert_eq!(s.delete_expired_sessions(t(30)).await.unwrap(), 1);

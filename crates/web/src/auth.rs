@@ -257,13 +257,8 @@ impl FromRequestParts<AppState> for Principal {
         let unauthenticated = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated");
         let token = bearer(&parts.headers).ok_or_else(unauthenticated)?;
         let store = state.store();
-        let session = store
-            .session(&token_hash(token), state.now())
-            .await
-            .map_err(ApiError::from)?
-            .ok_or_else(unauthenticated)?;
         let user = store
-            .user_by_username(&session.username)
+            .session_user(&token_hash(token), state.now())
             .await
             .map_err(ApiError::from)?
             .filter(|u| !u.disabled)

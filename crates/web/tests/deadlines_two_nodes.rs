@@ -241,6 +241,10 @@ async fn two_nodes_fire_each_deadline_once() {
         APPLICATIONS,
         "each deadline changes one application once"
     );
+    assert!(
+        changed_a > 0 && changed_b > 0,
+        "the nodes divide the work (A {changed_a}, B {changed_b})"
+    );
 
     // Exactly one `marked-overdue` event per application, and one `resumed`
     // per paused one, counted in the database.
