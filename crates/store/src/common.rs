@@ -1008,6 +1008,30 @@ impl Store for Backend {
         Ok(())
     }
 
+    async fn set_user_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("update users set password_hash = $2 where username = $1")
+            .bind(username.to_owned())
+            .bind(password_hash.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
+            .bind(username.to_owned())
+            .bind(keep.unwrap_or("").to_owned())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -507,6 +507,14 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_iin(&self, iin: &str) -> Result<Option<User>, StoreError>;
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError>;
+    /// Replaces a user's password hash and ends every session of theirs but
+    /// `keep` (the session that changed it), so a stolen one stops working.
+    async fn set_user_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError>;
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// The session, unless it expired by `now`.
     async fn session(

@@ -1541,6 +1541,21 @@ async fn users_and_sessions(db: &Db) {
         s.set_user_disabled("nobody", true).await.unwrap_err(),
         StoreError::NotFound
     );
+    s.set_user_password("clerk", "new-hash", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_by_username("clerk")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "new-hash"
+    );
+    assert_eq!(
+        s.set_user_password("nobody", "x", None).await.unwrap_err(),
+        StoreError::NotFound
+    );
 
     let session = |hash: &str, until: i64| Session {
         token_hash: hash.into(),

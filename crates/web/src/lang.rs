@@ -162,6 +162,105 @@ pub static PROBLEMS: &[Row] = &[
         ],
     ),
     (
+        "csrf-invalid",
+        ["Форма ескірді", "Форма устарела", "The form has expired"],
+        [
+            "Бетті қайта ашып, форманы қайта жіберіңіз.",
+            "Откройте страницу заново и отправьте форму ещё раз.",
+            "Open the page again and send the form once more.",
+        ],
+    ),
+    (
+        "version-none",
+        ["Осы күнге регламент жоқ", "Нет регламента на эту дату", "No regulation on that date"],
+        [
+            "Бұл қызметтің көрсетілген күні қолданылатын нұсқасы жоқ.",
+            "У этой услуги нет версии, действующей на указанную дату.",
+            "This service has no version in force on the date given.",
+        ],
+    ),
+    (
+        "name-invalid",
+        ["Аты-жөні қате", "Неверное ФИО", "Name invalid"],
+        [
+            "Аты-жөніңізді жазыңыз (300 таңбадан аспайтын).",
+            "Укажите фамилию, имя и отчество (не длиннее 300 знаков).",
+            "Give your full name (at most 300 characters).",
+        ],
+    ),
+    (
+        "password-weak",
+        ["Құпиясөз тым қысқа", "Пароль слишком короткий", "Password too short"],
+        [
+            "Құпиясөз кемінде 10 таңбадан тұруы керек.",
+            "Пароль должен содержать не менее 10 знаков.",
+            "The password must have at least 10 characters.",
+        ],
+    ),
+    (
+        "password-mismatch",
+        ["Құпиясөздер сәйкес емес", "Пароли не совпадают", "Passwords differ"],
+        [
+            "Жаңа құпиясөзді екі рет бірдей енгізіңіз.",
+            "Введите новый пароль дважды одинаково.",
+            "Type the new password the same way twice.",
+        ],
+    ),
+    (
+        "challenge-expired",
+        ["Қол қоятын мәтіннің мерзімі өтті", "Срок строки для подписи истёк", "The text to sign has expired"],
+        [
+            "Қол қоятын жаңа мәтінді жүктеп алып, оған қайта қол қойыңыз.",
+            "Скачайте новую строку для подписи и подпишите её заново.",
+            "Download a new text to sign and sign it again.",
+        ],
+    ),
+    (
+        "user-exists",
+        ["Тіркелгі бар", "Учётная запись уже есть", "Account exists"],
+        [
+            "Бұл ЖСН-мен тіркелгі бұрыннан бар: жүйеге кіріңіз.",
+            "Учётная запись с этим ИИН уже есть: войдите в систему.",
+            "There is already an account with this IIN: log in.",
+        ],
+    ),
+    (
+        "signature-file-unreadable",
+        ["Қолтаңба файлы оқылмады", "Файл подписи не читается", "Signature file unreadable"],
+        [
+            "CMS (.p7s) форматындағы қолтаңба файлын жүктеңіз: DER немесе base64.",
+            "Загрузите файл подписи в формате CMS (.p7s): DER или base64.",
+            "Upload a signature file in CMS (.p7s) format: DER or base64.",
+        ],
+    ),
+    (
+        "signature-verification-unavailable",
+        ["ЭЦҚ тексеру қолжетімсіз", "Проверка ЭЦП недоступна", "EDS check unavailable"],
+        [
+            "Бұл серверде ЭЦҚ тексеру әлі қосылмаған: ЖСН-ді растау мүмкін емес. Кейінірек қайталаңыз.",
+            "На этом сервере проверка ЭЦП ещё не подключена: подтвердить ИИН нельзя. Повторите позже.",
+            "This server cannot check EDS signatures yet, so the IIN cannot be proved. Try again later.",
+        ],
+    ),
+    (
+        "signing-unavailable",
+        ["Қол қою қолжетімсіз", "Подписание недоступно", "Signing unavailable"],
+        [
+            "Бұл серверде өтінішке қол қою әлі қосылмаған. Өтініш жоба ретінде сақталды.",
+            "На этом сервере подписание заявлений ещё не подключено. Заявление сохранено как черновик.",
+            "This server cannot take signatures on applications yet. The application is kept as a draft.",
+        ],
+    ),
+    (
+        "document-unavailable",
+        ["Құжат қолжетімсіз", "Документ недоступен", "Document unavailable"],
+        [
+            "Бұл құжаттың PDF нұсқасы әзірге дайын емес. Кейінірек қайталаңыз.",
+            "PDF этого документа пока не готов. Повторите позже.",
+            "The PDF of this document is not ready yet. Try again later.",
+        ],
+    ),
+    (
         "json-malformed",
         ["JSON қате", "Некорректный JSON", "Malformed JSON"],
         [

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod json;
 pub mod lang;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod request_id;
 pub mod services;
@@ -126,13 +127,21 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
     Ok(Json(Health { status: "ok" }))
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found()
+async fn not_found(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if pages::wants_html(&req) {
+        return pages::not_found_page(&state, req).await;
+    }
+    ApiError::not_found().into_response()
 }
 
-/// The whole application's routes.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+/// The JSON API's routes, relative to `/api/v1` (the pages call them in
+/// process, so both speak with one voice).
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/services", get(services::list))
@@ -142,7 +151,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/applications/{id}", get(applications::get_one))
         .route("/applications/{id}/actions", post(applications::act))
-        .route("/applications/{id}/events", get(applications::events));
+        .route("/applications/{id}/events", get(applications::events))
+}
+
+/// The whole application's routes.
+pub fn router(state: AppState) -> Router {
+    let api = api_routes();
     Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(telemetry::metrics))
@@ -151,6 +165,7 @@ pub fn router(state: AppState) -> Router {
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")
                 .url("/api/openapi.json", openapi::ApiDoc::openapi()),
         )
+        .merge(pages::router(state.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(applications::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(problem::problem_layer))

@@ -1,0 +1,235 @@
+//! The public catalog: the services in force today, and each regulation to
+//! read — steps with their time limits, documents, refusal grounds, legal
+//! basis and history, and which version applies on a date.
+
+use super::{render, Ctx};
+use crate::applications::local_date;
+use crate::problem::ApiError;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use qyzmet_domain::catalog::{render_text, GroundStage, Lang};
+use qyzmet_domain::{Channel, Limit};
+use serde::Deserialize;
+
+pub struct ServiceItem {
+    pub code: String,
+    pub name: String,
+    pub act: String,
+    pub portal: bool,
+}
+
+#[derive(Template)]
+#[template(path = "catalog.html")]
+pub struct CatalogPage {
+    pub c: Ctx,
+    pub services: Vec<ServiceItem>,
+    pub today: String,
+}
+
+pub async fn index(State(state): State<AppState>, c: Ctx) -> Response {
+    let today = local_date(state.now());
+    let catalog = state.catalog();
+    let services = catalog
+        .services_at(today)
+        .into_iter()
+        .map(|s| ServiceItem {
+            name: s.name.get(c.lang).to_owned(),
+            act: format!("№ {} ({})", s.regulation.act, s.regulation.date),
+            portal: s.channels.contains(&Channel::Portal),
+            code: s.code,
+        })
+        .collect();
+    render(&CatalogPage {
+        services,
+        today: today.to_string(),
+        c,
+    })
+}
+
+/// A time limit in words.
+pub fn limit_text(c: &Ctx, limit: Limit) -> String {
+    match limit {
+        Limit::Minutes(n) => format!("{n} {}", c.t("limit.minutes")),
+        Limit::WorkingDays(n) => format!("{n} {}", c.t("limit.working-days")),
+        Limit::CalendarDays(n) => format!("{n} {}", c.t("limit.calendar-days")),
+    }
+}
+
+pub struct StepRow {
+    pub name: &'static str,
+    pub who: String,
+    pub limit: String,
+    pub what: String,
+    pub paragraphs: String,
+}
+
+pub struct Row {
+    pub name: String,
+    pub note: String,
+}
+
+pub struct VersionRow {
+    pub code: String,
+    pub from: String,
+    pub until: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+pub struct ServicePage {
+    pub c: Ctx,
+    pub code: String,
+    pub name: String,
+    pub version: String,
+    pub at: String,
+    pub from: String,
+    pub until: String,
+    pub basis: String,
+    pub portal: bool,
+    pub steps: Vec<StepRow>,
+    pub documents: Vec<Row>,
+    pub grounds: Vec<Row>,
+    pub history: Vec<Row>,
+    pub versions: Vec<VersionRow>,
+    pub text: String,
+}
+
+#[derive(Deserialize)]
+pub struct AtQuery {
+    at: Option<String>,
+}
+
+pub async fn service(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<AtQuery>,
+) -> Response {
+    let catalog = state.catalog();
+    let Some(service) = catalog.service(&code) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "service-unknown").into_response();
+    };
+    let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
+        None => local_date(state.now()),
+        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(_) => {
+                return ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").into_response()
+            }
+        },
+    };
+    let Some(version) = catalog.version_at(&code, at) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "version-none").into_response();
+    };
+    let l: Lang = c.lang;
+    let steps = version
+        .steps
+        .iter()
+        .map(|s| {
+            let mut who = c.t(&format!("role.{}", s.role.code())).to_owned();
+            for (ch, r) in &s.roles {
+                if *r != s.role {
+                    who.push_str(&format!(
+                        "; {}: {}",
+                        c.t(&format!("channel.{}", ch.code())),
+                        c.t(&format!("role.{}", r.code()))
+                    ));
+                }
+            }
+            StepRow {
+                name: c.t(&format!("step.{}", s.code.code())),
+                who,
+                limit: limit_text(&c, s.limit),
+                what: s.what.get(l).to_owned(),
+                paragraphs: s.paragraphs.join(", "),
+            }
+        })
+        .collect();
+    let documents = version
+        .documents
+        .iter()
+        .map(|d| Row {
+            name: d.name.get(l).to_owned(),
+            note: if d.required {
+                c.t("doc.required").to_owned()
+            } else {
+                c.t("doc.optional").to_owned()
+            },
+        })
+        .collect();
+    let grounds = version
+        .refusal_grounds
+        .iter()
+        .map(|g| Row {
+            name: g.name.get(l).to_owned(),
+            note: match g.stage {
+                GroundStage::Intake => c.t("ground.intake").to_owned(),
+                GroundStage::Decision => c.t("ground.decision").to_owned(),
+            },
+        })
+        .collect();
+    let history = catalog
+        .history(version)
+        .into_iter()
+        .map(|a| Row {
+            name: format!("{} — {}", a.issuer.get(l), a.title.get(l)),
+            note: format!("№ {}, {}", a.number, a.date),
+        })
+        .collect();
+    let basis = catalog
+        .act(&version.act)
+        .map(|a| {
+            format!(
+                "{} — {}, № {}, {}{}",
+                a.issuer.get(l),
+                a.title.get(l),
+                a.number,
+                a.date,
+                version
+                    .act_part
+                    .as_ref()
+                    .map(|p| format!(", {}", p.get(l)))
+                    .unwrap_or_default()
+            )
+        })
+        .unwrap_or_else(|| version.act.clone());
+    let versions = service
+        .versions
+        .iter()
+        .map(|v| VersionRow {
+            code: v.code.clone(),
+            from: v.effective_from.to_string(),
+            until: v
+                .effective_until
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "—".to_owned()),
+            current: v.code == version.code,
+        })
+        .collect();
+    let page = ServicePage {
+        code: code.clone(),
+        name: service.name.get(l).to_owned(),
+        version: version.code.clone(),
+        at: at.to_string(),
+        from: version.effective_from.to_string(),
+        until: version
+            .effective_until
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        basis,
+        portal: version.channel(Channel::Portal).is_some(),
+        steps,
+        documents,
+        grounds,
+        history,
+        versions,
+        text: render_text(catalog, version, l),
+        c,
+    };
+    render(&page)
+}

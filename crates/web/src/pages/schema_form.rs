@@ -1,0 +1,461 @@
+//! A service's form from its JSON Schema: the fields to show (with the
+//! browser's own checks: required, pattern, lengths, dates), the JSON built
+//! back from the posted fields, and the checks again on the server with
+//! messages in the reader's language. The API validates the result once
+//! more against the full schema; this only makes the answers readable.
+//!
+//! Field names are `f.` and the path (`f.children.0.iin`); an array's row
+//! count travels as `n.` and its path, so rows can be added without
+//! JavaScript (a submit button named `add`).
+
+use super::Ctx;
+use qyzmet_domain::Iin;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// One thing to draw, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Item {
+    /// `open` (a fieldset), `close`, `input`, `rows` (the hidden row count
+    /// and the button adding a row).
+    pub kind: &'static str,
+    pub name: String,
+    pub id: String,
+    pub label: String,
+    pub input_type: &'static str,
+    pub required: bool,
+    pub pattern: String,
+    pub minlength: String,
+    pub maxlength: String,
+    pub inputmode: &'static str,
+    pub hint: String,
+    pub value: String,
+    pub error: String,
+}
+
+impl Item {
+    pub fn has_error(&self) -> bool {
+        !self.error.is_empty()
+    }
+}
+
+/// The posted fields by name, and the rows asked for.
+pub type Posted = HashMap<String, String>;
+
+fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        if let Some(p) = r.strip_prefix('#') {
+            if let Some(t) = root.pointer(p) {
+                return t;
+            }
+        }
+    }
+    s
+}
+
+fn label(c: &Ctx, name: &str) -> String {
+    c.t(&format!("field.{name}")).to_owned()
+}
+
+/// How many rows an array shows: what was asked, at least its minimum
+/// (or one), at most its maximum.
+fn rows(schema: &Value, path: &str, posted: &Posted) -> usize {
+    let min = schema
+        .get("minItems")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .max(1) as usize;
+    let max = schema.get("maxItems").and_then(Value::as_u64).unwrap_or(20) as usize;
+    let mut n = posted
+        .get(&format!("n.{path}"))
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(min);
+    if posted.get("add").is_some_and(|a| a == path) {
+        n += 1;
+    }
+    n.clamp(min, max.max(min))
+}
+
+/// The fields of `schema` filled with `posted` values and `errors` (by name).
+pub fn items(
+    c: &Ctx,
+    schema: &Value,
+    posted: &Posted,
+    errors: &HashMap<String, String>,
+) -> Vec<Item> {
+    let mut out = Vec::new();
+    walk_items(c, schema, schema, "", "", true, posted, errors, &mut out);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_items(
+    c: &Ctx,
+    root: &Value,
+    s: &Value,
+    path: &str,
+    key: &str,
+    required: bool,
+    posted: &Posted,
+    errors: &HashMap<String, String>,
+    out: &mut Vec<Item>,
+) {
+    let s = resolve(root, s);
+    let name = format!("f.{path}");
+    let id = format!("f-{}", path.replace('.', "-"));
+    match s.get("type").and_then(Value::as_str) {
+        Some("object") => {
+            let req: Vec<&str> = s
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let fieldset = !path.is_empty() && !key.chars().all(|ch| ch.is_ascii_digit());
+            if fieldset {
+                out.push(Item {
+                    kind: "open",
+                    label: label(c, key),
+                    id: id.clone(),
+                    ..Item::default()
+                });
+            }
+            if let Some(props) = s.get("properties").and_then(Value::as_object) {
+                for (k, sub) in ordered(props, &req) {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk_items(
+                        c,
+                        root,
+                        sub,
+                        &p,
+                        k,
+                        req.contains(&k.as_str()),
+                        posted,
+                        errors,
+                        out,
+                    );
+                }
+            }
+            if fieldset {
+                out.push(Item {
+                    kind: "close",
+                    ..Item::default()
+                });
+            }
+        }
+        Some("array") => {
+            let n = rows(s, path, posted);
+            let item_schema = s.get("items").unwrap_or(&Value::Null);
+            for i in 0..n {
+                out.push(Item {
+                    kind: "open",
+                    label: format!("{} {}", label(c, key), i + 1),
+                    id: format!("{id}-{i}"),
+                    ..Item::default()
+                });
+                walk_items(
+                    c,
+                    root,
+                    item_schema,
+                    &format!("{path}.{i}"),
+                    &i.to_string(),
+                    true,
+                    posted,
+                    errors,
+                    out,
+                );
+                out.push(Item {
+                    kind: "close",
+                    ..Item::default()
+                });
+            }
+            out.push(Item {
+                kind: "rows",
+                name: format!("n.{path}"),
+                id: path.to_owned(),
+                value: n.to_string(),
+                label: format!("{} ({})", c.t("form.add-row"), label(c, key)),
+                ..Item::default()
+            });
+        }
+        _ => {
+            let format = s.get("format").and_then(Value::as_str).unwrap_or("");
+            let mut item = Item {
+                kind: "input",
+                label: label(c, key),
+                required,
+                value: posted.get(&name).cloned().unwrap_or_default(),
+                error: errors.get(&name).cloned().unwrap_or_default(),
+                input_type: "text",
+                inputmode: "text",
+                name,
+                id,
+                ..Item::default()
+            };
+            match format {
+                "date" => item.input_type = "date",
+                "kz-iin" => {
+                    item.pattern = "[0-9]{12}".into();
+                    item.maxlength = "12".into();
+                    item.inputmode = "numeric";
+                    item.hint = c.t("form.iin-hint").to_owned();
+                }
+                _ => {}
+            }
+            if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+                item.pattern = p.trim_start_matches('^').trim_end_matches('$').to_owned();
+                if key == "iban" || key == "bank_account" {
+                    item.hint = c.t("form.iban-hint").to_owned();
+                }
+            }
+            if let Some(n) = s.get("minLength").and_then(Value::as_u64) {
+                item.minlength = n.to_string();
+            }
+            if let Some(n) = s.get("maxLength").and_then(Value::as_u64) {
+                item.maxlength = n.to_string();
+            }
+            out.push(item);
+        }
+    }
+}
+
+/// A schema's properties in the order a person fills them: the required
+/// ones as the schema lists them, then the others (JSON objects carry no
+/// order of their own).
+fn ordered<'a>(props: &'a Map<String, Value>, required: &[&str]) -> Vec<(&'a String, &'a Value)> {
+    let mut out: Vec<(&String, &Value)> = required
+        .iter()
+        .filter_map(|r| props.get_key_value(*r))
+        .collect();
+    out.extend(
+        props
+            .iter()
+            .filter(|(k, _)| !required.contains(&k.as_str())),
+    );
+    out
+}
+
+/// The JSON the posted fields make, and the problems found, by field name,
+/// in the reader's language.
+pub fn parse(c: &Ctx, schema: &Value, posted: &Posted) -> (Value, HashMap<String, String>) {
+    let mut errors = HashMap::new();
+    let v = build(c, schema, schema, "", true, posted, &mut errors)
+        .unwrap_or(Value::Object(Map::new()));
+    (v, errors)
+}
+
+fn build(
+    c: &Ctx,
+    root: &Value,
+    s: &Value,
+    path: &str,
+    required: bool,
+    posted: &Posted,
+    errors: &mut HashMap<String, String>,
+) -> Option<Value> {
+    let s = resolve(root, s);
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match s.get("type").and_then(Value::as_str) {
+        Some("object") => {
+            let req: Vec<&str> = s
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let props = s.get("properties").and_then(Value::as_object)?;
+            // An optional group left wholly empty is absent, not invalid.
+            let any = props.keys().any(|k| {
+                let p = format!("f.{}", join(k));
+                posted.iter().any(|(n, v)| {
+                    (n == &p || n.starts_with(&format!("{p}."))) && !v.trim().is_empty()
+                })
+            });
+            if !required && !any {
+                return None;
+            }
+            let mut m = Map::new();
+            for (k, sub) in props {
+                if let Some(v) = build(
+                    c,
+                    root,
+                    sub,
+                    &join(k),
+                    req.contains(&k.as_str()),
+                    posted,
+                    errors,
+                ) {
+                    m.insert(k.clone(), v);
+                }
+            }
+            Some(Value::Object(m))
+        }
+        Some("array") => {
+            let n = rows(s, path, posted);
+            let item_schema = s.get("items").unwrap_or(&Value::Null);
+            let mut a = Vec::new();
+            for i in 0..n {
+                let p = format!("f.{path}.{i}.");
+                let filled = posted
+                    .iter()
+                    .any(|(k, v)| k.starts_with(&p) && !v.trim().is_empty());
+                // Empty rows are dropped, except the first of a list that
+                // needs one (its fields then say what is missing).
+                if filled || (a.is_empty() && i + 1 == n && required) {
+                    if let Some(v) = build(
+                        c,
+                        root,
+                        item_schema,
+                        &format!("{path}.{i}"),
+                        true,
+                        posted,
+                        errors,
+                    ) {
+                        a.push(v);
+                    }
+                }
+            }
+            Some(Value::Array(a))
+        }
+        _ => {
+            let name = format!("f.{path}");
+            let value = posted
+                .get(&name)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default();
+            if value.is_empty() {
+                if required {
+                    errors.insert(name, c.t("form.required").to_owned());
+                }
+                return None;
+            }
+            let chars = value.chars().count() as u64;
+            let problem = if s
+                .get("maxLength")
+                .and_then(Value::as_u64)
+                .is_some_and(|m| chars > m)
+            {
+                Some("form.too-long")
+            } else if s
+                .get("minLength")
+                .and_then(Value::as_u64)
+                .is_some_and(|m| chars < m)
+            {
+                Some("form.required")
+            } else {
+                match s.get("format").and_then(Value::as_str) {
+                    Some("date")
+                        if chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() =>
+                    {
+                        Some("form.date")
+                    }
+                    Some("kz-iin") if Iin::parse(&value).is_err() => Some("form.iin"),
+                    _ => None,
+                }
+            }
+            .or_else(|| {
+                let p = s.get("pattern").and_then(Value::as_str)?;
+                (!simple_pattern_matches(p, &value)?).then_some("form.pattern")
+            });
+            if let Some(key) = problem {
+                errors.insert(name, c.t(key).to_owned());
+            }
+            Some(Value::String(value))
+        }
+    }
+}
+
+/// The catalog's patterns are anchored runs of character classes with
+/// counts (`^KZ[0-9]{2}[0-9A-Z]{16}$`); those are checked here. Anything
+/// else is left to the API's full validator (`None`).
+fn simple_pattern_matches(pattern: &str, value: &str) -> Option<bool> {
+    let p = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let mut atoms: Vec<(Vec<(char, char)>, usize)> = Vec::new();
+    let mut it = p.chars().peekable();
+    while let Some(ch) = it.next() {
+        let set = if ch == '[' {
+            let mut set = Vec::new();
+            loop {
+                let a = it.next()?;
+                if a == ']' {
+                    break;
+                }
+                if it.peek() == Some(&'-') {
+                    it.next();
+                    let b = it.next()?;
+                    set.push((a, b));
+                } else {
+                    set.push((a, a));
+                }
+            }
+            set
+        } else if ch.is_ascii_alphanumeric() {
+            vec![(ch, ch)]
+        } else {
+            return None;
+        };
+        let mut count = 1;
+        if it.peek() == Some(&'{') {
+            it.next();
+            let mut n = String::new();
+            loop {
+                let d = it.next()?;
+                if d == '}' {
+                    break;
+                }
+                n.push(d);
+            }
+            count = n.parse().ok()?;
+        }
+        atoms.push((set, count));
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let total: usize = atoms.iter().map(|a| a.1).sum();
+    if chars.len() != total {
+        return Some(false);
+    }
+    let mut i = 0;
+    for (set, count) in atoms {
+        for _ in 0..count {
+            let ch = chars[i];
+            if !set.iter().any(|(a, b)| *a <= ch && ch <= *b) {
+                return Some(false);
+            }
+            i += 1;
+        }
+    }
+    Some(true)
+}
+
+/// The field name of an API problem's JSON pointer (`/children/0/iin`).
+pub fn field_of_pointer(pointer: &str) -> String {
+    format!("f.{}", pointer.trim_start_matches('/').replace('/', "."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::simple_pattern_matches;
+
+    #[test]
+    fn iban_pattern() {
+        let p = "^KZ[0-9]{2}[0-9A-Z]{16}$";
+        assert_eq!(
+            simple_pattern_matches(p, "KZ12345678901234567X"),
+            Some(true)
+        );
+        assert_eq!(simple_pattern_matches(p, "KZ1234567890123456"), Some(false));
+        assert_eq!(
+            simple_pattern_matches(p, "US12345678901234567X"),
+            Some(false)
+        );
+        assert_eq!(simple_pattern_matches("^a+$", "aa"), None);
+    }
+}

@@ -1,0 +1,441 @@
+//! The pages over HTTP, without a browser: cookies and their flags, CSRF,
+//! the Content-Security-Policy, HTML errors beside the API's JSON ones,
+//! the remembered language, login limits shared with the API, password
+//! change, and the server's checks of an application form and its files.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use qyzmet_web::AppState;
+use tower::ServiceExt;
+
+struct Page {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+    fn cookie_value(&self, name: &str) -> Option<String> {
+        let c = self.cookie(name)?;
+        let v = c.split(';').next()?.split_once('=')?.1.to_owned();
+        Some(v)
+    }
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+struct App {
+    state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+async fn app(base_url: &str) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("q.db").display());
+    let store = qyzmet_store::connect(&url).await.unwrap();
+    let (catalog, calendar) = support::catalog_and_calendar().clone();
+    let state = AppState::new(catalog, calendar, store, base_url.into(), true);
+    qyzmet_web::demo::seed(&state).await.unwrap();
+    App { state, _dir: dir }
+}
+
+impl App {
+    async fn send(&self, req: Request<Body>) -> Page {
+        let res = qyzmet_web::router(self.state.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str, cookies: &str) -> Page {
+        self.send(
+            Request::get(path)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, cookies)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post_form(&self, path: &str, cookies: &str, form: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(form).unwrap();
+        self.send(
+            Request::post(path)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, cookies)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A CSRF cookie and token, as a first visit gets them.
+    async fn csrf(&self) -> String {
+        self.get("/", "")
+            .await
+            .cookie_value("qz_csrf")
+            .expect("a first visit gets a CSRF cookie")
+    }
+
+    /// Logs the demo applicant in through the page; the cookies to send.
+    async fn login(&self, login: &str, password: &str) -> String {
+        let csrf = self.csrf().await;
+        let cookies = format!("qz_csrf={csrf}");
+        let p = self
+            .post_form(
+                "/login",
+                &cookies,
+                &[
+                    ("csrf", &csrf),
+                    ("login", login),
+                    ("password", password),
+                    ("next", "/cabinet"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+        let session = p.cookie_value("qz_session").unwrap();
+        format!("{cookies}; qz_session={session}")
+    }
+}
+
+#[tokio::test]
+async fn every_page_carries_the_policy_and_cookies_are_locked_down() {
+    let app = app("https://qyzmet.example.kz").await;
+    let p = app.get("/", "").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let csp = p.header("content-security-policy");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("style-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(!p.body.contains("style=\""), "no style attributes");
+    assert!(!p.body.contains("<script>"), "no inline scripts");
+    assert!(
+        p.body.contains("class=\"demo-banner\""),
+        "demo mode says so"
+    );
+    let csrf = p.cookie("qz_csrf").unwrap();
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure"] {
+        assert!(csrf.contains(flag), "{csrf} lacks {flag}");
+    }
+    let session = {
+        let csrf = p.cookie_value("qz_csrf").unwrap();
+        let res = app
+            .post_form(
+                "/login",
+                &format!("qz_csrf={csrf}"),
+                &[
+                    ("csrf", &csrf),
+                    ("login", "871008401427"),
+                    ("password", "demo-applicant"),
+                ],
+            )
+            .await;
+        res.cookie("qz_session").unwrap()
+    };
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure"] {
+        assert!(session.contains(flag), "{session} lacks {flag}");
+    }
+    // Over plain HTTP the cookies cannot be Secure (the browser would drop them).
+    let plain = app_plain().await;
+    let p = plain.get("/", "").await;
+    assert!(!p.cookie("qz_csrf").unwrap().contains("Secure"));
+}
+
+async fn app_plain() -> App {
+    app("http://127.0.0.1:8080").await
+}
+
+#[tokio::test]
+async fn a_form_without_the_csrf_token_is_refused() {
+    let app = app_plain().await;
+    let csrf = app.csrf().await;
+    let cookies = format!("qz_csrf={csrf}; lang=ru");
+    let form = [("login", "871008401427"), ("password", "demo-applicant")];
+    let p = app.post_form("/login", &cookies, &form).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.body.contains("Форма устарела"), "{}", p.body);
+    let wrong = [("csrf", "x".repeat(43)), ("login", "871008401427".into())];
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = app.post_form("/login", &cookies, &wrong).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.cookie("qz_session").is_none());
+}
+
+#[tokio::test]
+async fn login_logout_and_the_cabinet() {
+    let app = app_plain().await;
+    // Not logged in: the cabinet sends to the login page and back.
+    let p = app.get("/cabinet", "").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.header("location"), "/login?next=/cabinet");
+    let cookies = app.login("871008401427", "demo-applicant").await;
+    let p = app.get("/cabinet?lang=en", &cookies).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("My applications"));
+    assert!(
+        p.body.contains("KZ-2026-"),
+        "the seeded applications are listed"
+    );
+    // Someone else's application is not found, never shown.
+    let other = app.login("760212350620", "demo-applicant").await;
+    let mine = p.body.split("/cabinet/applications/").nth(1).unwrap();
+    let id = &mine[..36];
+    let p = app
+        .get(&format!("/cabinet/applications/{id}"), &other)
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.header("content-type").starts_with("text/html"));
+    // Logging out ends the token at once.
+    let csrf = cookies
+        .split("qz_csrf=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let p = app.post_form("/logout", &cookies, &[("csrf", csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let p = app.get("/cabinet", &cookies).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn failed_logins_on_the_page_count_toward_the_apis_limit() {
+    let app = app_plain().await;
+    let csrf = app.csrf().await;
+    let cookies = format!("qz_csrf={csrf}; lang=kk");
+    for _ in 0..qyzmet_web::auth::PER_ACCOUNT {
+        let p = app
+            .post_form(
+                "/login",
+                &cookies,
+                &[
+                    ("csrf", &csrf),
+                    ("login", "871008401427"),
+                    ("password", "wrong"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+        assert!(p.body.contains("Кіру деректері қате"));
+    }
+    let p = app
+        .post_form(
+            "/login",
+            &cookies,
+            &[
+                ("csrf", &csrf),
+                ("login", "871008401427"),
+                ("password", "demo-applicant"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!p.header("retry-after").is_empty());
+}
+
+#[tokio::test]
+async fn the_password_changes_and_other_sessions_end() {
+    let app = app_plain().await;
+    let cookies = app.login("871008401427", "demo-applicant").await;
+    let elsewhere = app.login("871008401427", "demo-applicant").await;
+    let csrf = cookies
+        .split("qz_csrf=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let change = |current: &'static str, new: &'static str| {
+        [
+            ("csrf", csrf.to_owned()),
+            ("current", current.to_owned()),
+            ("password", new.to_owned()),
+            ("password2", new.to_owned()),
+        ]
+    };
+    let f = change("demo-applicant", "short");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = app
+        .post_form("/account/password?lang=en", &cookies, &f)
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("at least 10 characters"));
+    let f = change("not-the-password", "a-new-long-password");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = app.post_form("/account/password", &cookies, &f).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let f = change("demo-applicant", "a-new-long-password");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let p = app.post_form("/account/password", &cookies, &f).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(app.get("/cabinet", &cookies).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/cabinet", &elsewhere).await.status,
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    app.login("871008401427", "a-new-long-password").await;
+}
+
+#[tokio::test]
+async fn errors_are_pages_for_pages_and_problems_for_the_api() {
+    let app = app_plain().await;
+    let p = app.get("/no-such-page", "lang=ru").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.header("content-type").starts_with("text/html"));
+    assert!(p.body.contains("Не найдено"));
+    assert!(p.body.contains(p.header("x-request-id")));
+    let p = app.get("/api/v1/no-such-thing", "").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert_eq!(p.header("content-type"), "application/problem+json");
+    let p = app.get("/services/no-such-service", "lang=en").await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(p.body.contains("Unknown service"));
+}
+
+#[tokio::test]
+async fn the_language_comes_from_the_browser_and_the_switch_is_remembered() {
+    let app = app_plain().await;
+    let p = app
+        .send(
+            Request::get("/")
+                .header(header::ACCEPT_LANGUAGE, "ru-RU,ru;q=0.9")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(p.body.contains("<html lang=\"ru\">"));
+    let p = app.get("/", "").await;
+    assert!(p.body.contains("<html lang=\"kk\">"), "Kazakh first");
+    let p = app.get("/services/adoption-payment?lang=en", "").await;
+    assert!(p.cookie("lang").unwrap().starts_with("lang=en;"));
+    assert!(p.body.contains("Steps and time limits"));
+    assert!(p.body.contains("working days"));
+}
+
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "qyzmet-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\ncontent-type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_application_form_is_checked_on_the_server_in_the_readers_language() {
+    let app = app_plain().await;
+    let cookies = app.login("871008401427", "demo-applicant").await;
+    let csrf = cookies
+        .split("qz_csrf=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let cookies = format!("{cookies}; lang=ru");
+    let form = app.get("/services/adoption-payment/apply", &cookies).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"f.children.0.iin\""));
+    assert!(form.body.contains("pattern=\"KZ[0-9]{2}[0-9A-Z]{16}\""));
+    let fields = [
+        ("csrf", csrf),
+        ("f.children.0.iin", "200315500018"),
+        ("f.children.0.name", "Асанов Нұрлан"),
+        ("f.children.0.birth_date", "2020-03-15"),
+        ("f.children.0.court_decision.number", "2-1234/2026"),
+        ("f.children.0.court_decision.date", "2026-01-20"),
+        ("f.bank_account.iban", "KZ86"),
+    ];
+    let text: &[u8] = b"just some text";
+    let (ct, body) = multipart(&fields, &[("doc.court-decision", "a.txt", text)]);
+    let send = |ct: String, body: Vec<u8>, cookies: String| {
+        Request::post("/services/adoption-payment/apply")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookies)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let p = app.send(send(ct, body, cookies.clone())).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("ИИН неверен"), "{}", p.body);
+    assert!(p
+        .body
+        .contains("Значение не соответствует требуемому формату"));
+    assert!(p
+        .body
+        .contains("Принимаются только файлы PDF, JPEG или PNG"));
+    assert!(
+        p.body.contains("value=\"Асанов Нұрлан\""),
+        "what was typed stays"
+    );
+
+    // A row added without JavaScript.
+    let mut with_add = fields.to_vec();
+    with_add.push(("add", "children"));
+    let (ct, body) = multipart(&with_add, &[]);
+    let p = app.send(send(ct, body, cookies.clone())).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("name=\"f.children.1.iin\""));
+
+    // Right, with a PDF: a draft in the cabinet.
+    let mut good = fields.to_vec();
+    good[1] = ("f.children.0.iin", "200315500017");
+    good[6] = ("f.bank_account.iban", "KZ86125KZT5004100100");
+    let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    let (ct, body) = multipart(&good, &[("doc.court-decision", "decision.pdf", pdf)]);
+    let p = app.send(send(ct, body, cookies.clone())).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let draft = app.get(p.header("location"), &cookies).await;
+    assert!(draft.body.contains("черновик"));
+    assert!(draft.body.contains("decision.pdf"));
+
+    // Without the token, nothing is made.
+    let mut no_csrf = good.clone();
+    no_csrf[0] = ("csrf", "nope");
+    let (ct, body) = multipart(&no_csrf, &[]);
+    let p = app.send(send(ct, body, cookies)).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
