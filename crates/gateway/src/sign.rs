@@ -41,6 +41,15 @@ pub enum KeyError {
     Pem(String),
 }
 
+/// 32 random bytes from the OS, hex: a password for a sandbox that learns
+/// it when the sender registers.
+pub fn random_secret() -> String {
+    use rand_core::RngCore;
+    let mut b = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
 /// Signs the exact bytes of a message body.
 pub trait Signer: Send + Sync {
     /// Names the key to the receiver (who looks it up in its trusted keys).
