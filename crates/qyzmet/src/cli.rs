@@ -38,6 +38,9 @@ pub enum Command {
     Config(ConfigCommand),
     /// Drive full lifecycles through the HTTP API and measure them
     Bench(crate::commands::bench::BenchArgs),
+    /// Run the sandbox e-government gateway with the individuals database
+    /// and the notary system behind it
+    Sandbox(crate::commands::sandbox::SandboxArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +72,9 @@ pub struct ServeArgs {
     /// Read the regulations from DIR instead of the copy built into the binary
     #[arg(long, value_name = "DIR")]
     pub catalog: Option<PathBuf>,
+    /// The e-government gateway, http://HOST:PORT (see `qyzmet sandbox`)
+    #[arg(long, value_name = "URL")]
+    pub gateway_url: Option<String>,
     /// Trust anchor certificates (PEM), repeatable
     #[arg(long = "trust-anchors", value_name = "F")]
     pub trust_anchors: Vec<PathBuf>,

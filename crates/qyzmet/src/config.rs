@@ -92,6 +92,8 @@ pub struct Layer {
     pub demo: Option<Sourced<bool>>,
     pub insecure_demo: Option<Sourced<bool>>,
     pub log_format: Option<Sourced<String>>,
+    pub gateway_url: Option<Sourced<String>>,
+    pub gateway_password: Option<Sourced<String>>,
 }
 
 impl Layer {
@@ -108,6 +110,8 @@ impl Layer {
             demo: higher.demo.or(self.demo),
             insecure_demo: higher.insecure_demo.or(self.insecure_demo),
             log_format: higher.log_format.or(self.log_format),
+            gateway_url: higher.gateway_url.or(self.gateway_url),
+            gateway_password: higher.gateway_password.or(self.gateway_password),
         }
     }
 }
@@ -125,6 +129,11 @@ pub struct Settings {
     pub demo: bool,
     pub insecure_demo: bool,
     pub log_format: LogFormat,
+    /// The e-government gateway (`http://HOST:PORT`); `None` outside demo
+    /// mode leaves State Corporation intake answering 503.
+    pub gateway_url: Option<String>,
+    /// The password this node sends as the gateway's `senderId` `qyzmet`.
+    pub gateway_password: Option<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -140,6 +149,11 @@ impl fmt::Debug for Settings {
             .field("demo", &self.demo)
             .field("insecure_demo", &self.insecure_demo)
             .field("log_format", &self.log_format)
+            .field("gateway_url", &self.gateway_url)
+            .field(
+                "gateway_password",
+                &self.gateway_password.as_ref().map(|_| "***"),
+            )
             .finish()
     }
 }
@@ -188,6 +202,8 @@ pub const FILE_KEYS: &[&str] = &[
     "demo",
     "insecure_demo",
     "log_format",
+    "gateway_url",
+    "gateway_password",
 ];
 
 /// Reads a configuration file's text (`path` is how to name it in messages).
@@ -261,6 +277,8 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
             "demo" => layer.demo = sourced(boolean()?, src),
             "insecure_demo" => layer.insecure_demo = sourced(boolean()?, src),
             "log_format" => layer.log_format = sourced(string()?, src),
+            "gateway_url" => layer.gateway_url = sourced(string()?, src),
+            "gateway_password" => layer.gateway_password = sourced(string()?, src),
             other => {
                 return Err(format!(
                     "{src}: unknown key `{other}` (known: {})",
@@ -319,6 +337,12 @@ pub fn from_env(env: &BTreeMap<String, String>) -> Result<Layer, String> {
     }
     if let Some((n, v)) = get("QYZMET_DATA_DIR") {
         layer.data_dir = sourced(v.into(), src(n));
+    }
+    if let Some((n, v)) = get("QYZMET_GATEWAY_URL") {
+        layer.gateway_url = sourced(v, src(n));
+    }
+    if let Some((n, v)) = get("QYZMET_GATEWAY_PASSWORD") {
+        layer.gateway_password = sourced(v, src(n));
     }
     if let Some((n, v)) = get("QYZMET_BASE_URL") {
         layer.base_url = sourced(v, src(n));
@@ -415,6 +439,14 @@ fn finish(l: Layer) -> Result<Settings, String> {
             url
         }
     };
+    if let Some(g) = &l.gateway_url {
+        if !g.value.starts_with("http://") {
+            return Err(format!(
+                "{}: the gateway is an http:// address (loopback), got {:?}",
+                g.source, g.value
+            ));
+        }
+    }
     if let Some(base) = &l.base_url {
         if !(base.value.starts_with("http://") || base.value.starts_with("https://")) {
             return Err(format!(
@@ -476,6 +508,10 @@ fn finish(l: Layer) -> Result<Settings, String> {
         demo,
         insecure_demo,
         log_format,
+        gateway_url: l
+            .gateway_url
+            .map(|g| g.value.trim_end_matches('/').to_owned()),
+        gateway_password: l.gateway_password.map(|g| g.value),
     })
 }
 
@@ -504,6 +540,14 @@ data_dir = "./data"
 # Public address used in links and QR codes. Default: http:// + the bound
 # address.
 # base_url = "https://qyzmet.example.kz"
+
+# The e-government gateway the State Corporation's registry lookups and the
+# packages to the provider go through (`qyzmet sandbox` runs one). Unset,
+# State Corporation intake answers 503 registry-unavailable; `--demo`
+# starts a sandbox in the process instead. The password is the one this
+# node sends as sender `qyzmet` (QYZMET_GATEWAY_PASSWORD).
+# gateway_url = "http://127.0.0.1:8081"
+# gateway_password = "…"
 
 # Read the regulations from this directory instead of the built-in copy.
 # catalog = "/etc/qyzmet/catalog"

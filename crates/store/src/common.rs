@@ -8,7 +8,7 @@
 use crate::cursor;
 use crate::{
     from_micros, micros, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
-    CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter,
+    CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter,
     ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Page,
     Session, Store, StoreError, User, VersionEnd,
 };
@@ -884,6 +884,51 @@ impl Store for Backend {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn record_inbound(&self, m: InboundMessage) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "insert into gateway_inbox \
+             (message_id, service_id, sender_id, correlation_id, payload, received_at) \
+             values ($1, $2, $3, $4, $5, $6) on conflict (message_id) do nothing",
+        )
+        .bind(m.message_id)
+        .bind(m.service_id)
+        .bind(m.sender_id)
+        .bind(m.correlation_id)
+        .bind(m.payload)
+        .bind(micros(m.received_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn inbound(&self, message_id: &str) -> Result<Option<InboundMessage>, StoreError> {
+        let row = sqlx::query(
+            "select message_id, service_id, sender_id, correlation_id, payload, received_at \
+             from gateway_inbox where message_id = $1",
+        )
+        .bind(message_id.to_owned())
+        .fetch_optional(self.reader())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(InboundMessage {
+            message_id: r.try_get("message_id")?,
+            service_id: r.try_get("service_id")?,
+            sender_id: r.try_get("sender_id")?,
+            correlation_id: r.try_get("correlation_id")?,
+            payload: r.try_get("payload")?,
+            received_at: from_micros(r.try_get("received_at")?)?,
+        }))
+    }
+
+    async fn inbound_count(&self) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar("select count(*) from gateway_inbox")
+            .fetch_one(self.reader())
+            .await?;
+        Ok(n)
     }
 
     async fn add_calendar_edit(&self, edit: NewCalendarEdit) -> Result<i64, StoreError> {

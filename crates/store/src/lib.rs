@@ -295,6 +295,19 @@ impl JobStatus {
     }
 }
 
+/// A gateway message received at our endpoint (crates/gateway's inbox).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    /// The sender's `messageId`: a repeat carries the same one.
+    pub message_id: String,
+    pub service_id: String,
+    pub sender_id: String,
+    pub correlation_id: Option<String>,
+    /// The message's `data`, as received.
+    pub payload: String,
+    pub received_at: DateTime<Utc>,
+}
+
 /// An outbox row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
@@ -489,6 +502,16 @@ pub trait Store: Send + Sync + 'static {
     /// Gives a dead job a fresh set of attempts, due at `now`. `NotFound`
     /// unless the job is dead.
     async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- gateway inbox ------------------------------------------------------
+
+    /// Records a received gateway message once: `true` when it is new,
+    /// `false` when its message id was recorded before (nothing is written).
+    async fn record_inbound(&self, message: InboundMessage) -> Result<bool, StoreError>;
+    /// A recorded message by its id.
+    async fn inbound(&self, message_id: &str) -> Result<Option<InboundMessage>, StoreError>;
+    /// How many messages were recorded.
+    async fn inbound_count(&self) -> Result<i64, StoreError>;
 
     // --- administrator data -------------------------------------------------
 

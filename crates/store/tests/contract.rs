@@ -11,9 +11,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{
-    connect, ApplicationRow, AttachmentMeta, AuditError, Change, Counts, IdempotencyRecord, Job,
-    JobStatus, ListFilter, ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent,
-    NewJob, NewUser, Session, Store, StoreError, VersionEnd,
+    connect, ApplicationRow, AttachmentMeta, AuditError, Change, Counts, IdempotencyRecord,
+    InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewApplication, NewAttachment,
+    NewCalendarEdit, NewEvent, NewJob, NewUser, Session, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -144,6 +144,7 @@ contract!(
     administrator_edits_are_kept_in_order,
     users_and_sessions,
     failed_logins_are_counted_in_a_window,
+    a_gateway_message_is_recorded_once,
     counts_add_up_applications_and_the_outbox,
 );
 
@@ -1578,6 +1579,29 @@ async fn users_and_sessions(db: &Db) {
     assert_eq!(s.session("h1", t(0)).await.unwrap(), None);
     assert_eq!(s.delete_expired_sessions(t(30)).await.unwrap(), 1);
     assert_eq!(db.count("sessions").await, 0);
+}
+
+async fn a_gateway_message_is_recorded_once(db: &Db) {
+    let s = &db.store;
+    let msg = |payload: &str| InboundMessage {
+        message_id: "5f0c7c1e-8a52-4c36-9d7e-1d2a3b4c5d6e".into(),
+        service_id: "qyzmet-provider".into(),
+        sender_id: "qyzmet".into(),
+        correlation_id: None,
+        payload: payload.into(),
+        received_at: t(10),
+    };
+    assert!(s.record_inbound(msg("{\"a\":1}")).await.unwrap());
+    // The same message id again, even with other content, is not recorded.
+    assert!(!s.record_inbound(msg("{\"a\":2}")).await.unwrap());
+    assert_eq!(s.inbound_count().await.unwrap(), 1);
+    let kept = s
+        .inbound("5f0c7c1e-8a52-4c36-9d7e-1d2a3b4c5d6e")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept, msg("{\"a\":1}"));
+    assert_eq!(s.inbound("other").await.unwrap(), None);
 }
 
 async fn failed_logins_are_counted_in_a_window(db: &Db) {

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use qyzmet_domain::case::{
     self, decide, Case, Command, CommandError, Event, Intake, PowerOfAttorney, Process,
-    Representative,
+    Representative, Status,
 };
 use qyzmet_domain::catalog::Lang;
 use qyzmet_domain::{Channel, Iin, Role};
@@ -495,13 +495,14 @@ pub async fn create(
                 .code(),
         ),
     };
-    let name = input
+    let mut name = input
         .applicant
         .name
         .as_deref()
         .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > 300) {
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if name.as_ref().is_some_and(|n| n.chars().count() > 300) {
         return Err(unprocessable(
             "field-invalid",
             "applicant.name: at most 300 characters",
@@ -592,6 +593,39 @@ pub async fn create(
         );
     }
 
+    // Regulation §8, condition 1: at the State Corporation the applicant's
+    // data come from the individuals database (what the state holds is not
+    // typed again) and a power of attorney is checked in the notary
+    // system; when they cannot be obtained nothing is stored.
+    let registered = match channel {
+        Channel::StateCorporation => Some(
+            crate::registry::check_at_intake(&state, &applicant, representative.as_ref()).await?,
+        ),
+        _ => None,
+    };
+    let mut details = json!({
+        "applicant": {"name": name, "language": language},
+        "documents": doc_details,
+    });
+    if let Some(p) = &registered {
+        name = Some(p.full_name());
+        details["applicant"]["name"] = json!(name);
+        details["registry"] = crate::registry::details(p);
+    }
+    // The package that goes through the gateway to the provider (process 5).
+    let package = registered.as_ref().map(|_| {
+        json!({
+            "service": input.service,
+            "provider": provider,
+            "channel": channel.code(),
+            "applicant_iin": applicant.to_string(),
+            "representative_iin": representative.as_ref().map(|r| r.iin.to_string()),
+            "form": input.form,
+            "documents": details["documents"],
+            "taken_in_by": who.username,
+            "taken_in_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    });
     let intake = Intake {
         channel,
         applicant,
@@ -599,10 +633,7 @@ pub async fn create(
         documents: kinds,
         form: input.form,
         provider: provider.clone(),
-        details: json!({
-            "applicant": {"name": name, "language": language},
-            "documents": doc_details,
-        }),
+        details,
     };
     let events = decide(
         None,
@@ -650,10 +681,24 @@ pub async fn create(
                 };
                 let rec = record(&build_idem, &stored, now);
                 *built_in.lock().expect("not poisoned") = Some(stored);
+                // Sent only when taken in: an incomplete package gets its
+                // receipt on the spot and goes nowhere.
+                let jobs = match package {
+                    Some(mut p) if row.status != Status::RejectedAtIntake.code() => {
+                        p["application_id"] = json!(app_id);
+                        p["number"] = json!(number);
+                        vec![qyzmet_gateway::send_job(
+                            qyzmet_gateway::registry::PROVIDER,
+                            p.to_string(),
+                            now,
+                        )]
+                    }
+                    _ => Vec::new(),
+                };
                 Change {
                     events: new_events,
                     row,
-                    jobs: Vec::new(),
+                    jobs,
                     idempotency: rec,
                     attachments,
                 }

@@ -133,7 +133,7 @@ struct At {
 impl At {
     fn new(base: &AppState, at: DateTime<Utc>) -> Self {
         let clock: crate::Clock = Arc::new(move || at);
-        let state = AppState::with_clock(
+        let mut state = AppState::with_clock(
             base.catalog().clone(),
             base.calendar().clone(),
             base.store().clone(),
@@ -141,6 +141,10 @@ impl At {
             base.demo(),
             clock,
         );
+        // State Corporation intake asks the registries.
+        if let Some(registry) = base.registry() {
+            state = state.with_registry(registry.clone());
+        }
         At {
             state,
             tokens: Default::default(),

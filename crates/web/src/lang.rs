@@ -593,6 +593,97 @@ pub static PROBLEMS: &[Row] = &[
             "The request could not be understood.",
         ],
     ),
+    (
+        "applicant-unknown",
+        [
+            "Өтініш беруші тіркелімде жоқ",
+            "Заявителя нет в реестре",
+            "Applicant not in the registry",
+        ],
+        [
+            "Жеке тұлғалар дерекқоры бұл ЖСН-ді білмейді: деректерді алу мүмкін емес, өтініш қабылданбады.",
+            "База данных физических лиц не знает этот ИИН: данные получить нельзя, заявление не принято.",
+            "The individuals database does not know this IIN: the data cannot be obtained and nothing was taken in.",
+        ],
+    ),
+    (
+        "applicant-deceased",
+        [
+            "Өтініш беруші қайтыс болған деп белгіленген",
+            "Заявитель отмечен как умерший",
+            "Applicant recorded as deceased",
+        ],
+        [
+            "Жеке тұлғалар дерекқоры бойынша бұл адам қайтыс болған: өтініш қабылданбады.",
+            "По базе данных физических лиц этот человек умер: заявление не принято.",
+            "The individuals database records this person as deceased: nothing was taken in.",
+        ],
+    ),
+    (
+        "registry-unavailable",
+        [
+            "Тіркелім жауап бермейді",
+            "Реестр не отвечает",
+            "Registry unavailable",
+        ],
+        [
+            "Шлюз немесе оның артындағы тіркелім уақытында жауап бермеді; ештеңе сақталған жоқ. Сәлден соң қайталаңыз.",
+            "Шлюз или реестр за ним не ответил вовремя; ничего не сохранено. Повторите чуть позже.",
+            "The gateway or the registry behind it did not answer in time; nothing was stored. Try again shortly.",
+        ],
+    ),
+    (
+        "power-of-attorney-unknown",
+        [
+            "Сенімхат табылмады",
+            "Доверенность не найдена",
+            "Power of attorney not found",
+        ],
+        [
+            "Нотариат жүйесі бұл нөмірдегі және осы сенім білдірушінің сенімхатын білмейді.",
+            "Нотариальная система не знает доверенности с этим номером от этого доверителя.",
+            "The notary system knows no power of attorney with this number from this principal.",
+        ],
+    ),
+    (
+        "power-of-attorney-revoked",
+        [
+            "Сенімхат кері қайтарылған",
+            "Доверенность отозвана",
+            "Power of attorney revoked",
+        ],
+        [
+            "Нотариат жүйесі бойынша бұл сенімхаттың күші жойылған: өкіл ол бойынша әрекет ете алмайды.",
+            "По нотариальной системе эта доверенность отозвана: представитель не может действовать по ней.",
+            "The notary system records this power of attorney as revoked: the representative cannot act under it.",
+        ],
+    ),
+    (
+        "power-of-attorney-mismatch",
+        [
+            "Сенімхат басқа өкілге немесе басқа күнге берілген",
+            "Доверенность выдана другому лицу или другой датой",
+            "Power of attorney does not match",
+        ],
+        [
+            "Нотариат жүйесіндегі сенімхатта өкілдің ЖСН-і немесе күні басқа.",
+            "В доверенности в нотариальной системе другой ИИН представителя или другая дата.",
+            "The power of attorney in the notary system names another representative or another date.",
+        ],
+    ),
+    (
+        "person-unknown",
+        [
+            "Адам тіркелімде жоқ",
+            "Лица нет в реестре",
+            "Person not in the registry",
+        ],
+        [
+            "Жеке тұлғалар дерекқоры бұл ЖСН-ді білмейді.",
+            "База данных физических лиц не знает этот ИИН.",
+            "The individuals database does not know this IIN.",
+        ],
+    ),
 ];
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod lang;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
+pub mod registry;
 pub mod request_id;
 pub mod services;
 pub mod telemetry;
@@ -50,6 +51,17 @@ struct Inner {
     demo: bool,
     clock: Clock,
     metrics: telemetry::Metrics,
+    gateway: Gateway,
+}
+
+/// What the State Corporation channel and the provider's gateway endpoint
+/// use, set by the builder methods (none by default: State Corporation
+/// intake then answers 503 `registry-unavailable`).
+#[derive(Default)]
+struct Gateway {
+    registry: Option<Arc<dyn qyzmet_gateway::Registry>>,
+    inbox: Option<Arc<qyzmet_gateway::Inbox>>,
+    client: Option<Arc<qyzmet_gateway::GatewayClient>>,
 }
 
 impl AppState {
@@ -80,8 +92,48 @@ impl AppState {
                 demo,
                 clock,
                 metrics: telemetry::Metrics::new(),
+                gateway: Gateway::default(),
             }),
         }
+    }
+
+    fn gateway_mut(&mut self) -> &mut Gateway {
+        &mut Arc::get_mut(&mut self.inner)
+            .expect("the gateway is set before the state is shared")
+            .gateway
+    }
+
+    /// The registries behind the gateway (individuals, notary), asked at
+    /// State Corporation intake. Set before the state is cloned.
+    pub fn with_registry(mut self, registry: Arc<dyn qyzmet_gateway::Registry>) -> Self {
+        self.gateway_mut().registry = Some(registry);
+        self
+    }
+
+    /// Our endpoint at the gateway (`POST /gateway/provider`). Set before
+    /// the state is cloned.
+    pub fn with_inbox(mut self, inbox: Arc<qyzmet_gateway::Inbox>) -> Self {
+        self.gateway_mut().inbox = Some(inbox);
+        self
+    }
+
+    /// The gateway client whose counters `/metrics` shows. Set before the
+    /// state is cloned.
+    pub fn with_gateway_client(mut self, client: Arc<qyzmet_gateway::GatewayClient>) -> Self {
+        self.gateway_mut().client = Some(client);
+        self
+    }
+
+    pub fn registry(&self) -> Option<&Arc<dyn qyzmet_gateway::Registry>> {
+        self.inner.gateway.registry.as_ref()
+    }
+
+    pub fn inbox(&self) -> Option<&Arc<qyzmet_gateway::Inbox>> {
+        self.inner.gateway.inbox.as_ref()
+    }
+
+    pub fn gateway_client(&self) -> Option<&Arc<qyzmet_gateway::GatewayClient>> {
+        self.inner.gateway.client.as_ref()
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -152,6 +204,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/applications/{id}", get(applications::get_one))
         .route("/applications/{id}/actions", post(applications::act))
         .route("/applications/{id}/events", get(applications::events))
+        .route("/registry/persons/{iin}", get(registry::person))
 }
 
 /// The whole application's routes.
@@ -160,6 +213,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(telemetry::metrics))
+        .route(
+            qyzmet_gateway::delivery::INBOX_PATH,
+            post(registry::gateway_inbox),
+        )
         .nest("/api/v1", api)
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         crate::applications::get_one,
         crate::applications::act,
         crate::applications::events,
+        crate::registry::person,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&Bearer),
@@ -24,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Login and tokens"),
         (name = "services", description = "The regulations as data"),
         (name = "applications", description = "Applications and their steps"),
+        (name = "registry", description = "The state registries behind the e-government gateway"),
     )
 )]
 pub struct ApiDoc;

@@ -178,6 +178,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut out = String::new();
     state.metrics().render(&mut out);
+    if let Some(client) = state.gateway_client() {
+        client.metrics().render(&mut out, client.circuit_open());
+    } else if let Some(inbox) = state.inbox() {
+        inbox.metrics().render(&mut out, false);
+    }
     let counts = state.store().counts().await;
     out.push_str("# HELP qyzmet_store_up Whether the database answered this scrape.\n");
     out.push_str("# TYPE qyzmet_store_up gauge\n");

@@ -36,6 +36,11 @@ fn flag_layer(args: &ServeArgs) -> config::Layer {
             .then(|| flag(true, "--insecure-demo"))
             .flatten(),
         log_format: None,
+        gateway_url: args
+            .gateway_url
+            .clone()
+            .and_then(|g| flag(g, "--gateway-url")),
+        gateway_password: None,
     }
 }
 
@@ -117,8 +122,21 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
         let (catalog, calendar) = with_admin_edits(&*store, loaded).await?;
-        let state =
+        // Our endpoint at the gateway is this server on its bound address
+        // (loopback), whatever the public base URL.
+        let endpoint = format!("http://{bound}{}", qyzmet_gateway::delivery::INBOX_PATH);
+        let (gateway, _sandbox) = gateway(&cfg, &store, &endpoint).await?;
+        let mut state =
             qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo);
+        if let Some(node) = &gateway {
+            state =
+                state
+                    .with_registry(
+                        node.registry.clone() as std::sync::Arc<dyn qyzmet_gateway::Registry>
+                    )
+                    .with_inbox(node.inbox.clone())
+                    .with_gateway_client(node.client.clone());
+        }
         if cfg.demo {
             let seeded = qyzmet_web::demo::seed(&state)
                 .await
@@ -129,8 +147,18 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let worker = tokio::spawn(deadline_loop(state.clone(), stop_rx.clone()));
         // The outbox's one runner. Job kinds (documents, gateway messages)
         // register their handlers here as they arrive.
+        let mut handlers: std::collections::HashMap<
+            String,
+            std::sync::Arc<dyn qyzmet_store::jobs::JobHandler>,
+        > = Default::default();
+        if let Some(node) = &gateway {
+            handlers.insert(
+                qyzmet_gateway::SEND_JOB.into(),
+                std::sync::Arc::new(qyzmet_gateway::SendHandler::new(node.client.clone())),
+            );
+        }
         let mut jobs_stop = stop_rx;
-        let jobs = qyzmet_store::jobs::JobRunner::new(store.clone(), Default::default()).spawn(
+        let jobs = qyzmet_store::jobs::JobRunner::new(store.clone(), handlers).spawn(
             std::time::Duration::from_secs(2),
             async move {
                 let _ = jobs_stop.changed().await;
@@ -154,6 +182,66 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         tracing::info!("drained; exiting");
         Ok(())
     })
+}
+
+/// The gateway this node works through: with `--demo`, a sandbox started in
+/// the process on a free loopback port; otherwise the configured
+/// `gateway_url`, joined as a sandbox is (a gateway without the sandbox's
+/// admin routes is used as it is, with a warning). None configured: no
+/// registry, and State Corporation intake answers 503.
+async fn gateway(
+    cfg: &config::Settings,
+    store: &std::sync::Arc<dyn qyzmet_store::Store>,
+    endpoint: &str,
+) -> Result<
+    (
+        Option<qyzmet_gateway::Node>,
+        Option<qyzmet_gateway::sandbox::Running>,
+    ),
+    Failure,
+> {
+    use qyzmet_gateway::{ClientConfig, Node, NodeKey, Sandbox};
+    let key_path = cfg.data_dir.join("gateway").join("node-key.pem");
+    let key = || {
+        NodeKey::load_or_create(&key_path, "qyzmet")
+            .map(std::sync::Arc::new)
+            .map_err(|e| Failure::found(format!("error: gateway key: {e}")))
+    };
+    let password = cfg
+        .gateway_password
+        .clone()
+        .unwrap_or_else(qyzmet_gateway::sign::random_secret);
+    if let Some(url) = &cfg.gateway_url {
+        let node = Node::new(
+            ClientConfig::new(url, "qyzmet", &password),
+            key()?,
+            store.clone(),
+        );
+        match node.join_remote(Some(endpoint)).await {
+            Ok(()) => tracing::info!(gateway = %url, "joined the gateway"),
+            Err(e) => tracing::warn!(error = %e, "not joined: the gateway is used as configured"),
+        }
+        return Ok((Some(node), None));
+    }
+    if !cfg.demo {
+        tracing::warn!("no gateway_url: State Corporation intake answers 503 registry-unavailable");
+        return Ok((None, None));
+    }
+    let sandbox = Sandbox::new(qyzmet_gateway::registry::generated(3000));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Failure::found(format!("error: sandbox gateway: {e}")))?;
+    let running = sandbox
+        .spawn(listener)
+        .map_err(|e| Failure::found(format!("error: sandbox gateway: {e}")))?;
+    let node = Node::new(
+        ClientConfig::new(&running.url, "qyzmet", &password),
+        key()?,
+        store.clone(),
+    );
+    node.join_sandbox(&sandbox, Some(endpoint));
+    tracing::info!(gateway = %running.url, "demo: sandbox gateway started");
+    Ok((Some(node), Some(running)))
 }
 
 /// The catalog and the calendar as administrators left them: their edits
@@ -235,7 +323,7 @@ async fn deadline_loop(state: qyzmet_web::AppState, mut stop: tokio::sync::watch
 /// SIGTERM or ctrl-c. The handlers are installed when this is called, not
 /// when the future is first polled, so a signal that comes the moment the
 /// server is up still drains it.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     #[cfg(unix)]

@@ -131,6 +131,10 @@ pub struct TestApp {
     pub address: String,
     pub state: AppState,
     pub client: reqwest::Client,
+    /// The sandbox gateway the State Corporation's lookups go through.
+    pub sandbox: qyzmet_gateway::sandbox::Running,
+    /// This node's gateway pieces (key, client, endpoint).
+    pub gateway: qyzmet_gateway::Node,
     clock: Arc<AtomicI64>,
     /// Tokens by user, with the instant each was had.
     tokens: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
@@ -261,6 +265,24 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             DateTime::from_timestamp_micros(read.load(Ordering::SeqCst)).expect("a sane instant")
         }),
     );
+    // The registries answer through a sandbox gateway of the test's own.
+    let sandbox = qyzmet_gateway::Sandbox::new(qyzmet_gateway::registry::generated(100))
+        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .unwrap();
+    let mut cfg = qyzmet_gateway::ClientConfig::new(&sandbox.url, "qyzmet", "test-secret");
+    cfg.attempts = 2;
+    cfg.timeout = std::time::Duration::from_secs(2);
+    cfg.backoff_base = std::time::Duration::from_millis(10);
+    let node = qyzmet_gateway::Node::new(
+        cfg,
+        Arc::new(qyzmet_gateway::NodeKey::generate("qyzmet")),
+        store.clone(),
+    );
+    node.join_sandbox(&sandbox.sandbox, None);
+    let state = state
+        .with_registry(node.registry.clone() as Arc<dyn qyzmet_gateway::Registry>)
+        .with_inbox(node.inbox.clone())
+        .with_gateway_client(node.client.clone());
     let hashes = hashes();
     for (username, _, role, provider, iin) in users() {
         store
@@ -291,6 +313,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         address,
         state,
         client: reqwest::Client::builder().no_proxy().build().unwrap(),
+        sandbox,
+        gateway: node,
         clock,
         tokens: Mutex::new(HashMap::new()),
         _shutdown: tx,

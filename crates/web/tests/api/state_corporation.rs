@@ -1,0 +1,265 @@
+//! The State Corporation channel (regulation §8): the applicant's data come
+//! from the individuals database, a representative's power of attorney is
+//! checked in the notary system, nothing is stored when they cannot be
+//! obtained, and the package taken in goes to the provider through the
+//! gateway, where it is recorded once.
+
+use crate::helpers::*;
+use qyzmet_gateway::registry::PROVIDER as PROVIDER_SERVICE;
+use qyzmet_gateway::{Faults, SendHandler, SEND_JOB};
+use qyzmet_store::jobs::{JobHandler, JobRunner};
+use qyzmet_store::JobStatus;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A valid IIN the registry does not know (domain.md).
+const NOBODY: &str = "800416300257";
+
+async fn pending_jobs(app: &TestApp) -> Vec<qyzmet_store::Job> {
+    app.state.store().jobs(JobStatus::Pending).await.unwrap()
+}
+
+fn represented(poa_number: &str, date: &str) -> Value {
+    let mut body = intake("meeting-permission", "state-corporation", P1);
+    body["representative"] = json!({
+        "iin": P2, "power_of_attorney": {"number": poa_number, "date": date}
+    });
+    body
+}
+
+async fn applicant_data_come_from_the_registry(app: &TestApp) {
+    let case = app
+        .take_in_ok(
+            "operator",
+            &intake("meeting-permission", "state-corporation", P2),
+        )
+        .await;
+    // Typed "Test Applicant"; the registry's name is kept.
+    assert_eq!(case.body["applicant"]["name"], "Асанов Ержан Болатұлы");
+    let events = app.events(&case.id).await;
+    let registry = &events[0]["data"]["details"]["registry"];
+    assert_eq!(registry["birth_date"], "1976-02-12");
+    assert_eq!(registry["sex"], "male");
+    assert_eq!(registry["documents"][0]["kind"], "id-card");
+
+    // The package waits in the outbox, written with the application.
+    let jobs = pending_jobs(app).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].kind, SEND_JOB);
+    assert_eq!(jobs[0].payload["service_id"], PROVIDER_SERVICE);
+    let package: Value = serde_json::from_str(jobs[0].payload["data"].as_str().unwrap()).unwrap();
+    assert_eq!(package["application_id"], case.id.as_str());
+    assert_eq!(package["number"], case.body["number"]);
+    assert_eq!(package["applicant_iin"], P2);
+    assert_eq!(package["taken_in_by"], "operator");
+
+    // The office does not ask the registry, and sends nothing.
+    app.take_in_ok("clerk", &intake("meeting-permission", "office", NOBODY))
+        .await;
+    assert_eq!(pending_jobs(app).await.len(), 1);
+}
+
+async fn an_unknown_applicant_is_refused_and_nothing_stored(app: &TestApp) {
+    app.take_in(
+        "operator",
+        &intake("meeting-permission", "state-corporation", NOBODY),
+    )
+    .await
+    .problem(422, "applicant-unknown");
+    assert_eq!(app.count().await, 0);
+    assert!(pending_jobs(app).await.is_empty());
+}
+
+async fn a_registry_that_does_not_answer_is_503_and_nothing_stored(app: &TestApp) {
+    app.sandbox
+        .sandbox
+        .set_faults(Faults {
+            outage_seconds: 60,
+            ..Faults::default()
+        })
+        .unwrap();
+    let r = app
+        .take_in(
+            "operator",
+            &intake("meeting-permission", "state-corporation", P2),
+        )
+        .await;
+    r.problem(503, "registry-unavailable");
+    // Nothing internal leaks.
+    assert!(!r.body.to_string().contains("sandbox"), "{}", r.body);
+    assert_eq!(app.count().await, 0);
+    assert!(pending_jobs(app).await.is_empty());
+    app.get("operator", &format!("/api/v1/registry/persons/{P2}"))
+        .await
+        .problem(503, "registry-unavailable");
+    // Back up: taken in.
+    app.sandbox.sandbox.set_faults(Faults::default()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let mut tries = 0;
+    loop {
+        let r = app
+            .take_in(
+                "operator",
+                &intake("meeting-permission", "state-corporation", P2),
+            )
+            .await;
+        if r.status == 201 || tries > 40 {
+            r.expect(201);
+            break;
+        }
+        // The circuit may still be cooling off.
+        tries += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+async fn a_power_of_attorney_is_checked_in_the_notary_system(app: &TestApp) {
+    let case = app
+        .take_in_ok("operator", &represented("DOV-2026-0001", "2026-01-15"))
+        .await;
+    assert_eq!(case.body["representative"]["iin"], P2);
+
+    app.take_in("operator", &represented("DOV-2026-9999", "2026-01-15"))
+        .await
+        .problem(422, "power-of-attorney-unknown");
+    app.take_in("operator", &represented("DOV-2026-0001", "2026-01-16"))
+        .await
+        .problem(422, "power-of-attorney-mismatch");
+
+    let seed = qyzmet_gateway::registry::generated(100);
+    let revoked = seed
+        .powers
+        .values()
+        .find(|r| r.revoked_on.is_some())
+        .expect("the sandbox has a revoked power of attorney");
+    let mut body = intake(
+        "meeting-permission",
+        "state-corporation",
+        &revoked.principal_iin,
+    );
+    body["representative"] = json!({
+        "iin": revoked.attorney_iin,
+        "power_of_attorney": {"number": revoked.number, "date": revoked.date.to_string()}
+    });
+    app.take_in("operator", &body)
+        .await
+        .problem(422, "power-of-attorney-revoked");
+    assert_eq!(app.count().await, 1);
+}
+
+async fn an_incomplete_package_gets_its_receipt_and_goes_nowhere(app: &TestApp) {
+    let mut body = intake("meeting-permission", "state-corporation", P2);
+    body["documents"] = docs(&["identity-document"]);
+    let r = app.take_in("operator", &body).await;
+    r.expect(201);
+    assert_eq!(r.body["status"], "rejected-at-intake");
+    assert!(pending_jobs(app).await.is_empty());
+}
+
+async fn operators_look_people_up(app: &TestApp) {
+    let r = app
+        .get("operator", &format!("/api/v1/registry/persons/{P1}"))
+        .await;
+    r.expect(200);
+    assert_eq!(r.body["surname"], "Асанова");
+    assert_eq!(r.body["birth_date"], "1987-10-08");
+    assert_eq!(r.body["sex"], "female");
+    assert_eq!(r.body["citizenship"], "KZ");
+    assert_eq!(r.body["life_status"], "alive");
+    assert!(r.body["address"]["locality"].is_string());
+    app.get("operator", "/api/v1/registry/persons/200315500017")
+        .await
+        .expect(200);
+    app.get("operator", &format!("/api/v1/registry/persons/{NOBODY}"))
+        .await
+        .problem(404, "person-unknown");
+    app.get("operator", "/api/v1/registry/persons/821214240092")
+        .await
+        .problem(422, "iin-invalid");
+    app.get("clerk", &format!("/api/v1/registry/persons/{P1}"))
+        .await
+        .problem(403, "action-forbidden");
+    let anonymous = app
+        .client
+        .get(app.url(&format!("/api/v1/registry/persons/{P1}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+async fn the_package_reaches_the_provider_through_the_gateway_once(app: &TestApp) {
+    // The provider's endpoint is this server's, registered at the gateway.
+    let endpoint = app.url(qyzmet_gateway::delivery::INBOX_PATH);
+    app.sandbox.sandbox.register_endpoint(
+        PROVIDER_SERVICE,
+        &endpoint,
+        "qyzmet",
+        app.gateway.key.verifying_key(),
+    );
+    let case = app
+        .take_in_ok(
+            "operator",
+            &intake("meeting-permission", "state-corporation", P1),
+        )
+        .await;
+    let job = pending_jobs(app).await.remove(0);
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert(
+        SEND_JOB.into(),
+        Arc::new(SendHandler::new(app.gateway.client.clone())),
+    );
+    let st = app.state.clone();
+    let runner =
+        JobRunner::new(app.state.store().clone(), handlers).clock(Arc::new(move || st.now()));
+    let report = runner.run_pending().await.unwrap();
+    assert_eq!(report.succeeded, 1, "{report:?}");
+    let id = job.payload["message_id"].as_str().unwrap();
+    let got = app.state.store().inbound(id).await.unwrap().unwrap();
+    assert_eq!(got.service_id, PROVIDER_SERVICE);
+    let package: Value = serde_json::from_str(&got.payload).unwrap();
+    assert_eq!(package["number"], case.body["number"]);
+
+    // Sent again (as after a lost answer): answered, not recorded twice.
+    let again = app
+        .gateway
+        .client
+        .send_once(
+            PROVIDER_SERVICE,
+            job.payload["data"].as_str().unwrap().to_owned(),
+            id.parse().unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status_message, "already registered");
+    assert_eq!(app.state.store().inbound_count().await.unwrap(), 1);
+
+    // What /metrics shows.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("qyzmet_gateway_delivered_total 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("qyzmet_gateway_received_total{duplicate=\"true\"} 1"));
+    assert!(metrics.contains("qyzmet_outbox_pending 0"));
+}
+
+crate::on_both_backends!(
+    applicant_data_come_from_the_registry,
+    an_unknown_applicant_is_refused_and_nothing_stored,
+    a_registry_that_does_not_answer_is_503_and_nothing_stored,
+    a_power_of_attorney_is_checked_in_the_notary_system,
+    an_incomplete_package_gets_its_receipt_and_goes_nowhere,
+    operators_look_people_up,
+    the_package_reaches_the_provider_through_the_gateway_once,
+);
