@@ -95,14 +95,12 @@ type Period = (DateTime<Utc>, DateTime<Utc>);
 
 fn create(pki: &DemoPki) -> Result<(), PkiError> {
     let now = Utc::now();
-    let root = Authority::root(
-        "Qyzmet Demo Root CA",
-        now - Duration::days(1),
-        now + Duration::days(365 * 20),
-    )?;
+    // The authorities predate the expired key, so that key was once valid.
+    let since = now - Duration::days(365 * 3);
+    let root = Authority::root("Qyzmet Demo Root CA", since, now + Duration::days(365 * 20))?;
     let sub = root.subordinate(
         "Qyzmet Demo ҰКО (RSA)",
-        now - Duration::days(1),
+        since,
         now + Duration::days(365 * 10),
     )?;
     let valid = (now - Duration::days(1), now + Duration::days(365 * 2));

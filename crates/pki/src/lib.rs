@@ -8,13 +8,16 @@
 //! format: `CN=SURNAME NAME, SURNAME=…, SERIALNUMBER=IIN…, C=KZ, G=…`, with
 //! `O=` and `OU=BIN…` for a legal entity's employee.
 
+pub mod algorithms;
 pub mod demo;
 mod error;
 pub mod name;
 pub mod oids;
-
+mod raw;
 mod sign;
+pub mod verify;
 
 pub use error::PkiError;
 pub use name::Holder;
 pub use sign::{Key, Signer};
+pub use verify::{Judgement, Refusal, TrustConfig, Verified, Verifier};

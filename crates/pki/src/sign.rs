@@ -293,7 +293,6 @@ pub(crate) fn time_of(at: chrono::DateTime<chrono::Utc>) -> Result<Time, PkiErro
 }
 
 /// A certificate time as chrono.
-#[allow(dead_code)]
 pub(crate) fn chrono_of(t: &Time) -> chrono::DateTime<chrono::Utc> {
     let secs = t.to_unix_duration().as_secs();
     chrono::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(i64::MAX), 0)
