@@ -122,7 +122,8 @@ pub fn display(name: &Name) -> String {
     parts.join(", ")
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
+/// Lowercase hex, as serial numbers are shown.
+pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+use base64ct::Encoding;
 use chrono::{DateTime, Utc};
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
@@ -577,4 +578,27 @@ fn is_ca(cert: &Certificate) -> bool {
 fn non_repudiation(cert: &Certificate) -> bool {
     extension::<KeyUsage>(cert, oids::EXT_KEY_USAGE)
         .is_some_and(|ku| ku.0.contains(KeyUsages::NonRepudiation))
+}
+
+/// The DER of a signature file as people hand them in: DER as is, PEM
+/// (`CMS`/`PKCS7`), or bare base64 (what NCALayer returns). Anything else
+/// is passed on unchanged and judged `cms-malformed`.
+pub fn cms_bytes(input: &[u8]) -> Vec<u8> {
+    if input.first() == Some(&0x30) {
+        return input.to_vec();
+    }
+    if let Ok(blocks) = pem_blocks(input) {
+        if let Some((_, der)) = blocks.into_iter().next() {
+            return der;
+        }
+    }
+    let text: Vec<u8> = input
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    match base64ct::Base64::decode_vec(std::str::from_utf8(&text).unwrap_or("")) {
+        Ok(der) if der.first() == Some(&0x30) => der,
+        _ => input.to_vec(),
+    }
 }

@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         crate::applications::get_one,
         crate::applications::act,
         crate::applications::events,
+        crate::signature::sign,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&Bearer),

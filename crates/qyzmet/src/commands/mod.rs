@@ -6,6 +6,7 @@ pub(crate) mod bench;
 mod calendar;
 mod catalog;
 mod iin;
+mod pki;
 mod serve;
 
 use crate::cli::{Cli, Command};
@@ -25,6 +26,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
         },
         Command::Bench(args) => bench::run(args),
+        Command::Pki(cmd) => pki::run(cmd),
     }
 }
 

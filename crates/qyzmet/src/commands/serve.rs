@@ -108,7 +108,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .unwrap_or_else(|| format!("http://{bound}"));
         let (catalog, calendar) = with_admin_edits(&*store, loaded).await?;
         let state =
-            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo);
+            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
+                .with_verifier(verifier(&cfg)?);
         if cfg.demo {
             let seeded = qyzmet_web::demo::seed(&state)
                 .await
@@ -144,6 +145,35 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         tracing::info!("drained; exiting");
         Ok(())
     })
+}
+
+/// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode
+/// the demo CA of `DATA/demo-pki/` (made once) and the national CA's test
+/// IIN. A file that does not read stops the server (exit 2).
+fn verifier(cfg: &config::Settings) -> Result<qyzmet_pki::Verifier, Failure> {
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: cfg.demo,
+        ..Default::default()
+    };
+    for f in &cfg.trust_anchors {
+        trust
+            .add_anchor_file(f)
+            .map_err(|e| Failure::usage(format!("error: trust anchors: {e}")))?;
+    }
+    for f in &cfg.crl {
+        trust
+            .add_crl_file(f)
+            .map_err(|e| Failure::usage(format!("error: CRL: {e}")))?;
+    }
+    if cfg.demo {
+        let pki = qyzmet_pki::demo::ensure(&cfg.data_dir.join("demo-pki"))
+            .map_err(|e| Failure::found(format!("error: demo PKI: {e}")))?;
+        let demo_err = |e: qyzmet_pki::PkiError| Failure::found(format!("error: demo PKI: {e}"));
+        trust.add_anchor_file(&pki.ca).map_err(demo_err)?;
+        trust.add_crl_file(&pki.crl).map_err(demo_err)?;
+        tracing::info!(dir = %pki.dir.display(), "demo PKI ready");
+    }
+    Ok(qyzmet_pki::Verifier::new(trust))
 }
 
 /// The catalog and the calendar as administrators left them: their edits

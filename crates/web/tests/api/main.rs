@@ -12,4 +12,5 @@ mod concurrency;
 mod events;
 mod lifecycle;
 mod meta;
+mod signature;
 mod visibility;
