@@ -41,6 +41,52 @@ pub enum Command {
     /// Run the sandbox e-government gateway with the individuals database
     /// and the notary system behind it
     Sandbox(crate::commands::sandbox::SandboxArgs),
+    /// Electronic signatures: the demo PKI, signing, verifying
+    #[command(subcommand)]
+    Pki(PkiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Write the demo PKI (ca.pem, intermediate.pem, crl.pem, *.p12, password `demo`) into DIR, keeping an existing one
+    Demo {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Sign a file: CMS SignedData, DER, content attached
+    Sign {
+        /// PKCS#12 file with the key and its chain
+        #[arg(long)]
+        p12: std::path::PathBuf,
+        #[arg(long)]
+        password: String,
+        /// The file to sign
+        #[arg(long = "in")]
+        input: std::path::PathBuf,
+        /// Where to write the signature (.p7s)
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Leave the content out of the CMS
+        #[arg(long)]
+        detached: bool,
+    },
+    /// Judge a signature as the server would: prints `subject:`, `iin:`, `verdict:`
+    Verify {
+        /// The CMS SignedData (DER, or PEM/base64)
+        file: std::path::PathBuf,
+        /// The signed content, for a detached signature
+        #[arg(long)]
+        content: Option<std::path::PathBuf>,
+        /// Trusted CA certificates, PEM (repeatable)
+        #[arg(long = "trust-anchors")]
+        trust_anchors: Vec<std::path::PathBuf>,
+        /// Certificate revocation lists, PEM or DER (repeatable)
+        #[arg(long)]
+        crl: Vec<std::path::PathBuf>,
+        /// Judge as of this time (RFC 3339, local time, or a date) [default: now]
+        #[arg(long, allow_hyphen_values = true)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

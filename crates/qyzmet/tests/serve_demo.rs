@@ -115,10 +115,27 @@ fn demo_is_seeded_once_and_its_history_verifies() {
         "{}",
         String::from_utf8_lossy(&by_file.stderr)
     );
+    // The demo PKI is made in DATA/demo-pki/ with the contract's files.
+    let pki = data.path().join("demo-pki");
+    for f in [
+        "ca.pem",
+        "crl.pem",
+        "871008401427.p12",
+        "871008401427-revoked.p12",
+        "871008401427-expired.p12",
+        "760212350620.p12",
+        "head.p12",
+        "operator.p12",
+    ] {
+        assert!(pki.join(f).is_file(), "demo-pki/{f}");
+    }
+    let ca = std::fs::read(pki.join("ca.pem")).unwrap();
 
-    // A restart on the same database keeps the demo data as it is.
+    // A restart on the same database keeps the demo data as it is, and the
+    // demo PKI too.
     let (child, _) = start_demo(data.path());
     stop(child);
+    assert_eq!(std::fs::read(pki.join("ca.pem")).unwrap(), ca);
     let (code, second) = audit(&db);
     assert_eq!(code, 0);
     let apps = |s: &str| s.split(',').next().unwrap().to_owned();

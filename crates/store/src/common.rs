@@ -8,9 +8,7 @@
 use crate::cursor;
 use crate::{
     from_micros, micros, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
-    CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter,
-    ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Page,
-    Session, Store, StoreError, User, VersionEnd,
+    CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewSignature, NewUser, Page, Session, Store, StoreError, StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -981,6 +979,72 @@ impl Store for Backend {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn add_signature(&self, sig: NewSignature) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let last: i32 = sqlx::query_scalar(
+            "select coalesce(max(idx), 0) from signatures where application_id = $1",
+        )
+        .bind(sig.application_id.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        let idx = last + 1;
+        sqlx::query(
+            "insert into signatures (application_id, idx, cms, content, certificate, serial, \
+             issuer, subject, iin, signing_time, verdict, algorithm, verified_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(sig.application_id)
+        .bind(idx)
+        .bind(sig.cms)
+        .bind(sig.content)
+        .bind(sig.certificate)
+        .bind(sig.serial)
+        .bind(sig.issuer)
+        .bind(sig.subject)
+        .bind(sig.iin)
+        .bind(sig.signing_time.map(micros))
+        .bind(sig.verdict)
+        .bind(sig.algorithm)
+        .bind(micros(sig.verified_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(i64::from(idx))
+    }
+
+    async fn signatures(&self, application_id: &str) -> Result<Vec<StoredSignature>, StoreError> {
+        let rows = sqlx::query(
+            "select application_id, idx, cms, content, certificate, serial, issuer, subject, iin, \
+             signing_time, verdict, algorithm, verified_at from signatures \
+             where application_id = $1 order by idx",
+        )
+        .bind(application_id.to_owned())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let idx: i32 = r.try_get("idx")?;
+                Ok(StoredSignature {
+                    idx: i64::from(idx),
+                    signature: NewSignature {
+                        application_id: r.try_get("application_id")?,
+                        cms: r.try_get("cms")?,
+                        content: r.try_get("content")?,
+                        certificate: r.try_get("certificate")?,
+                        serial: r.try_get("serial")?,
+                        issuer: r.try_get("issuer")?,
+                        subject: r.try_get("subject")?,
+                        iin: r.try_get("iin")?,
+                        signing_time: opt_time(r.try_get("signing_time")?)?,
+                        verdict: r.try_get("verdict")?,
+                        algorithm: r.try_get("algorithm")?,
+                        verified_at: from_micros(r.try_get("verified_at")?)?,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn version_ends(&self) -> Result<Vec<VersionEnd>, StoreError> {

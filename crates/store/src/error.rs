@@ -88,6 +88,7 @@ const PRIMARY_KEYS: &[(&str, &str)] = &[
     ("applications", "id"),
     ("events", "application_id,seq"),
     ("attachments", "application_id,idx"),
+    ("signatures", "application_id,idx"),
     ("number_counters", "prefix,year"),
     ("idempotency_keys", "principal,key"),
     ("users", "username"),

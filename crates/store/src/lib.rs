@@ -166,6 +166,36 @@ pub struct AttachmentMeta {
     pub created_at: DateTime<Utc>,
 }
 
+/// An applicant's signature the verifier accepted, to keep with the
+/// application (contract.md "Portal signing").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignature {
+    pub application_id: String,
+    /// The CMS SignedData as received, DER.
+    pub cms: Vec<u8>,
+    /// The exact bytes signed.
+    pub content: Vec<u8>,
+    /// The signer's certificate, DER.
+    pub certificate: Vec<u8>,
+    /// The certificate's serial number, lowercase hex.
+    pub serial: String,
+    pub issuer: String,
+    pub subject: String,
+    pub iin: String,
+    pub signing_time: Option<DateTime<Utc>>,
+    /// `valid`, or a refusal code when judged again.
+    pub verdict: String,
+    pub algorithm: String,
+    pub verified_at: DateTime<Utc>,
+}
+
+/// A stored signature: 1, 2, … per application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSignature {
+    pub idx: i64,
+    pub signature: NewSignature,
+}
+
 /// Builds the first [`Change`] once the store has allocated the number, so
 /// that the events, the state and the stored answer can all carry it.
 pub type BuildChange = Box<dyn FnOnce(&str) -> Change + Send>;
@@ -455,6 +485,10 @@ pub trait Store: Send + Sync + 'static {
     /// short) or longer than the read model's count of events, or an
     /// application without events.
     async fn audit_verify(&self) -> Result<AuditReport, AuditError>;
+    /// Keeps an accepted signature; numbered after the application's last.
+    async fn add_signature(&self, signature: NewSignature) -> Result<i64, StoreError>;
+    /// The application's signatures in `idx` order.
+    async fn signatures(&self, application_id: &str) -> Result<Vec<StoredSignature>, StoreError>;
     /// Applications by status, overdue steps and the outbox's depth, for
     /// the metrics scrape; cheap (a few aggregate queries).
     async fn counts(&self) -> Result<Counts, StoreError>;

@@ -146,6 +146,7 @@ contract!(
     failed_logins_are_counted_in_a_window,
     a_gateway_message_is_recorded_once,
     counts_add_up_applications_and_the_outbox,
+    signatures_are_kept_in_order_with_their_bytes,
 );
 
 // --- fixtures ----------------------------------------------------------------
@@ -1739,4 +1740,42 @@ async fn event_counts_are_backfilled_from_existing_chains() {
     let report = s.audit_verify().await.unwrap();
     assert_eq!((report.applications, report.events), (2, 5));
     s.close().await;
+}
+
+// --- signatures ---------------------------------------------------------------------
+
+async fn signatures_are_kept_in_order_with_their_bytes(db: &Db) {
+    let s = db.store.as_ref();
+    let app = submit(s, 1, row("draft", None)).await;
+    assert!(s.signatures(&app).await.unwrap().is_empty());
+    let sig = |n: u8, signing_time| qyzmet_store::NewSignature {
+        application_id: app.clone(),
+        // Every byte value survives the round trip.
+        cms: (0..=255u8).chain([n]).collect(),
+        content: b"{\"purpose\":\"qyzmet-application/1\"}".to_vec(),
+        certificate: vec![0x30, 0x82, n],
+        serial: format!("0{n}ab"),
+        issuer: "C=KZ, O=Qyzmet demo, CN=Qyzmet Demo ҰКО (RSA)".into(),
+        subject: "CN=ДЕМОВА АЙГҮЛ, SERIALNUMBER=IIN871008401427".into(),
+        iin: "871008401427".into(),
+        signing_time,
+        verdict: "valid".into(),
+        algorithm: "RSA PKCS#1 v1.5 with SHA-256".into(),
+        verified_at: t(2),
+    };
+    assert_eq!(s.add_signature(sig(1, Some(t(1)))).await.unwrap(), 1);
+    assert_eq!(s.add_signature(sig(2, None)).await.unwrap(), 2);
+    let got = s.signatures(&app).await.unwrap();
+    assert_eq!(got.iter().map(|g| g.idx).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(got[0].signature, sig(1, Some(t(1))));
+    assert_eq!(got[1].signature, sig(2, None));
+    // Another application's are its own; an unknown application has none.
+    let other = submit(s, 2, row("draft", None)).await;
+    assert!(s.signatures(&other).await.unwrap().is_empty());
+    let mut stray = sig(3, None);
+    stray.application_id = id(99);
+    assert!(
+        s.add_signature(stray).await.is_err(),
+        "the application must exist"
+    );
 }

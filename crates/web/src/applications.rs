@@ -164,7 +164,7 @@ fn load_case(app: &Application) -> Result<Case, ApiError> {
     })
 }
 
-fn process_of(state: &AppState, case: &Case) -> Result<Process, ApiError> {
+pub(crate) fn process_of(state: &AppState, case: &Case) -> Result<Process, ApiError> {
     state
         .catalog()
         .version(&case.service, &case.version)
@@ -175,7 +175,7 @@ fn process_of(state: &AppState, case: &Case) -> Result<Process, ApiError> {
         })
 }
 
-fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
+pub(crate) fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
     events
         .iter()
         .map(|e| {
@@ -193,7 +193,7 @@ fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
         .collect()
 }
 
-fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, ApiError> {
+pub(crate) fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, ApiError> {
     let step = case.current_step();
     Ok(ApplicationRow {
         service: case.service.clone(),
@@ -219,7 +219,7 @@ fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, ApiError> {
     })
 }
 
-fn command_error(e: CommandError) -> ApiError {
+pub(crate) fn command_error(e: CommandError) -> ApiError {
     match &e {
         CommandError::Forbidden { .. } => {
             ApiError::new(StatusCode::FORBIDDEN, "action-forbidden").with_detail(e.to_string())
@@ -724,7 +724,7 @@ pub async fn create(
 
 // ---------------------------------------------------------------- reading
 
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     who: &Principal,
     id: &str,
@@ -740,7 +740,7 @@ async fn visible(
     Ok((app, case))
 }
 
-fn with_etag(view: ApplicationView, rev: i64) -> Response {
+pub(crate) fn with_etag(view: ApplicationView, rev: i64) -> Response {
     let mut res = axum::Json(view).into_response();
     res.headers_mut().insert(header::ETAG, etag(rev));
     res

@@ -682,6 +682,93 @@ pub static PROBLEMS: &[Row] = &[
             "Жеке тұлғалар дерекқоры бұл ЖСН-ді білмейді.",
             "База данных физических лиц не знает этот ИИН.",
             "The individuals database does not know this IIN.",
+        "cms-malformed",
+        ["Қолтаңба оқылмады", "Подпись не читается", "Signature unreadable"],
+        [
+            "Бұл CMS SignedData емес (DER, base64): файл бүлінген, қысқартылған немесе басқа пішімде.",
+            "Это не CMS SignedData (DER, base64): файл повреждён, обрезан или в другом формате.",
+            "This is not a CMS SignedData (DER, base64): the file is damaged, cut short or in another format.",
+        ],
+    ),
+    (
+        "signature-invalid",
+        ["Қолтаңба жарамсыз", "Подпись недействительна", "Signature invalid"],
+        [
+            "Қолтаңба қол қойылатын деректерге сәйкес келмейді: деректер өзгерген немесе басқа кілтпен қол қойылған.",
+            "Подпись не соответствует подписываемым данным: данные изменены или подписаны другим ключом.",
+            "The signature does not match the data to sign: the data changed or another key signed it.",
+        ],
+    ),
+    (
+        "certificate-expired",
+        ["Сертификат мерзімі өткен", "Срок сертификата истёк", "Certificate expired"],
+        [
+            "Сертификаттың мерзімі қазір немесе қол қойылған уақытта өтіп кеткен.",
+            "Срок действия сертификата истёк сейчас или на момент подписания.",
+            "The certificate had expired, now or at the time of signing.",
+        ],
+    ),
+    (
+        "certificate-not-yet-valid",
+        ["Сертификат әлі жарамсыз", "Сертификат ещё не действует", "Certificate not yet valid"],
+        [
+            "Сертификаттың қолданылу мерзімі әлі басталмаған.",
+            "Срок действия сертификата ещё не начался.",
+            "The certificate's validity has not begun yet.",
+        ],
+    ),
+    (
+        "certificate-revoked",
+        ["Сертификат кері қайтарылған", "Сертификат отозван", "Certificate revoked"],
+        [
+            "Сертификат кері қайтарылған сертификаттар тізімінде бар.",
+            "Сертификат внесён в список отозванных сертификатов.",
+            "The certificate is on the certificate revocation list.",
+        ],
+    ),
+    (
+        "certificate-untrusted",
+        ["Сертификатқа сенім жоқ", "Сертификат не доверенный", "Certificate untrusted"],
+        [
+            "Сертификатты сенімді куәландырушы орталық бермеген.",
+            "Сертификат выдан не доверенным удостоверяющим центром.",
+            "No trusted certification authority issued the certificate.",
+        ],
+    ),
+    (
+        "certificate-no-iin",
+        ["Сертификатта ЖСН жоқ", "В сертификате нет ИИН", "Certificate has no IIN"],
+        [
+            "Сертификатта дұрыс ЖСН (SERIALNUMBER=IIN…) жоқ.",
+            "В сертификате нет действительного ИИН (SERIALNUMBER=IIN…).",
+            "The certificate carries no valid IIN (SERIALNUMBER=IIN…).",
+        ],
+    ),
+    (
+        "key-usage",
+        ["Кілт қол қоюға арналмаған", "Ключ не для подписи", "Key not for signing"],
+        [
+            "Бұл кілт аутентификацияға арналған; қол қою кілтін таңдаңыз.",
+            "Этот ключ для аутентификации; выберите ключ для подписи.",
+            "This key is for authentication; choose your signing key.",
+        ],
+    ),
+    (
+        "iin-mismatch",
+        ["ЖСН сәйкес емес", "ИИН не совпадает", "IIN mismatch"],
+        [
+            "Сертификаттағы ЖСН өтінішке қол қоюшының ЖСН-іне сәйкес келмейді.",
+            "ИИН в сертификате не совпадает с ИИН подписывающего заявление.",
+            "The certificate's IIN is not that of the person signing the application.",
+        ],
+    ),
+    (
+        "unsupported-algorithm",
+        ["Алгоритм қолдау көрсетілмейді", "Алгоритм не поддерживается", "Algorithm not supported"],
+        [
+            "Қолтаңба алгоритмі (мысалы, ГОСТ) әзірге қолдау көрсетілмейді; RSA кілтімен қол қойыңыз.",
+            "Алгоритм подписи (например, ГОСТ) пока не поддерживается; подпишите ключом RSA.",
+            "The signature algorithm (such as GOST) is not supported yet; sign with an RSA key.",
         ],
     ),
 ];

@@ -13,6 +13,7 @@ pub mod problem;
 pub mod registry;
 pub mod request_id;
 pub mod services;
+pub mod signature;
 pub mod telemetry;
 pub mod view;
 pub mod worker;
@@ -51,6 +52,8 @@ struct Inner {
     demo: bool,
     clock: Clock,
     metrics: telemetry::Metrics,
+    /// Judges applicants' signatures; set once by [`AppState::with_verifier`].
+    verifier: std::sync::OnceLock<Arc<qyzmet_pki::Verifier>>,
     gateway: Gateway,
 }
 
@@ -92,6 +95,7 @@ impl AppState {
                 demo,
                 clock,
                 metrics: telemetry::Metrics::new(),
+                verifier: std::sync::OnceLock::new(),
                 gateway: Gateway::default(),
             }),
         }
@@ -160,6 +164,24 @@ impl AppState {
         (self.inner.clock)()
     }
 
+    /// Configures signature verification (trust anchors, CRLs,
+    /// `accept_test_iins`); the first configuration set stays.
+    pub fn with_verifier(self, verifier: qyzmet_pki::Verifier) -> Self {
+        let _ = self.inner.verifier.set(Arc::new(verifier));
+        self
+    }
+
+    /// The signature verifier: as configured, or one that trusts no
+    /// authority (every signature `certificate-untrusted`) until then.
+    pub fn verifier(&self) -> &qyzmet_pki::Verifier {
+        self.inner.verifier.get_or_init(|| {
+            Arc::new(qyzmet_pki::Verifier::new(qyzmet_pki::TrustConfig {
+                accept_test_iins: self.inner.demo,
+                ..Default::default()
+            }))
+        })
+    }
+
     /// The request counters behind `GET /metrics`.
     pub fn metrics(&self) -> &telemetry::Metrics {
         &self.inner.metrics
@@ -204,6 +226,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/applications/{id}", get(applications::get_one))
         .route("/applications/{id}/actions", post(applications::act))
         .route("/applications/{id}/events", get(applications::events))
+        .route("/applications/{id}/signature", post(signature::sign))
         .route("/registry/persons/{iin}", get(registry::person))
 }
 

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         crate::applications::act,
         crate::applications::events,
         crate::registry::person,
+        crate::signature::sign,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&Bearer),

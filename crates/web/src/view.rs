@@ -60,6 +60,10 @@ pub struct ApplicationView {
     pub paused: Option<PauseView>,
     pub created_at: String,
     pub updated_at: String,
+    /// A portal draft's: base64 of the exact bytes the applicant signs
+    /// (`POST /api/v1/applications/{id}/signature`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_sign: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -176,7 +180,7 @@ pub fn application(app: &Application, case: &Case, process: &Process) -> Applica
             }
         })
         .collect();
-    ApplicationView {
+    let mut view = ApplicationView {
         id: app.id.clone(),
         number: app.number.clone(),
         service: case.service.clone(),
@@ -253,5 +257,10 @@ pub fn application(app: &Application, case: &Case, process: &Process) -> Applica
         }),
         created_at: local(case.created_at),
         updated_at: local(case.updated_at),
+        to_sign: None,
+    };
+    if case.status == Status::Draft {
+        view.to_sign = Some(crate::signature::to_sign_base64(&view));
     }
+    view
 }

@@ -7,6 +7,7 @@ mod calendar;
 mod catalog;
 mod iin;
 pub(crate) mod sandbox;
+mod pki;
 mod serve;
 
 use crate::cli::{Cli, Command};
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         },
         Command::Bench(args) => bench::run(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Pki(cmd) => pki::run(cmd),
     }
 }
 

@@ -127,7 +127,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let endpoint = format!("http://{bound}{}", qyzmet_gateway::delivery::INBOX_PATH);
         let (gateway, _sandbox) = gateway(&cfg, &store, &endpoint).await?;
         let mut state =
-            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo);
+            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
+                .with_verifier(verifier(&cfg)?);
         if let Some(node) = &gateway {
             state =
                 state
@@ -242,6 +243,33 @@ async fn gateway(
     node.join_sandbox(&sandbox, Some(endpoint));
     tracing::info!(gateway = %running.url, "demo: sandbox gateway started");
     Ok((Some(node), Some(running)))
+/// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode
+/// the demo CA of `DATA/demo-pki/` (made once) and the national CA's test
+/// IIN. A file that does not read stops the server (exit 2).
+fn verifier(cfg: &config::Settings) -> Result<qyzmet_pki::Verifier, Failure> {
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: cfg.demo,
+        ..Default::default()
+    };
+    for f in &cfg.trust_anchors {
+        trust
+            .add_anchor_file(f)
+            .map_err(|e| Failure::usage(format!("error: trust anchors: {e}")))?;
+    }
+    for f in &cfg.crl {
+        trust
+            .add_crl_file(f)
+            .map_err(|e| Failure::usage(format!("error: CRL: {e}")))?;
+    }
+    if cfg.demo {
+        let pki = qyzmet_pki::demo::ensure(&cfg.data_dir.join("demo-pki"))
+            .map_err(|e| Failure::found(format!("error: demo PKI: {e}")))?;
+        let demo_err = |e: qyzmet_pki::PkiError| Failure::found(format!("error: demo PKI: {e}"));
+        trust.add_anchor_file(&pki.ca).map_err(demo_err)?;
+        trust.add_crl_file(&pki.crl).map_err(demo_err)?;
+        tracing::info!(dir = %pki.dir.display(), "demo PKI ready");
+    }
+    Ok(qyzmet_pki::Verifier::new(trust))
 }
 
 /// The catalog and the calendar as administrators left them: their edits

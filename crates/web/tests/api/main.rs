@@ -13,4 +13,5 @@ mod events;
 mod lifecycle;
 mod meta;
 mod state_corporation;
+mod signature;
 mod visibility;
