@@ -157,6 +157,10 @@ pub fn may_see(who: &Principal, row: &ApplicationRow, case: Option<&Case>) -> bo
     }
 }
 
+pub(crate) fn load_case_of(app: &Application) -> Result<Case, ApiError> {
+    load_case(app)
+}
+
 fn load_case(app: &Application) -> Result<Case, ApiError> {
     serde_json::from_value(app.row.state.clone()).map_err(|e| {
         tracing::error!(id = %app.id, error = %e, "stored state does not read as a case");
@@ -164,7 +168,7 @@ fn load_case(app: &Application) -> Result<Case, ApiError> {
     })
 }
 
-fn process_of(state: &AppState, case: &Case) -> Result<Process, ApiError> {
+pub(crate) fn process_of(state: &AppState, case: &Case) -> Result<Process, ApiError> {
     state
         .catalog()
         .version(&case.service, &case.version)
@@ -175,7 +179,7 @@ fn process_of(state: &AppState, case: &Case) -> Result<Process, ApiError> {
         })
 }
 
-fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
+pub(crate) fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
     events
         .iter()
         .map(|e| {
@@ -193,7 +197,7 @@ fn new_events(events: &[Event]) -> Result<Vec<NewEvent>, ApiError> {
         .collect()
 }
 
-fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, ApiError> {
+pub(crate) fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, ApiError> {
     let step = case.current_step();
     Ok(ApplicationRow {
         service: case.service.clone(),
@@ -607,7 +611,7 @@ pub async fn create(
     let events = decide(
         None,
         &process,
-        state.calendar(),
+        &*state.calendar(),
         &who.actor(),
         Command::Intake(intake),
         now,
@@ -1017,7 +1021,7 @@ pub async fn act(
     let events = decide(
         Some(&case),
         &process,
-        state.calendar(),
+        &*state.calendar(),
         &who.actor(),
         command,
         now,
@@ -1077,7 +1081,7 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
         let events = decide(
             Some(&case),
             &process,
-            state.calendar(),
+            &*state.calendar(),
             &system,
             Command::Tick,
             now,

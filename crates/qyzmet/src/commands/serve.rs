@@ -106,9 +106,11 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
+        let calendar_data = loaded.calendar_data.clone();
         let (catalog, calendar) = with_admin_edits(&*store, loaded).await?;
         let state =
-            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo);
+            qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
+                .with_calendar_source(calendar_data);
         if cfg.demo {
             let seeded = qyzmet_web::demo::seed(&state)
                 .await
@@ -212,6 +214,18 @@ async fn with_admin_edits(
 /// seconds, until told to stop.
 async fn deadline_loop(state: qyzmet_web::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
+        // An administrator's calendar edit or version end, made on any node,
+        // reaches this one's calendar and catalog here.
+        match state.reload_admin_data().await {
+            Ok(true) => {
+                tracing::info!("calendar and catalog rebuilt with the administrators' edits")
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(
+                code = e.code,
+                "reading the administrators' edits failed; will retry"
+            ),
+        }
         if let Err(e) = qyzmet_web::worker::tick_due(&state, state.now(), 500).await {
             tracing::warn!(code = e.code, "deadline pass failed; will retry");
         }

@@ -260,7 +260,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         Arc::new(move || {
             DateTime::from_timestamp_micros(read.load(Ordering::SeqCst)).expect("a sane instant")
         }),
-    );
+    )
+    .with_calendar_source(crate::support::calendar_data());
     let hashes = hashes();
     for (username, _, role, provider, iin) in users() {
         store

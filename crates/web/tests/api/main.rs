@@ -6,6 +6,7 @@ mod helpers;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod admin;
 mod bad_input;
 mod clock;
 mod concurrency;
