@@ -7,7 +7,7 @@
 
 use crate::cursor;
 use crate::{
-    from_micros, micros, AdminApplied, AdminAudit, AdminChange, NewAdminAudit, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
+    from_micros, micros, AdminApplied, AdminAudit, AdminChange, NewAdminAudit, StepLoad, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
     CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, Job, JobStatus, ListFilter,
     ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Page,
     Session, Store, StoreError, User, VersionEnd,
@@ -1088,6 +1088,27 @@ impl Store for Backend {
                 })
             })
             .collect()
+    }
+
+    async fn step_load(&self) -> Result<Vec<StepLoad>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+            "select provider, service, step, count(*), \
+                    sum(case when overdue = true then 1 else 0 end) \
+             from applications where status in ('in-progress', 'paused') \
+             group by provider, service, step order by provider, service, step",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, service, step, open, overdue)| StepLoad {
+                provider,
+                service,
+                step: step.unwrap_or_default(),
+                open,
+                overdue: overdue.unwrap_or(0),
+            })
+            .collect())
     }
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {

@@ -376,6 +376,18 @@ pub struct FailedLogins {
     pub per_address: u64,
 }
 
+/// Open applications (in progress or paused) of one provider's service at
+/// one step, for monitoring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepLoad {
+    pub provider: String,
+    pub service: String,
+    pub step: String,
+    pub open: i64,
+    /// Those whose step is marked overdue.
+    pub overdue: i64,
+}
+
 /// One administrator's change, recorded with its [`NewAdminAudit`] row in
 /// the same transaction (see [`Store::admin_change`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -572,6 +584,10 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         before: Option<i64>,
     ) -> Result<Vec<AdminAudit>, StoreError>;
+
+    /// The open applications counted per provider, service and step, in
+    /// that order; one aggregate query over an index.
+    async fn step_load(&self) -> Result<Vec<StepLoad>, StoreError>;
 
     // --- users, sessions, login attempts ----------------------------------------
 

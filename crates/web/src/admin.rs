@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/outbox/dead", get(dead_letters))
         .route("/admin/outbox/dead/{id}/retry", post(retry_dead))
         .route("/admin/audit", get(audit_log))
+        .route("/admin/stats/load", get(load))
         .route("/applications/{id}/audit", get(application_audit))
 }
 
@@ -1158,6 +1159,117 @@ pub async fn retry_dead(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// --- monitoring ------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LoadQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoadRow {
+    pub provider: String,
+    pub service: String,
+    pub step: String,
+    /// Open applications (in progress or paused) at this step.
+    pub open: i64,
+    /// Of those, how many are past the step's deadline.
+    pub overdue: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Load {
+    pub rows: Vec<LoadRow>,
+    pub open: i64,
+    pub overdue: i64,
+}
+
+/// A CSV field, quoted when it must be.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The load per provider, service and step, with the overdue among it
+/// (admin, auditor; a head sees their own provider's), as JSON or CSV
+#[utoipa::path(get, path = "/api/v1/admin/stats/load", tag = "admin", params(LoadQuery),
+    responses((status = 200, body = Load, content_type = "application/json"),
+        (status = 200, description = "`?format=csv`", body = String, content_type = "text/csv"),
+        (status = 400, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn load(
+    State(state): State<AppState>,
+    who: Principal,
+    query: Result<Query<LoadQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let only = match who.role {
+        Role::Admin | Role::Auditor => None,
+        Role::Head => Some(who.provider.clone().unwrap_or_default()),
+        _ => return Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only")),
+    };
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").with_detail(e.body_text())
+    })?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "query-invalid")
+                .with_detail("`format` is `json` or `csv`"))
+        }
+    };
+    let rows: Vec<LoadRow> = state
+        .store()
+        .step_load()
+        .await?
+        .into_iter()
+        .filter(|r| only.as_ref().is_none_or(|p| *p == r.provider))
+        .map(|r| LoadRow {
+            provider: r.provider,
+            service: r.service,
+            step: r.step,
+            open: r.open,
+            overdue: r.overdue,
+        })
+        .collect();
+    if csv {
+        let mut out = String::from("provider,service,step,open,overdue\r\n");
+        for r in &rows {
+            out.push_str(&format!(
+                "{},{},{},{},{}\r\n",
+                csv_field(&r.provider),
+                csv_field(&r.service),
+                csv_field(&r.step),
+                r.open,
+                r.overdue
+            ));
+        }
+        return Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"load.csv\"",
+                ),
+            ],
+            out,
+        )
+            .into_response());
+    }
+    Ok(Json(Load {
+        open: rows.iter().map(|r| r.open).sum(),
+        overdue: rows.iter().map(|r| r.overdue).sum(),
+        rows,
+    })
+    .into_response())
 }
 
 // --- the audit -------------------------------------------------------------------

@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         crate::admin::dead_letters,
         crate::admin::retry_dead,
         crate::admin::audit_log,
+        crate::admin::load,
         crate::admin::application_audit,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),

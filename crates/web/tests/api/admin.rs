@@ -440,7 +440,57 @@ async fn a_holiday_moves_open_deadlines_only_when_recomputed(app: &TestApp) {
     );
 }
 
+async fn load_per_step_as_json_and_csv(app: &TestApp) {
+    app.take_in_ok("clerk", &intake("foster-care-payment", "office", P1))
+        .await;
+    app.take_in_ok("clerk", &intake("meeting-permission", "office", P2))
+        .await;
+    // Register is due in 15 minutes; the clock marks the late one.
+    app.set_now("2026-11-24T10:16:00+05:00");
+    qyzmet_web::worker::tick_due(&app.state, app.now(), 100)
+        .await
+        .unwrap();
+    app.get("clerk", "/api/v1/admin/stats/load")
+        .await
+        .problem(403, "admin-only");
+    app.get("auditor", "/api/v1/admin/stats/load?format=xml")
+        .await
+        .problem(400, "query-invalid");
+    let r = app.get("auditor", "/api/v1/admin/stats/load").await;
+    r.expect(200);
+    assert_eq!(r.body["open"], 2);
+    assert_eq!(r.body["overdue"], 1);
+    assert_eq!(
+        r.body["rows"],
+        json!([
+            {"provider": PROVIDER, "service": "foster-care-payment", "step": "register", "open": 1, "overdue": 0},
+            {"provider": PROVIDER, "service": "meeting-permission", "step": "register", "open": 1, "overdue": 1},
+        ])
+    );
+    // A head sees their own provider's only.
+    let r = app.get("head", "/api/v1/admin/stats/load").await;
+    r.expect(200);
+    assert_eq!(r.body["open"], 2);
+    let r = app.get("other-head", "/api/v1/admin/stats/load").await;
+    r.expect(200);
+    assert_eq!(r.body, json!({"rows": [], "open": 0, "overdue": 0}));
+    let r = app
+        .get("admin", "/api/v1/admin/stats/load?format=csv")
+        .await;
+    r.expect(200);
+    assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(
+        r.text,
+        format!(
+            "provider,service,step,open,overdue\r\n\
+             {PROVIDER},foster-care-payment,register,1,0\r\n\
+             {PROVIDER},meeting-permission,register,1,1\r\n"
+        )
+    );
+}
+
 crate::on_both_backends!(
+    load_per_step_as_json_and_csv,
     accounts_are_managed_and_audited,
     versions_providers_and_dead_letters,
     a_holiday_moves_open_deadlines_only_when_recomputed,

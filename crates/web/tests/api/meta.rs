@@ -155,6 +155,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/outbox/dead", &["get"]),
     ("/api/v1/admin/outbox/dead/{id}/retry", &["post"]),
     ("/api/v1/admin/audit", &["get"]),
+    ("/api/v1/admin/stats/load", &["get"]),
 ];
 
 async fn openapi(app: &TestApp) {
