@@ -177,10 +177,20 @@ impl Run {
     }
 
     fn try_do(&mut self, actor: &Actor, cmd: Command) -> Result<Vec<Event>, CommandError> {
+        self.try_do_on(&FakeCalendar, actor, cmd)
+    }
+
+    /// With another calendar: the one an administrator's edit made.
+    fn try_do_on(
+        &mut self,
+        deadlines: &dyn Deadlines,
+        actor: &Actor,
+        cmd: Command,
+    ) -> Result<Vec<Event>, CommandError> {
         let events = decide(
             self.case.as_ref(),
             &self.process,
-            &FakeCalendar,
+            deadlines,
             actor,
             cmd,
             self.now,
@@ -992,6 +1002,7 @@ fn command(kind: u8, variant: u8, process: &Process) -> Command {
         8 if matches!(variant % 4, 0) => Command::Withdraw { reason: None },
         8 => Command::Resume,
         9 => Command::MarkOverdue,
+        10 if matches!(variant % 3, 0) => Command::Recompute,
         10 => Command::Tick,
         _ => unreachable!(),
     }
@@ -1104,4 +1115,141 @@ proptest! {
         let back: Vec<Event> = serde_json::from_str(&text).unwrap();
         prop_assert_eq!(fold(&back), case);
     }
+}
+
+// --- recompute after a calendar edit ----------------------------------------
+
+/// [`FakeCalendar`] after an administrator added a holiday: every span
+/// counts a day longer, and a pause ends a day later.
+struct EditedCalendar;
+
+impl Deadlines for EditedCalendar {
+    fn due(&self, start: DateTime<Utc>, limit: Limit) -> DateTime<Utc> {
+        FakeCalendar.due(start, limit) + Duration::days(1)
+    }
+
+    fn state_corporation_start(&self, received: DateTime<Utc>) -> DateTime<Utc> {
+        FakeCalendar.state_corporation_start(received)
+    }
+
+    fn pause(&self, limit: Limit, due: DateTime<Utc>, paused_at: DateTime<Utc>) -> Remaining {
+        FakeCalendar.pause(limit, due, paused_at)
+    }
+
+    fn resume(&self, left: Remaining, at: DateTime<Utc>) -> DateTime<Utc> {
+        FakeCalendar.resume(left, at) + Duration::days(1)
+    }
+
+    fn pause_auto_end(&self, paused_at: DateTime<Utc>) -> DateTime<Utc> {
+        FakeCalendar.pause_auto_end(paused_at) + Duration::days(1)
+    }
+}
+
+#[test]
+fn recompute_with_an_unchanged_calendar_records_nothing() {
+    let mut run = Run::new(process_bc("adoption-payment", Channel::Office));
+    run.intake(&staff(Role::Clerk), BC_DOCS);
+    to_review(&mut run);
+    assert!(run.ok(&staff(Role::Admin), Command::Recompute).is_empty());
+    // Only an administrator recomputes, and only an open case.
+    let e = run.err(&staff(Role::Head), Command::Recompute);
+    assert!(matches!(e, CommandError::Forbidden { .. }), "{e}");
+}
+
+#[test]
+fn recompute_counts_a_running_step_from_its_start() {
+    let mut run = Run::new(process_bc("adoption-payment", Channel::Office));
+    run.intake(&staff(Role::Clerk), BC_DOCS);
+    to_review(&mut run);
+    let step = run.case().current_step().unwrap().clone();
+    let events = run
+        .try_do_on(&EditedCalendar, &staff(Role::Admin), Command::Recompute)
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
+        [EventKind::DeadlineRecomputed {
+            step: StepCode::Review,
+            due_at: step.started_at + Duration::days(6),
+            previous_due_at: step.due_at,
+            overdue_cleared: false,
+        }]
+    );
+    assert_eq!(events[0].actor, "admin");
+    assert_eq!(run.case().due_at(), Some(step.due_at + Duration::days(1)));
+    // Done again with the same calendar: nothing more moves.
+    assert!(run
+        .try_do_on(&EditedCalendar, &staff(Role::Admin), Command::Recompute)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn recompute_counts_a_resumed_step_from_the_resume_and_lifts_a_stale_overdue_mark() {
+    let mut run = Run::new(process_bc("adoption-payment", Channel::Office));
+    run.intake(&staff(Role::Clerk), BC_DOCS);
+    to_review(&mut run);
+    let specialist = staff(Role::Specialist);
+    let due = run.case().due_at().unwrap();
+    run.later(Duration::days(1))
+        .ok(&specialist, Command::Pause { comment: None });
+    let left = due - run.now;
+    run.later(Duration::days(2))
+        .ok(&specialist, Command::Resume);
+    let resumed_at = run.now;
+    let basis = run.case().current_step().unwrap().resumed.unwrap();
+    assert_eq!(basis.at, resumed_at);
+    assert_eq!(run.case().due_at(), Some(resumed_at + left));
+    // Half a day past the deadline the clock marks it overdue; the edited
+    // calendar gives a day more, so the step is within its limit again.
+    run.at(resumed_at + left + Duration::hours(12))
+        .ok(&staff(Role::Admin), Command::Tick);
+    assert!(run.case().is_overdue());
+    let events = run
+        .try_do_on(&EditedCalendar, &staff(Role::Admin), Command::Recompute)
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
+        [EventKind::DeadlineRecomputed {
+            step: StepCode::Review,
+            due_at: resumed_at + left + Duration::days(1),
+            previous_due_at: resumed_at + left,
+            overdue_cleared: true,
+        }]
+    );
+    assert!(!run.case().is_overdue());
+}
+
+#[test]
+fn recompute_moves_a_pauses_own_end() {
+    let mut run = Run::new(process_bc("adoption-payment", Channel::Office));
+    run.intake(&staff(Role::Clerk), BC_DOCS);
+    to_review(&mut run);
+    run.later(Duration::hours(1))
+        .ok(&staff(Role::Specialist), Command::Pause { comment: None });
+    let since = run.case().paused.as_ref().unwrap().since;
+    let events = run
+        .later(Duration::days(1))
+        .try_do_on(&EditedCalendar, &staff(Role::Admin), Command::Recompute)
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.kind.clone()).collect::<Vec<_>>(),
+        [EventKind::PauseRecomputed {
+            until: since + Duration::days(31),
+            previous_until: since + Duration::days(30),
+        }]
+    );
+    assert_eq!(
+        run.case().paused.as_ref().unwrap().until,
+        since + Duration::days(31)
+    );
+    assert_eq!(run.case().status, Status::Paused);
+}
+
+#[test]
+fn recompute_on_a_closed_case_is_a_conflict() {
+    let mut run = Run::new(process_bc("adoption-payment", Channel::Office));
+    run.intake(&staff(Role::Clerk), BC_DOCS);
+    run.ok(&applicant(APPLICANT), Command::Withdraw { reason: None });
+    let e = run.err(&staff(Role::Admin), Command::Recompute);
+    assert!(is_conflict(&e), "{e}");
 }

@@ -7,8 +7,7 @@
 
 use crate::cursor;
 use crate::{
-    from_micros, micros, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport,
-    CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewSignature, NewUser, Page, Session, Store, StoreError, StoredSignature, User, VersionEnd,
+    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport, CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -303,6 +302,80 @@ fn event_count(change: &Change) -> Result<i64, StoreError> {
 fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
     binds.push(b);
     format!("${}", binds.len())
+}
+
+type Tx = Transaction<'static, Db>;
+
+async fn insert_calendar_edit(tx: &mut Tx, edit: NewCalendarEdit) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "insert into calendar_edits (at, actor, edit, reason) values ($1, $2, $3, $4) \
+         returning id",
+    )
+    .bind(micros(edit.at))
+    .bind(edit.actor)
+    .bind(to_json(&edit.edit))
+    .bind(edit.reason)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+async fn insert_version_end(tx: &mut Tx, end: VersionEnd) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into version_ends (service, version, effective_until, at, actor) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(end.service)
+    .bind(end.version)
+    .bind(micros(end.effective_until))
+    .bind(micros(end.at))
+    .bind(end.actor)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_user(tx: &mut Tx, user: NewUser) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into users (username, role, provider, password_hash, iin, display_name, \
+         created_at, disabled) values ($1, $2, $3, $4, $5, $6, $7, false)",
+    )
+    .bind(user.username)
+    .bind(user.role)
+    .bind(user.provider)
+    .bind(user.password_hash)
+    .bind(user.iin)
+    .bind(user.display_name)
+    .bind(micros(user.created_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn update_user_disabled(tx: &mut Tx, username: &str, disabled: bool) -> Result<(), StoreError> {
+    let done = sqlx::query("update users set disabled = $2 where username = $1")
+        .bind(username.to_owned())
+        .bind(disabled)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+async fn revive_dead_job(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "update outbox set status = 'pending', attempts = 0, run_at = $2, \
+         finished_at = null where id = $1 and status = 'dead'",
+    )
+    .bind(id)
+    .bind(micros(now))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -869,18 +942,8 @@ impl Store for Backend {
 
     async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "update outbox set status = 'pending', attempts = 0, run_at = $2, \
-             finished_at = null where id = $1 and status = 'dead'",
-        )
-        .bind(id)
-        .bind(micros(now))
-        .execute(&mut *tx)
-        .await?;
+        revive_dead_job(&mut tx, id, now).await?;
         tx.commit().await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
         Ok(())
     }
 
@@ -931,16 +994,7 @@ impl Store for Backend {
 
     async fn add_calendar_edit(&self, edit: NewCalendarEdit) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "insert into calendar_edits (at, actor, edit, reason) values ($1, $2, $3, $4) \
-             returning id",
-        )
-        .bind(micros(edit.at))
-        .bind(edit.actor)
-        .bind(to_json(&edit.edit))
-        .bind(edit.reason)
-        .fetch_one(&mut *tx)
-        .await?;
+        let id = insert_calendar_edit(&mut tx, edit).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -966,17 +1020,7 @@ impl Store for Backend {
 
     async fn add_version_end(&self, end: VersionEnd) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into version_ends (service, version, effective_until, at, actor) \
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(end.service)
-        .bind(end.version)
-        .bind(micros(end.effective_until))
-        .bind(micros(end.at))
-        .bind(end.actor)
-        .execute(&mut *tx)
-        .await?;
+        insert_version_end(&mut tx, end).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1068,21 +1112,119 @@ impl Store for Backend {
 
     async fn create_user(&self, user: NewUser) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "insert into users (username, role, provider, password_hash, iin, display_name, \
-             created_at, disabled) values ($1, $2, $3, $4, $5, $6, $7, false)",
-        )
-        .bind(user.username)
-        .bind(user.role)
-        .bind(user.provider)
-        .bind(user.password_hash)
-        .bind(user.iin)
-        .bind(user.display_name)
-        .bind(micros(user.created_at))
-        .execute(&mut *tx)
-        .await?;
+        insert_user(&mut tx, user).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn admin_change(
+        &self,
+        change: AdminChange,
+        audit: NewAdminAudit,
+    ) -> Result<AdminApplied, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut calendar_edit_id = None;
+        match change {
+            AdminChange::AuditOnly => {}
+            AdminChange::CalendarEdit(edit) => {
+                calendar_edit_id = Some(insert_calendar_edit(&mut tx, edit).await?);
+            }
+            AdminChange::VersionEnd(end) => insert_version_end(&mut tx, end).await?,
+            AdminChange::CreateUser(user) => insert_user(&mut tx, user).await?,
+            AdminChange::SetUserDisabled { username, disabled } => {
+                update_user_disabled(&mut tx, &username, disabled).await?;
+            }
+            AdminChange::SetPassword {
+                username,
+                password_hash,
+            } => {
+                let done = sqlx::query("update users set password_hash = $2 where username = $1")
+                    .bind(username.clone())
+                    .bind(password_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                // Whoever held the old password is logged out with it.
+                sqlx::query("delete from sessions where username = $1")
+                    .bind(username)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            AdminChange::RetryDead { id, now } => revive_dead_job(&mut tx, id, now).await?,
+        }
+        let audit_id: i64 = sqlx::query_scalar(
+            "insert into admin_audit (at, actor, action, target, data) \
+             values ($1, $2, $3, $4, $5) returning id",
+        )
+        .bind(micros(audit.at))
+        .bind(audit.actor)
+        .bind(audit.action)
+        .bind(audit.target)
+        .bind(to_json(&audit.data))
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(AdminApplied {
+            audit_id,
+            calendar_edit_id,
+        })
+    }
+
+    async fn admin_audit(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<AdminAudit>, StoreError> {
+        let rows = sqlx::query(
+            "select id, at, actor, action, target, data from admin_audit \
+             where id < $1 order by id desc limit $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit.clamp(1, MAX_PAGE)))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let data: String = r.try_get("data")?;
+                Ok(AdminAudit {
+                    id: r.try_get("id")?,
+                    at: from_micros(r.try_get("at")?)?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    data: parse_json(&data)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn step_load(&self) -> Result<Vec<StepLoad>, StoreError> {
+        let rows: Vec<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+            "select provider, service, step, count(*), \
+                    sum(case when overdue = true then 1 else 0 end) \
+             from applications where status in ('in-progress', 'paused') \
+             group by provider, service, step order by provider, service, step",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, service, step, open, overdue)| StepLoad {
+                provider,
+                service,
+                step: step.unwrap_or_default(),
+                open,
+                overdue: overdue.unwrap_or(0),
+            })
+            .collect())
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let sql = format!("select {USER_COLUMNS} from users order by username");
+        let rows = sqlx::query(&sql).fetch_all(self.reader()).await?;
+        rows.iter().map(user_from_row).collect()
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -1105,15 +1247,8 @@ impl Store for Backend {
 
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("update users set disabled = $2 where username = $1")
-            .bind(username.to_owned())
-            .bind(disabled)
-            .execute(&mut *tx)
-            .await?;
+        update_user_disabled(&mut tx, username, disabled).await?;
         tx.commit().await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
         Ok(())
     }
 

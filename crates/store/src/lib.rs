@@ -419,6 +419,75 @@ pub struct FailedLogins {
     pub per_address: u64,
 }
 
+/// Open applications (in progress or paused) of one provider's service at
+/// one step, for monitoring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepLoad {
+    pub provider: String,
+    pub service: String,
+    pub step: String,
+    pub open: i64,
+    /// Those whose step is marked overdue.
+    pub overdue: i64,
+}
+
+/// One administrator's change, recorded with its [`NewAdminAudit`] row in
+/// the same transaction (see [`Store::admin_change`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdminChange {
+    /// Nothing but the audit row (an action whose effect is written
+    /// elsewhere, such as a recompute, whose events are the applications').
+    AuditOnly,
+    CalendarEdit(NewCalendarEdit),
+    VersionEnd(VersionEnd),
+    CreateUser(NewUser),
+    SetUserDisabled {
+        username: String,
+        disabled: bool,
+    },
+    /// A new password hash; the user's sessions end with it.
+    SetPassword {
+        username: String,
+        password_hash: String,
+    },
+    /// [`Store::retry_dead`].
+    RetryDead {
+        id: i64,
+        now: DateTime<Utc>,
+    },
+}
+
+/// An administrator's action as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAdminAudit {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// Kebab-case, e.g. `user-created`, `calendar-edited`.
+    pub action: String,
+    /// What it was done to: a username, a date, `service/version`, a job id.
+    pub target: String,
+    /// The particulars (integers only, like events); never a password.
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminAudit {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub data: Value,
+}
+
+/// What [`Store::admin_change`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminApplied {
+    pub audit_id: i64,
+    /// The new calendar edit's id, for a [`AdminChange::CalendarEdit`].
+    pub calendar_edit_id: Option<i64>,
+}
+
 /// The storage of Qyzmet. Both backends pass the same contract suite
 /// (`tests/contract.rs`).
 #[async_trait]
@@ -556,7 +625,31 @@ pub trait Store: Send + Sync + 'static {
     /// In the order they were made; a later one for the same version wins.
     async fn version_ends(&self) -> Result<Vec<VersionEnd>, StoreError>;
 
+    /// Makes an administrator's change and records it in the audit, in one
+    /// transaction: both or neither. A missing user or a job that is not
+    /// dead is `NotFound`; a taken username or IIN `Duplicate` as in
+    /// [`Store::create_user`].
+    async fn admin_change(
+        &self,
+        change: AdminChange,
+        audit: NewAdminAudit,
+    ) -> Result<AdminApplied, StoreError>;
+    /// The administrators' audit, newest first, up to `limit` (clamped to
+    /// 1..=500) rows with ids below `before`.
+    async fn admin_audit(
+        &self,
+        limit: u32,
+        before: Option<i64>,
+    ) -> Result<Vec<AdminAudit>, StoreError>;
+
+    /// The open applications counted per provider, service and step, in
+    /// that order; one aggregate query over an index.
+    async fn step_load(&self) -> Result<Vec<StepLoad>, StoreError>;
+
     // --- users, sessions, login attempts ----------------------------------------
+
+    /// Every account, staff and applicants, by username.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
 
     /// `Duplicate("users_pkey")` for a taken username, `Duplicate("users_iin_key")`
     /// for a taken IIN.

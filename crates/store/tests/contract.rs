@@ -11,9 +11,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{
-    connect, ApplicationRow, AttachmentMeta, AuditError, Change, Counts, IdempotencyRecord,
-    InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewApplication, NewAttachment,
-    NewCalendarEdit, NewEvent, NewJob, NewUser, Session, Store, StoreError, VersionEnd,
+    connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, Change, Counts,
+    IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit,
+    NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Session, Store,
+    StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -147,6 +148,7 @@ contract!(
     a_gateway_message_is_recorded_once,
     counts_add_up_applications_and_the_outbox,
     signatures_are_kept_in_order_with_their_bytes,
+    administrator_changes_are_audited_with_the_change,
 );
 
 // --- fixtures ----------------------------------------------------------------
@@ -1778,4 +1780,158 @@ async fn signatures_are_kept_in_order_with_their_bytes(db: &Db) {
         s.add_signature(stray).await.is_err(),
         "the application must exist"
     );
+}
+
+fn audit_row(action: &str, target: &str, minute: i64) -> NewAdminAudit {
+    NewAdminAudit {
+        at: t(minute),
+        actor: "admin".into(),
+        action: action.into(),
+        target: target.into(),
+        data: json!({"n": minute}),
+    }
+}
+
+async fn administrator_changes_are_audited_with_the_change(db: &Db) {
+    let s = db.store.as_ref();
+    let applied = s
+        .admin_change(
+            AdminChange::CreateUser(user("clerk", None)),
+            audit_row("user-created", "clerk", 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.calendar_edit_id, None);
+    assert!(s.user_by_username("clerk").await.unwrap().is_some());
+    // A change that fails writes no audit row either.
+    assert_eq!(
+        s.admin_change(
+            AdminChange::CreateUser(user("clerk", None)),
+            audit_row("user-created", "clerk", 2),
+        )
+        .await
+        .unwrap_err(),
+        StoreError::Duplicate("users_pkey".into())
+    );
+    assert_eq!(
+        s.admin_change(
+            AdminChange::SetUserDisabled {
+                username: "nobody".into(),
+                disabled: true
+            },
+            audit_row("user-disabled", "nobody", 3),
+        )
+        .await
+        .unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(
+        s.admin_change(
+            AdminChange::RetryDead { id: 999, now: t(4) },
+            audit_row("job-retried", "999", 4),
+        )
+        .await
+        .unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(db.count("admin_audit").await, 1);
+
+    s.create_session(
+        Session {
+            token_hash: "h".into(),
+            username: "clerk".into(),
+            expires_at: t(600),
+        },
+        t(0),
+    )
+    .await
+    .unwrap();
+    s.admin_change(
+        AdminChange::SetPassword {
+            username: "clerk".into(),
+            password_hash: "$argon2id$new".into(),
+        },
+        audit_row("password-reset", "clerk", 5),
+    )
+    .await
+    .unwrap();
+    let u = s.user_by_username("clerk").await.unwrap().unwrap();
+    assert_eq!(u.password_hash, "$argon2id$new");
+    assert_eq!(s.session("h", t(1)).await.unwrap(), None, "logged out");
+    s.admin_change(
+        AdminChange::SetUserDisabled {
+            username: "clerk".into(),
+            disabled: true,
+        },
+        audit_row("user-disabled", "clerk", 6),
+    )
+    .await
+    .unwrap();
+    assert!(s.user_by_username("clerk").await.unwrap().unwrap().disabled);
+    let edit = s
+        .admin_change(
+            AdminChange::CalendarEdit(NewCalendarEdit {
+                at: t(7),
+                actor: "admin".into(),
+                edit: json!({"date": "2026-12-01"}),
+                reason: "decree".into(),
+            }),
+            audit_row("calendar-edited", "2026-12-01", 7),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        Some(s.calendar_edits().await.unwrap()[0].id),
+        edit.calendar_edit_id
+    );
+    s.admin_change(
+        AdminChange::VersionEnd(VersionEnd {
+            service: "meeting-permission".into(),
+            version: "20-02-2018".into(),
+            effective_until: t(100),
+            at: t(8),
+            actor: "admin".into(),
+        }),
+        audit_row("version-ended", "meeting-permission/20-02-2018", 8),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.version_ends().await.unwrap().len(), 1);
+    s.admin_change(AdminChange::AuditOnly, audit_row("recomputed", "all", 9))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.users()
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["clerk"]
+    );
+
+    let all = s.admin_audit(100, None).await.unwrap();
+    assert_eq!(
+        all.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        [
+            "recomputed",
+            "version-ended",
+            "calendar-edited",
+            "user-disabled",
+            "password-reset",
+            "user-created"
+        ]
+    );
+    assert_eq!(all[5].data, json!({"n": 1}));
+    assert_eq!(all[5].at, t(1));
+    let page = s.admin_audit(2, Some(all[1].id)).await.unwrap();
+    assert_eq!(
+        page.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        ["calendar-edited", "user-disabled"]
+    );
+
+    // Like the events, the audit is not for changing afterwards.
+    assert!(db.raw("update admin_audit set actor = 'x'").await.is_err());
+    assert!(db.raw("delete from admin_audit").await.is_err());
+    assert_eq!(db.count("admin_audit").await, 6);
 }

@@ -157,6 +157,10 @@ pub fn may_see(who: &Principal, row: &ApplicationRow, case: Option<&Case>) -> bo
     }
 }
 
+pub(crate) fn load_case_of(app: &Application) -> Result<Case, ApiError> {
+    load_case(app)
+}
+
 fn load_case(app: &Application) -> Result<Case, ApiError> {
     serde_json::from_value(app.row.state.clone()).map_err(|e| {
         tracing::error!(id = %app.id, error = %e, "stored state does not read as a case");
@@ -638,7 +642,7 @@ pub async fn create(
     let events = decide(
         None,
         &process,
-        state.calendar(),
+        &*state.calendar(),
         &who.actor(),
         Command::Intake(intake),
         now,
@@ -1062,7 +1066,7 @@ pub async fn act(
     let events = decide(
         Some(&case),
         &process,
-        state.calendar(),
+        &*state.calendar(),
         &who.actor(),
         command,
         now,
@@ -1122,7 +1126,7 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
         let events = decide(
             Some(&case),
             &process,
-            state.calendar(),
+            &*state.calendar(),
             &system,
             Command::Tick,
             now,

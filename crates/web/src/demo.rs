@@ -134,8 +134,8 @@ impl At {
     fn new(base: &AppState, at: DateTime<Utc>) -> Self {
         let clock: crate::Clock = Arc::new(move || at);
         let mut state = AppState::with_clock(
-            base.catalog().clone(),
-            base.calendar().clone(),
+            (*base.catalog()).clone(),
+            (*base.calendar()).clone(),
             base.store().clone(),
             base.base_url().to_owned(),
             base.demo(),
@@ -304,8 +304,8 @@ async fn act(
 }
 
 async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> {
-    let c_docs: Vec<&str> = state
-        .catalog()
+    let catalog = state.catalog();
+    let c_docs: Vec<&str> = catalog
         .version_at("adoption-payment", crate::applications::local_date(now))
         .map(|v| {
             v.documents

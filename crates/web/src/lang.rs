@@ -682,6 +682,9 @@ pub static PROBLEMS: &[Row] = &[
             "Жеке тұлғалар дерекқоры бұл ЖСН-ді білмейді.",
             "База данных физических лиц не знает этот ИИН.",
             "The individuals database does not know this IIN.",
+        ],
+    ),
+    (
         "cms-malformed",
         ["Қолтаңба оқылмады", "Подпись не читается", "Signature unreadable"],
         [
@@ -769,6 +772,186 @@ pub static PROBLEMS: &[Row] = &[
             "Қолтаңба алгоритмі (мысалы, ГОСТ) әзірге қолдау көрсетілмейді; RSA кілтімен қол қойыңыз.",
             "Алгоритм подписи (например, ГОСТ) пока не поддерживается; подпишите ключом RSA.",
             "The signature algorithm (such as GOST) is not supported yet; sign with an RSA key.",
+        ],
+    ),
+    (
+        "admin-only",
+        ["Әкімшіге ғана", "Только для администратора", "Administrators only"],
+        [
+            "Бұл бөлімді әкімші (оқу үшін аудитор да) ғана пайдаланады.",
+            "Этим разделом пользуется только администратор (для чтения также аудитор).",
+            "Only an administrator (and, to read, an auditor) may use this.",
+        ],
+    ),
+    (
+        "username-invalid",
+        ["Пайдаланушы аты жарамсыз", "Недопустимое имя пользователя", "Invalid username"],
+        [
+            "2–64 таңба: a–z, 0–9, «.», «_», «-»; әріппен не цифрмен басталады.",
+            "2–64 символа: a–z, 0–9, «.», «_», «-»; начинается с буквы или цифры.",
+            "2 to 64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit.",
+        ],
+    ),
+    (
+        "username-taken",
+        ["Пайдаланушы аты бос емес", "Имя пользователя занято", "Username taken"],
+        [
+            "Мұндай атпен тіркелгі бар. Басқа ат таңдаңыз.",
+            "Учётная запись с таким именем уже есть. Выберите другое имя.",
+            "An account with this name exists. Choose another name.",
+        ],
+    ),
+    (
+        "role-unknown",
+        ["Белгісіз рөл", "Неизвестная роль", "Unknown role"],
+        [
+            "Қызметкер рөлін көрсетіңіз: clerk, head, specialist, operator, admin, auditor.",
+            "Укажите роль сотрудника: clerk, head, specialist, operator, admin, auditor.",
+            "Give a staff role: clerk, head, specialist, operator, admin, auditor.",
+        ],
+    ),
+    (
+        "user-provider-unknown",
+        ["Белгісіз қызмет беруші", "Неизвестный услугодатель", "Unknown provider"],
+        [
+            "Каталогта мұндай қызмет беруші жоқ.",
+            "В каталоге нет такого услугодателя.",
+            "The catalog has no such provider.",
+        ],
+    ),
+    (
+        "user-provider-required",
+        ["Қызмет беруші көрсетілмеген", "Не указан услугодатель", "Provider required"],
+        [
+            "Кеңсе қызметкері, басшы мен маман қызмет берушіде жұмыс істейді: оны көрсетіңіз.",
+            "Сотрудник канцелярии, руководитель и специалист работают у услугодателя: укажите его.",
+            "A clerk, head or specialist works for a provider: name it.",
+        ],
+    ),
+    (
+        "display-name-invalid",
+        ["Аты-жөні жарамсыз", "Недопустимое имя", "Invalid display name"],
+        [
+            "Аты-жөні 1–200 таңба болуы керек.",
+            "Имя должно быть от 1 до 200 символов.",
+            "The display name must be 1 to 200 characters.",
+        ],
+    ),
+    (
+        "password-weak",
+        ["Құпиясөз тым қысқа", "Пароль слишком короткий", "Password too short"],
+        [
+            "Құпиясөз кемінде 12 таңбадан тұруы керек.",
+            "Пароль должен содержать не менее 12 символов.",
+            "The password must have at least 12 characters.",
+        ],
+    ),
+    (
+        "self-disable",
+        ["Өз тіркелгіңізді өшіруге болмайды", "Нельзя отключить свою учётную запись", "Cannot disable yourself"],
+        [
+            "Өз тіркелгіңізді басқа әкімші өшіреді.",
+            "Свою учётную запись отключает другой администратор.",
+            "Another administrator disables your own account.",
+        ],
+    ),
+    (
+        "reason-required",
+        ["Негіздеме көрсетілмеген", "Не указано основание", "Reason required"],
+        [
+            "Шешім қабылданған актіні не шешімді атаңыз.",
+            "Назовите акт или решение, на основании которого это сделано.",
+            "Name the act or decision this rests on.",
+        ],
+    ),
+    (
+        "version-unknown",
+        ["Белгісіз нұсқа", "Неизвестная версия", "Unknown version"],
+        [
+            "Бұл қызметтің мұндай регламент нұсқасы жоқ.",
+            "У этой услуги нет такой версии регламента.",
+            "The service has no such regulation version.",
+        ],
+    ),
+    (
+        "version-end-invalid",
+        ["Аяқталу күні жарамсыз", "Недопустимая дата окончания", "Invalid end date"],
+        [
+            "Аяқталу күні нұсқаның басталуынан кейін және келесі нұсқаның басталуынан кешіктірмей болуы керек.",
+            "Дата окончания должна быть после начала версии и не позже начала следующей.",
+            "The end date must be after the version's start and no later than the next version's.",
+        ],
+    ),
+    (
+        "source-required",
+        ["Дереккөз көрсетілмеген", "Не указан источник", "Source required"],
+        [
+            "Шешім қабылдаған актіні атаңыз (қаулы, бұйрық, күні).",
+            "Назовите акт, которым это решено (постановление, приказ, дата).",
+            "Name the act that decided it (decree, order, date).",
+        ],
+    ),
+    (
+        "date-required",
+        ["Күні көрсетілмеген", "Не указана дата", "Date required"],
+        [
+            "Күнді көрсетіңіз.",
+            "Укажите дату.",
+            "Give the date.",
+        ],
+    ),
+    (
+        "date-invalid",
+        ["Күні жарамсыз", "Недопустимая дата", "Invalid date"],
+        [
+            "Бұл күнге мұндай өзгеріс келмейді немесе ол күнтізбеден тыс.",
+            "Такое изменение не подходит к этой дате или она вне календаря.",
+            "This change does not fit this date, or the date is outside the calendar.",
+        ],
+    ),
+    (
+        "working-required",
+        ["Жұмыс күні ме, көрсетілмеген", "Не указано, рабочий ли день", "Working flag required"],
+        [
+            "Түзетуде күннің жұмыс күні екенін не еместігін көрсетіңіз.",
+            "В исправлении укажите, рабочий это день или нет.",
+            "A correction says whether the day is a working day.",
+        ],
+    ),
+    (
+        "year-required",
+        ["Жылы көрсетілмеген", "Не указан год", "Year required"],
+        [
+            "Жарияланған жылды көрсетіңіз.",
+            "Укажите опубликованный год.",
+            "Give the published year.",
+        ],
+    ),
+    (
+        "calendar-edit-invalid",
+        ["Күнтізбе өзгерісі жарамсыз", "Недопустимое изменение календаря", "Invalid calendar edit"],
+        [
+            "Бұл өзгеріспен күнтізбе құрылмайды; толығырақ сипаттамада.",
+            "С этим изменением календарь не строится; подробности в описании.",
+            "The calendar does not build with this edit; the detail says why.",
+        ],
+    ),
+    (
+        "calendar-not-editable",
+        ["Күнтізбені өзгерту мүмкін емес", "Календарь нельзя изменить", "Calendar not editable"],
+        [
+            "Сервер күнтізбе файлынсыз іске қосылған; әкімшіге хабарлаңыз.",
+            "Сервер запущен без файла календаря; сообщите администратору.",
+            "The server runs without its calendar file; tell the operators.",
+        ],
+    ),
+    (
+        "recompute-busy",
+        ["Өтініш бос емес", "Заявление занято", "Application busy"],
+        [
+            "Қайта есептеу кезінде өтініш өзгере берді; әрекетті қайталаңыз.",
+            "Во время пересчёта заявление продолжало меняться; повторите действие.",
+            "The application kept changing during the recompute; ask again.",
         ],
     ),
 ];

@@ -2,6 +2,7 @@
 //! graceful shutdown. Handlers read the catalog, the calendar and the store
 //! from [`AppState`]; nothing here knows where they were loaded from.
 
+pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod demo;
@@ -24,13 +25,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use problem::ApiError;
-use qyzmet_domain::calendar::Calendar;
+use qyzmet_domain::calendar::{Calendar, CalendarData};
 use qyzmet_domain::catalog::Catalog;
 use qyzmet_store::Store;
 use serde::Serialize;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use tokio::net::TcpListener;
 use utoipa::OpenApi;
 
@@ -45,8 +46,18 @@ pub struct AppState {
 }
 
 struct Inner {
-    catalog: Catalog,
-    calendar: Calendar,
+    /// Live: an administrator's edit (on this node or another) swaps in a
+    /// rebuilt one; a request keeps the one it started with.
+    catalog: RwLock<Arc<Catalog>>,
+    calendar: RwLock<Arc<Calendar>>,
+    /// The catalog as given at start, which stored version ends layer over.
+    base_catalog: Catalog,
+    /// The calendar file, which stored edits layer over; without it the
+    /// calendar cannot be edited live.
+    calendar_data: OnceLock<CalendarData>,
+    /// (count, last id) of the calendar edits and the count of version ends
+    /// the live calendar and catalog were built with.
+    applied: Mutex<Option<(usize, i64, usize)>>,
     store: Arc<dyn Store>,
     base_url: String,
     demo: bool,
@@ -88,8 +99,11 @@ impl AppState {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                catalog,
-                calendar,
+                catalog: RwLock::new(Arc::new(catalog.clone())),
+                calendar: RwLock::new(Arc::new(calendar)),
+                base_catalog: catalog,
+                calendar_data: OnceLock::new(),
+                applied: Mutex::new(None),
                 store,
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 demo,
@@ -140,12 +154,72 @@ impl AppState {
         self.inner.gateway.client.as_ref()
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.inner.catalog
+    /// The calendar file the live calendar is built from with the stored
+    /// edits (see [`AppState::reload_admin_data`]).
+    pub fn with_calendar_source(self, data: CalendarData) -> Self {
+        let _ = self.inner.calendar_data.set(data);
+        self
     }
 
-    pub fn calendar(&self) -> &Calendar {
-        &self.inner.calendar
+    /// The catalog as it stands now (with administrators' version ends).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner
+            .catalog
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The calendar as it stands now (with administrators' edits).
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.inner
+            .calendar
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn calendar_source(&self) -> Option<&CalendarData> {
+        self.inner.calendar_data.get()
+    }
+
+    pub(crate) fn base_catalog(&self) -> &Catalog {
+        &self.inner.base_catalog
+    }
+
+    /// Rebuilds the calendar and the catalog from the files and every stored
+    /// edit and version end when these changed since the last build, and
+    /// swaps them in; returns whether it did. Each node's deadline loop calls
+    /// it, so an edit made on one node reaches the others within a pass.
+    pub async fn reload_admin_data(&self) -> Result<bool, ApiError> {
+        let edits = self.store().calendar_edits().await?;
+        let ends = self.store().version_ends().await?;
+        let mark = (edits.len(), edits.last().map_or(0, |e| e.id), ends.len());
+        let first = {
+            let applied = self.inner.applied.lock().unwrap_or_else(|p| p.into_inner());
+            if *applied == Some(mark) {
+                return Ok(false);
+            }
+            applied.is_none()
+        };
+        if let Some(data) = self.calendar_source() {
+            let calendar = admin::build_calendar(data, &edits)?;
+            *self
+                .inner
+                .calendar
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Arc::new(calendar);
+        } else if !edits.is_empty() && !first {
+            tracing::warn!("calendar edits stored but no calendar file to build on");
+        }
+        let catalog = admin::build_catalog(&self.inner.base_catalog, &ends)?;
+        *self
+            .inner
+            .catalog
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(catalog);
+        *self.inner.applied.lock().unwrap_or_else(|p| p.into_inner()) = Some(mark);
+        Ok(true)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -228,6 +302,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/applications/{id}/events", get(applications::events))
         .route("/applications/{id}/signature", post(signature::sign))
         .route("/registry/persons/{iin}", get(registry::person))
+        .merge(admin::routes())
 }
 
 /// The whole application's routes.

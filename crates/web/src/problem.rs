@@ -104,7 +104,17 @@ pub async fn problem_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let res = next.run(req).await;
+    // The handler runs on its own task: a caller who hangs up does not
+    // cancel a write halfway through its transaction (the write finishes,
+    // and an Idempotency-Key replays it), and a panic is a 500 problem, not
+    // a dropped connection.
+    let res = match tokio::spawn(next.run(req)).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(request_id = %request_id.as_str(), error = %e, "the handler failed");
+            ApiError::internal().into_response()
+        }
+    };
     let err = match res.extensions().get::<ApiError>().cloned() {
         Some(err) => err,
         // A rejection from the framework itself (a body over the limit, a

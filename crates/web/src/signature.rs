@@ -125,7 +125,7 @@ pub async fn sign(
     let events = decide(
         Some(&case),
         &process,
-        state.calendar(),
+        &*state.calendar(),
         &who.actor(),
         Command::Submit,
         now,

@@ -3,7 +3,9 @@
 
 use super::event::{Event, EventKind};
 use super::process::StepCode;
-use super::state::{Case, PauseState, Receipt, ReceiptKind, Refusal, Status, StepEnd, StepRecord};
+use super::state::{
+    Case, PauseState, Receipt, ReceiptKind, Refusal, ResumeBasis, Status, StepEnd, StepRecord,
+};
 
 /// An event that cannot follow the state before it: a broken or forged
 /// history (never one [`super::decide`] produced).
@@ -130,6 +132,7 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 completed_at: None,
                 end: None,
                 overdue: false,
+                resumed: None,
             });
             case.current = Some(case.steps.len() - 1);
         }
@@ -183,13 +186,49 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 comment: comment.clone(),
             });
         }
-        EventKind::Resumed { due_at, .. } => {
+        EventKind::Resumed {
+            resumed_at, due_at, ..
+        } => {
             let Some(i) = case.current.filter(|_| case.status == Status::Paused) else {
                 return Err(fail("only a paused case resumes"));
             };
             case.status = Status::InProgress;
-            case.paused = None;
+            let pause = case
+                .paused
+                .take()
+                .ok_or_else(|| fail("no pause recorded"))?;
             case.steps[i].due_at = *due_at;
+            case.steps[i].resumed = Some(ResumeBasis {
+                at: *resumed_at,
+                left: pause.left,
+            });
+        }
+        EventKind::DeadlineRecomputed {
+            step,
+            due_at,
+            overdue_cleared,
+            ..
+        } => {
+            let Some(i) = case.current.filter(|_| case.status == Status::InProgress) else {
+                return Err(fail("only a running step's deadline is recomputed"));
+            };
+            if case.steps[i].code != *step {
+                return Err(fail("not the open step"));
+            }
+            case.steps[i].due_at = *due_at;
+            if *overdue_cleared {
+                case.steps[i].overdue = false;
+            }
+        }
+        EventKind::PauseRecomputed { until, .. } => {
+            let Some(pause) = case
+                .paused
+                .as_mut()
+                .filter(|_| case.status == Status::Paused)
+            else {
+                return Err(fail("only a paused case's pause is recomputed"));
+            };
+            pause.until = *until;
         }
         EventKind::MarkedOverdue { step } => {
             let Some(i) = case.current else {

@@ -27,6 +27,7 @@ pub enum Action {
     Withdraw,
     MarkOverdue,
     Tick,
+    Recompute,
 }
 
 impl Action {
@@ -42,6 +43,7 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::MarkOverdue => "mark-overdue",
             Action::Tick => "tick",
+            Action::Recompute => "recompute",
         }
     }
 }
@@ -112,6 +114,12 @@ pub enum Command {
     /// The deadline worker's call: ends pauses whose time is up and marks
     /// overdue steps; nothing to do gives no events.
     Tick,
+    /// An administrator's explicit action after a calendar edit: count the
+    /// open step's deadline again from its basis (its start and limit, or
+    /// the resume and what was left) with the calendar the deadlines now
+    /// give, and a paused case's automatic end from the pause's start.
+    /// Nothing moved gives no events; a closed case is a conflict.
+    Recompute,
 }
 
 impl Command {
@@ -127,6 +135,7 @@ impl Command {
             Command::Withdraw { .. } => Action::Withdraw,
             Command::MarkOverdue => Action::MarkOverdue,
             Command::Tick => Action::Tick,
+            Command::Recompute => Action::Recompute,
         }
     }
 }
@@ -492,6 +501,59 @@ fn start_step(
     }
 }
 
+/// [`Command::Recompute`]. The step's start itself stays: the clock started
+/// when it started, whatever the calendar says now.
+fn recompute(
+    case: &Case,
+    process: &Process,
+    deadlines: &dyn Deadlines,
+    actor: &Actor,
+    out: &mut Emit,
+) -> Result<(), CommandError> {
+    let action = Action::Recompute;
+    if actor.role != Role::Admin {
+        return Err(forbidden(
+            action,
+            actor,
+            "deadlines are recomputed by an administrator",
+        ));
+    }
+    match (case.status, case.current_step(), &case.paused) {
+        (Status::InProgress, Some(step), _) => {
+            let i = process
+                .index_of(step.code)
+                .ok_or_else(|| conflict(action, "the open step is not in the process"))?;
+            let due = time::micros(match step.resumed {
+                Some(basis) => deadlines.resume(basis.left, basis.at),
+                None => deadlines.due(step.started_at, process.steps[i].limit),
+            });
+            if due != step.due_at {
+                out.push(EventKind::DeadlineRecomputed {
+                    step: step.code,
+                    due_at: due,
+                    previous_due_at: step.due_at,
+                    overdue_cleared: step.overdue && due > out.at,
+                });
+            }
+            Ok(())
+        }
+        (Status::Paused, Some(_), Some(pause)) => {
+            let until = time::micros(deadlines.pause_auto_end(pause.since));
+            if until != pause.until {
+                out.push(EventKind::PauseRecomputed {
+                    until,
+                    previous_until: pause.until,
+                });
+            }
+            Ok(())
+        }
+        _ => Err(conflict(
+            action,
+            format!("the application is {}", case.status.code()),
+        )),
+    }
+}
+
 /// The open step, if it is running, past its deadline and not yet marked.
 fn overdue_step(case: &Case, now: DateTime<Utc>) -> Option<StepCode> {
     let step = case.current_step()?;
@@ -736,6 +798,7 @@ fn decide_on(
             });
             Ok(())
         }
+        Command::Recompute => recompute(case, process, deadlines, actor, out),
         Command::Withdraw { reason } => {
             let by_applicant = is_applicant(actor, case.applicant, case.representative.as_ref());
             let on_behalf =

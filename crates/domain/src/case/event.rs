@@ -88,6 +88,25 @@ pub enum EventKind {
     },
     /// The current step's deadline passed.
     MarkedOverdue { step: StepCode },
+    /// An administrator recomputed the open step's deadline with the
+    /// current calendar (after a calendar edit) and it moved. When the new
+    /// deadline is still ahead, an overdue mark is lifted
+    /// (`overdue_cleared`): the step is within its limit after all.
+    DeadlineRecomputed {
+        step: StepCode,
+        #[serde(with = "time")]
+        due_at: DateTime<Utc>,
+        #[serde(with = "time")]
+        previous_due_at: DateTime<Utc>,
+        overdue_cleared: bool,
+    },
+    /// Likewise for a paused case: the day its pause ends by itself moved.
+    PauseRecomputed {
+        #[serde(with = "time")]
+        until: DateTime<Utc>,
+        #[serde(with = "time")]
+        previous_until: DateTime<Utc>,
+    },
     /// The applicant withdrew the application.
     Withdrawn { reason: Option<String> },
     /// The result was issued.
@@ -110,6 +129,8 @@ impl EventKind {
             EventKind::Paused { .. } => "paused",
             EventKind::Resumed { .. } => "resumed",
             EventKind::MarkedOverdue { .. } => "marked-overdue",
+            EventKind::DeadlineRecomputed { .. } => "deadline-recomputed",
+            EventKind::PauseRecomputed { .. } => "pause-recomputed",
             EventKind::Withdrawn { .. } => "withdrawn",
             EventKind::Completed { .. } => "completed",
         }

@@ -153,6 +153,7 @@ mod tests {
                 completed_at: None,
                 end: None,
                 overdue: false,
+                resumed: None,
             }],
             current: Some(0),
             assignee: None,

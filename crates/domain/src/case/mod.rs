@@ -29,5 +29,6 @@ pub use process::{
     Actor, Deadlines, PowerOfAttorney, Process, Remaining, Representative, StepCode, StepDef,
 };
 pub use state::{
-    Case, PauseState, Receipt, ReceiptKind, Refusal, ResultKind, Status, StepEnd, StepRecord,
+    Case, PauseState, Receipt, ReceiptKind, Refusal, ResultKind, ResumeBasis, Status, StepEnd,
+    StepRecord,
 };

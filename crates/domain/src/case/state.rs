@@ -81,6 +81,22 @@ pub struct StepRecord {
     pub end: Option<StepEnd>,
     /// Marked once the deadline passed with the step still open.
     pub overdue: bool,
+    /// The basis of `due_at` once the step was resumed after a pause: the
+    /// deadline is then `left` counted from `at`, not the limit from
+    /// `started_at`. Kept so that a recompute after a calendar edit counts
+    /// from the right point. Absent in states folded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<ResumeBasis>,
+}
+
+/// Where a resumed step's deadline is counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeBasis {
+    /// When the clock restarted.
+    #[serde(with = "time")]
+    pub at: DateTime<Utc>,
+    /// What was left of the step's limit when it was paused.
+    pub left: Remaining,
 }
 
 impl StepRecord {

@@ -6,8 +6,8 @@ pub(crate) mod bench;
 mod calendar;
 mod catalog;
 mod iin;
-pub(crate) mod sandbox;
 mod pki;
+pub(crate) mod sandbox;
 mod serve;
 
 use crate::cli::{Cli, Command};

@@ -121,6 +121,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{bound}"));
+        let calendar_data = loaded.calendar_data.clone();
         let (catalog, calendar) = with_admin_edits(&*store, loaded).await?;
         // Our endpoint at the gateway is this server on its bound address
         // (loopback), whatever the public base URL.
@@ -128,7 +129,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let (gateway, _sandbox) = gateway(&cfg, &store, &endpoint).await?;
         let mut state =
             qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
-                .with_verifier(verifier(&cfg)?);
+                .with_verifier(verifier(&cfg)?)
+                .with_calendar_source(calendar_data);
         if let Some(node) = &gateway {
             state =
                 state
@@ -243,6 +245,8 @@ async fn gateway(
     node.join_sandbox(&sandbox, Some(endpoint));
     tracing::info!(gateway = %running.url, "demo: sandbox gateway started");
     Ok((Some(node), Some(running)))
+}
+
 /// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode
 /// the demo CA of `DATA/demo-pki/` (made once) and the national CA's test
 /// IIN. A file that does not read stops the server (exit 2).
@@ -338,6 +342,18 @@ async fn with_admin_edits(
 /// seconds, until told to stop.
 async fn deadline_loop(state: qyzmet_web::AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
+        // An administrator's calendar edit or version end, made on any node,
+        // reaches this one's calendar and catalog here.
+        match state.reload_admin_data().await {
+            Ok(true) => {
+                tracing::info!("calendar and catalog rebuilt with the administrators' edits")
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(
+                code = e.code,
+                "reading the administrators' edits failed; will retry"
+            ),
+        }
         if let Err(e) = qyzmet_web::worker::tick_due(&state, state.now(), 500).await {
             tracing::warn!(code = e.code, "deadline pass failed; will retry");
         }

@@ -228,7 +228,7 @@ pub async fn service(
         grounds,
         history,
         versions,
-        text: render_text(catalog, version, l),
+        text: render_text(&catalog, version, l),
         c,
     };
     render(&page)

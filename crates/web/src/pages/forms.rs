@@ -176,7 +176,8 @@ pub async fn apply(
     if let Err(e) = check_field(&c, posted.get("csrf").map(String::as_str)) {
         return e.into_response();
     }
-    let Some(version) = state.catalog().version_at(&code, local_date(state.now())) else {
+    let catalog = state.catalog();
+    let Some(version) = catalog.version_at(&code, local_date(state.now())) else {
         return ApiError::new(StatusCode::NOT_FOUND, "service-unknown").into_response();
     };
     let schema = version.form_schema().clone();

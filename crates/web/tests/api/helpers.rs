@@ -264,7 +264,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         Arc::new(move || {
             DateTime::from_timestamp_micros(read.load(Ordering::SeqCst)).expect("a sane instant")
         }),
-    );
+    )
+    .with_calendar_source(crate::support::calendar_data());
     // The registries answer through a sandbox gateway of the test's own.
     let sandbox = qyzmet_gateway::Sandbox::new(qyzmet_gateway::registry::generated(100))
         .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())

@@ -6,12 +6,13 @@ mod helpers;
 #[path = "../support/mod.rs"]
 mod support;
 
+mod admin;
 mod bad_input;
 mod clock;
 mod concurrency;
 mod events;
 mod lifecycle;
 mod meta;
-mod state_corporation;
 mod signature;
+mod state_corporation;
 mod visibility;

@@ -144,6 +144,20 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/applications/{id}/events", &["get"]),
     ("/api/v1/registry/persons/{iin}", &["get"]),
     ("/api/v1/applications/{id}/signature", &["post"]),
+    ("/api/v1/applications/{id}/audit", &["get"]),
+    ("/api/v1/admin/users", &["get", "post"]),
+    ("/api/v1/admin/users/{username}/disable", &["post"]),
+    ("/api/v1/admin/users/{username}/enable", &["post"]),
+    ("/api/v1/admin/users/{username}/password", &["post"]),
+    ("/api/v1/admin/providers", &["get"]),
+    ("/api/v1/admin/versions", &["get"]),
+    ("/api/v1/admin/versions/end", &["post"]),
+    ("/api/v1/admin/calendar", &["get", "post"]),
+    ("/api/v1/admin/calendar/recompute", &["post"]),
+    ("/api/v1/admin/outbox/dead", &["get"]),
+    ("/api/v1/admin/outbox/dead/{id}/retry", &["post"]),
+    ("/api/v1/admin/audit", &["get"]),
+    ("/api/v1/admin/stats/load", &["get"]),
 ];
 
 async fn openapi(app: &TestApp) {

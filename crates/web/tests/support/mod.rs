@@ -38,6 +38,11 @@ pub fn catalog_and_calendar() -> &'static (Catalog, Calendar) {
     })
 }
 
+/// The built-in calendar file, which administrators' edits layer over.
+pub fn calendar_data() -> CalendarData {
+    CalendarData::parse(BUILTIN_KZ_FILE, BUILTIN_KZ_TOML).expect("calendar")
+}
+
 /// A PostgreSQL database of the test's own on the server of
 /// `TEST_DATABASE_URL`, dropped however the test ends.
 pub struct FreshPg {
