@@ -222,11 +222,12 @@ pub struct CreateUser {
     /// The provider's code (catalog); required for clerk, head, specialist.
     pub provider: Option<String>,
     pub display_name: String,
-    /// The initial password, at least 12 characters.
+    /// The initial password, at least 10 characters.
     pub password: String,
 }
 
-const MIN_PASSWORD: usize = 12;
+/// One rule for every password, the citizen's and the staff's.
+const MIN_PASSWORD: usize = crate::pages::session::MIN_PASSWORD;
 
 fn check_password(password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD || password.len() > 1024 {
@@ -407,7 +408,7 @@ pub async fn enable_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
-    /// At least 12 characters.
+    /// At least 10 characters.
     pub password: String,
 }
 

@@ -838,15 +838,6 @@ pub static PROBLEMS: &[Row] = &[
         ],
     ),
     (
-        "password-weak",
-        ["Құпиясөз тым қысқа", "Пароль слишком короткий", "Password too short"],
-        [
-            "Құпиясөз кемінде 12 таңбадан тұруы керек.",
-            "Пароль должен содержать не менее 12 символов.",
-            "The password must have at least 12 characters.",
-        ],
-    ),
-    (
         "self-disable",
         ["Өз тіркелгіңізді өшіруге болмайды", "Нельзя отключить свою учётную запись", "Cannot disable yourself"],
         [
