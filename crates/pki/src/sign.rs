@@ -1,0 +1,300 @@
+//! Signing: a private key with its certificate chain, loaded from PKCS#12,
+//! producing CMS SignedData (RFC 5652) with the signed attributes the
+//! national CA's tools write (contentType, messageDigest, signingTime).
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, OctetString, SetOfVec};
+use der::{Decode, Encode, Tag};
+use pkcs8::{DecodePrivateKey, PrivateKeyInfo};
+use sha2::Digest;
+use spki::{AlgorithmIdentifierOwned, EncodePublicKey};
+use x509_cert::attr::Attribute;
+use x509_cert::time::Time;
+use x509_cert::Certificate;
+
+use crate::{oids, PkiError};
+
+/// A private key usable for signing (RSA, ECDSA P-256 or P-384).
+pub enum Key {
+    Rsa(Box<rsa::RsaPrivateKey>),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl Key {
+    pub fn from_pkcs8(der: &[u8]) -> Result<Key, PkiError> {
+        let info = PrivateKeyInfo::from_der(der)?;
+        let alg = info.algorithm.oid;
+        if alg == oids::RSA_ENCRYPTION {
+            let k = rsa::RsaPrivateKey::from_pkcs8_der(der)
+                .map_err(|e| PkiError::Encoding(e.to_string()))?;
+            return Ok(Key::Rsa(Box::new(k)));
+        }
+        if alg == oids::EC_PUBLIC_KEY {
+            let curve = info
+                .algorithm
+                .parameters_oid()
+                .map_err(|e| PkiError::Encoding(e.to_string()))?;
+            if curve == oids::SECP256R1 {
+                let k = p256::ecdsa::SigningKey::from_pkcs8_der(der)
+                    .map_err(|e| PkiError::Encoding(e.to_string()))?;
+                return Ok(Key::P256(k));
+            }
+            if curve == oids::SECP384R1 {
+                let k = p384::ecdsa::SigningKey::from_pkcs8_der(der)
+                    .map_err(|e| PkiError::Encoding(e.to_string()))?;
+                return Ok(Key::P384(k));
+            }
+            return Err(PkiError::UnsupportedKey(curve.to_string()));
+        }
+        Err(PkiError::UnsupportedKey(alg.to_string()))
+    }
+
+    /// The DER SubjectPublicKeyInfo of the key, to match it to its
+    /// certificate.
+    pub(crate) fn public_der(&self) -> Result<Vec<u8>, PkiError> {
+        let r = match self {
+            Key::Rsa(k) => k.to_public_key().to_public_key_der(),
+            Key::P256(k) => k.verifying_key().to_public_key_der(),
+            Key::P384(k) => k.verifying_key().to_public_key_der(),
+        };
+        Ok(r.map_err(|e| PkiError::Encoding(e.to_string()))?.into_vec())
+    }
+
+    /// The digest the key signs with: SHA-384 for P-384, SHA-256 otherwise.
+    fn digest_oid(&self) -> const_oid::ObjectIdentifier {
+        match self {
+            Key::P384(_) => oids::SHA384,
+            _ => oids::SHA256,
+        }
+    }
+
+    fn digest(&self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Key::P384(_) => sha2::Sha384::digest(data).to_vec(),
+            _ => sha2::Sha256::digest(data).to_vec(),
+        }
+    }
+
+    /// Signs `data`, returning the signature algorithm as CMS names it and
+    /// the signature bytes.
+    pub(crate) fn sign(
+        &self,
+        data: &[u8],
+    ) -> Result<(AlgorithmIdentifierOwned, Vec<u8>), PkiError> {
+        use signature::Signer as _;
+        match self {
+            Key::Rsa(k) => {
+                let sk = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new((**k).clone());
+                let sig = sk
+                    .try_sign(data)
+                    .map_err(|e| PkiError::Crypto(e.to_string()))?;
+                Ok((
+                    AlgorithmIdentifierOwned {
+                        oid: oids::SHA256_WITH_RSA,
+                        parameters: Some(Any::null()),
+                    },
+                    signature::SignatureEncoding::to_vec(&sig),
+                ))
+            }
+            Key::P256(k) => {
+                let sig: p256::ecdsa::Signature = k
+                    .try_sign(data)
+                    .map_err(|e| PkiError::Crypto(e.to_string()))?;
+                Ok((
+                    AlgorithmIdentifierOwned {
+                        oid: oids::ECDSA_SHA256,
+                        parameters: None,
+                    },
+                    sig.to_der().as_bytes().to_vec(),
+                ))
+            }
+            Key::P384(k) => {
+                let sig: p384::ecdsa::Signature = k
+                    .try_sign(data)
+                    .map_err(|e| PkiError::Crypto(e.to_string()))?;
+                Ok((
+                    AlgorithmIdentifierOwned {
+                        oid: oids::ECDSA_SHA384,
+                        parameters: None,
+                    },
+                    sig.to_der().as_bytes().to_vec(),
+                ))
+            }
+        }
+    }
+}
+
+/// A signing key and its certificate chain (the key's own first).
+pub struct Signer {
+    key: Key,
+    chain: Vec<Certificate>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The key stays out of logs.
+        f.debug_struct("Signer")
+            .field(
+                "subject",
+                &crate::name::display(&self.chain[0].tbs_certificate.subject),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// Opens a PKCS#12 file (as the national CA issues them, or as
+    /// `pki demo` writes them) holding one key and its chain.
+    pub fn from_p12(der: &[u8], password: &str) -> Result<Signer, PkiError> {
+        let store =
+            p12_keystore::KeyStore::from_pkcs12(der, password).map_err(|_| PkiError::Pkcs12)?;
+        let (_, kc) = store.private_key_chain().ok_or(PkiError::NoKey)?;
+        let key = Key::from_pkcs8(kc.key())?;
+        let mut certs = Vec::new();
+        for c in kc.chain() {
+            certs.push(Certificate::from_der(c.as_der())?);
+        }
+        Signer::from_key(key, certs)
+    }
+
+    /// A signer from a key and certificates in any order; the one whose
+    /// public key is the key's becomes the signer's certificate.
+    pub fn from_key(key: Key, mut certs: Vec<Certificate>) -> Result<Signer, PkiError> {
+        let public = key.public_der()?;
+        let pos = certs
+            .iter()
+            .position(|c| {
+                c.tbs_certificate
+                    .subject_public_key_info
+                    .to_der()
+                    .is_ok_and(|d| d == public)
+            })
+            .ok_or(PkiError::NoKey)?;
+        let leaf = certs.remove(pos);
+        certs.insert(0, leaf);
+        Ok(Signer { key, chain: certs })
+    }
+
+    /// The signer's certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.chain[0]
+    }
+
+    /// The whole chain, the signer's certificate first.
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// Signs `content` now.
+    pub fn sign(&self, content: &[u8], detached: bool) -> Result<Vec<u8>, PkiError> {
+        self.sign_at(content, detached, chrono::Utc::now())
+    }
+
+    /// Signs `content` with the given signing time (tests judge signatures
+    /// made at other times). `detached` leaves the content out of the CMS.
+    pub fn sign_at(
+        &self,
+        content: &[u8],
+        detached: bool,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<u8>, PkiError> {
+        let digest_alg = AlgorithmIdentifierOwned {
+            oid: self.key.digest_oid(),
+            parameters: None,
+        };
+        let digest = self.key.digest(content);
+
+        let mut attrs = SetOfVec::new();
+        attrs.insert(attribute(
+            oids::ATTR_CONTENT_TYPE,
+            Any::encode_from(&oids::ID_DATA)?,
+        )?)?;
+        attrs.insert(attribute(
+            oids::ATTR_MESSAGE_DIGEST,
+            Any::encode_from(&OctetString::new(digest)?)?,
+        )?)?;
+        attrs.insert(attribute(
+            oids::ATTR_SIGNING_TIME,
+            Any::encode_from(&time_of(at)?)?,
+        )?)?;
+        // The signature covers the DER of the attributes as a SET OF.
+        let (signature_algorithm, signature) = self.key.sign(&attrs.to_der()?)?;
+
+        let cert = self.certificate();
+        let signer_info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: cert.tbs_certificate.issuer.clone(),
+                serial_number: cert.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: digest_alg.clone(),
+            signed_attrs: Some(attrs),
+            signature_algorithm,
+            signature: OctetString::new(signature)?,
+            unsigned_attrs: None,
+        };
+
+        // The chain without self-signed roots: the verifier has its own.
+        let mut certs = SetOfVec::new();
+        for c in &self.chain {
+            if c.tbs_certificate.subject != c.tbs_certificate.issuer || certs.is_empty() {
+                certs.insert(CertificateChoices::Certificate(c.clone()))?;
+            }
+        }
+
+        let econtent = if detached {
+            None
+        } else {
+            Some(Any::new(Tag::OctetString, content.to_vec())?)
+        };
+        let signed = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: SetOfVec::try_from(vec![digest_alg])?,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: oids::ID_DATA,
+                econtent,
+            },
+            certificates: Some(CertificateSet(certs)),
+            crls: None,
+            signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
+        };
+        let ci = ContentInfo {
+            content_type: oids::ID_SIGNED_DATA,
+            content: Any::encode_from(&signed)?,
+        };
+        Ok(ci.to_der()?)
+    }
+}
+
+fn attribute(oid: const_oid::ObjectIdentifier, value: Any) -> Result<Attribute, PkiError> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// RFC 5280 time: UTCTime through 2049, GeneralizedTime after.
+pub(crate) fn time_of(at: chrono::DateTime<chrono::Utc>) -> Result<Time, PkiError> {
+    let secs =
+        u64::try_from(at.timestamp()).map_err(|_| PkiError::Encoding("time before 1970".into()))?;
+    let dt = der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs))?;
+    if dt.year() < 2050 {
+        Ok(Time::UtcTime(der::asn1::UtcTime::from_date_time(dt)?))
+    } else {
+        Ok(Time::GeneralTime(
+            der::asn1::GeneralizedTime::from_date_time(dt),
+        ))
+    }
+}
+
+/// A certificate time as chrono.
+pub(crate) fn chrono_of(t: &Time) -> chrono::DateTime<chrono::Utc> {
+    let secs = t.to_unix_duration().as_secs();
+    chrono::DateTime::from_timestamp(i64::try_from(secs).unwrap_or(i64::MAX), 0)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
