@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod auth;
 pub mod demo;
+pub mod documents;
 pub mod json;
 pub mod lang;
 pub mod openapi;
@@ -49,6 +50,7 @@ struct Inner {
     demo: bool,
     clock: Clock,
     metrics: telemetry::Metrics,
+    documents: documents::Settings,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
                 demo,
                 clock,
                 metrics: telemetry::Metrics::new(),
+                documents: documents::Settings::default(),
             }),
         }
     }
@@ -105,6 +108,19 @@ impl AppState {
 
     pub fn now(&self) -> DateTime<Utc> {
         (self.inner.clock)()
+    }
+
+    /// How documents are sealed and checked.
+    pub fn documents(&self) -> &documents::Settings {
+        &self.inner.documents
+    }
+
+    /// Sets how documents are sealed; call before the state is shared.
+    pub fn with_documents(mut self, settings: documents::Settings) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("documents are configured before the state is shared")
+            .documents = settings;
+        self
     }
 
     /// The request counters behind `GET /metrics`.
@@ -142,10 +158,17 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/applications/{id}", get(applications::get_one))
         .route("/applications/{id}/actions", post(applications::act))
-        .route("/applications/{id}/events", get(applications::events));
+        .route("/applications/{id}/events", get(applications::events))
+        .route("/documents/{code}", get(documents::download))
+        .route("/documents/{code}/seal", get(documents::seal))
+        .route("/verify/{code}", get(documents::verify_json));
     Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(telemetry::metrics))
+        .route(
+            "/verify/{code}",
+            get(documents::verify_page).post(documents::verify_upload),
+        )
         .nest("/api/v1", api)
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")

@@ -17,6 +17,9 @@ use utoipa::{Modify, OpenApi};
         crate::applications::get_one,
         crate::applications::act,
         crate::applications::events,
+        crate::documents::download,
+        crate::documents::seal,
+        crate::documents::verify_json,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&Bearer),
@@ -24,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Login and tokens"),
         (name = "services", description = "The regulations as data"),
         (name = "applications", description = "Applications and their steps"),
+        (name = "documents", description = "Result and receipt PDFs, and checking them"),
     )
 )]
 pub struct ApiDoc;

@@ -114,7 +114,8 @@ pub async fn problem_layer(
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("json"));
+                // A page (the public verify page) answers in HTML.
+                .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
             if is_json {
                 return res;
             }

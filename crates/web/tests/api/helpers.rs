@@ -236,6 +236,14 @@ pub struct Case {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, Default::default()).await
+}
+
+/// [`spawn_app`] with result documents configured (off by default).
+pub async fn spawn_app_with(
+    backend: Backend,
+    documents: qyzmet_web::documents::Settings,
+) -> Option<TestApp> {
     let (url, dir, pg) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -260,7 +268,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         Arc::new(move || {
             DateTime::from_timestamp_micros(read.load(Ordering::SeqCst)).expect("a sane instant")
         }),
-    );
+    )
+    .with_documents(documents);
     let hashes = hashes();
     for (username, _, role, provider, iin) in users() {
         store

@@ -9,6 +9,7 @@ mod support;
 mod bad_input;
 mod clock;
 mod concurrency;
+mod documents;
 mod events;
 mod lifecycle;
 mod meta;
