@@ -1036,7 +1036,7 @@ pub async fn act(
     )
     .map_err(command_error)?;
     let seal = if signing {
-        Some(crate::documents::seal_at_sign(&state, &who, &app.id, &raw).await?)
+        crate::documents::seal_at_sign(&state, &who, &app.id, &raw).await?
     } else {
         None
     };

@@ -655,14 +655,15 @@ static EN: Texts = Texts {
 // ---------------------------------------------------------------- the head's seal
 
 /// At `complete` on `sign`: the seal of the drafted result, from the head's
-/// own signature (`cms` in the body) or the server-held key. A missing draft
-/// is `document-not-ready` (409): the render job has not run yet.
+/// own signature (`cms` in the body) or the server-held key; `None` when it
+/// is sealed already (the case came back to `sign` from `issue`). A missing
+/// draft is `document-not-ready` (409): the render job has not run yet.
 pub async fn seal_at_sign(
     state: &AppState,
     who: &Principal,
     app_id: &str,
     body: &Value,
-) -> Result<DocumentSeal, ApiError> {
+) -> Result<Option<DocumentSeal>, ApiError> {
     let code = document_code(app_id, "result");
     let doc = match state.store().document(&code).await {
         Ok(d) => d,
@@ -675,6 +676,9 @@ pub async fn seal_at_sign(
         }
         Err(e) => return Err(e.into()),
     };
+    if doc.seal.is_some() {
+        return Ok(None);
+    }
     let now = state.now();
     let seal = match body.get("cms") {
         Some(cms) => {
@@ -735,13 +739,13 @@ pub async fn seal_at_sign(
                 })?
         }
     };
-    Ok(DocumentSeal {
+    Ok(Some(DocumentSeal {
         code,
         sha256: doc.sha256,
         cms: seal.cms,
         signer: seal.signer,
         at: now,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------- reading

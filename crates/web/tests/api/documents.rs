@@ -418,6 +418,18 @@ async fn a_refusal_cites_its_grounds_in_russian(app: &TestApp) {
     );
 
     app.act_ok("head", &mut case, complete()).await;
+    let sealed = app.state.store().document(&code).await.unwrap();
+    // Sent back from `issue` to `sign`: the head completes again, and the
+    // document keeps its one seal.
+    app.act_ok(
+        "clerk",
+        &mut case,
+        json!({"action": "return", "comment": "қолы көрінбейді"}),
+    )
+    .await;
+    run_jobs(app).await;
+    app.act_ok("head", &mut case, complete()).await;
+    assert_eq!(app.state.store().document(&code).await.unwrap(), sealed);
     let done = app.act_ok("clerk", &mut case, complete()).await;
     assert_eq!(done["result"]["kind"], "refusal");
     let (_, pdf, _) = bytes(app, P1, &format!("/api/v1/documents/{code}")).await;
