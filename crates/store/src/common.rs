@@ -7,7 +7,7 @@
 
 use crate::cursor;
 use crate::{
-    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport, CalendarEdit, Change, Counts, Created, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredSignature, User, VersionEnd,
+    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport, CalendarEdit, Change, Counts, Created, DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredDocument, StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -378,6 +378,72 @@ async fn revive_dead_job(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(),
     Ok(())
 }
 
+/// The body of [`Store::append`], inside the caller's transaction.
+async fn append_in(
+    tx: &mut Transaction<'static, Db>,
+    id: &str,
+    expected_rev: i64,
+    change: Change,
+) -> Result<(), StoreError> {
+    if let Some(rec) = &change.idempotency {
+        insert_idempotency(tx, rec).await?;
+    }
+    // The conditional update both checks the rev and, on PostgreSQL,
+    // locks the row, so concurrent appends to one case queue here and
+    // the loser sees the new rev.
+    let q = sqlx::query(
+        "update applications set service = $3, version = $4, channel = $5, provider = $6, \
+         status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
+         overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
+         created_at = $16, updated_at = $17, state = $18, representative_iin = $19, \
+         rev = rev + 1, event_count = event_count + $20 \
+         where id = $1 and rev = $2",
+    )
+    .bind(id.to_owned())
+    .bind(expected_rev);
+    let done = bind_row(q, &change.row)
+        .bind(event_count(&change)?)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        let exists: Option<i64> =
+            sqlx::query_scalar("select rev from applications where id = $1")
+                .bind(id.to_owned())
+                .fetch_optional(&mut **tx)
+                .await?;
+        return Err(match exists {
+            Some(_) => StoreError::Stale,
+            None => StoreError::NotFound,
+        });
+    }
+    let last: Option<(i64, String)> = sqlx::query_as(
+        "select seq, hash from events where application_id = $1 order by seq desc limit 1",
+    )
+    .bind(id.to_owned())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
+    insert_events(tx, id, seq, prev, &change.events).await?;
+    if !change.attachments.is_empty() {
+        let last_idx: i32 = sqlx::query_scalar(
+            "select coalesce(max(idx), 0) from attachments where application_id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_one(&mut **tx)
+        .await?;
+        insert_attachments(
+            tx,
+            id,
+            i64::from(last_idx),
+            &change.attachments,
+            change.row.updated_at,
+        )
+        .await?;
+    }
+    insert_jobs(tx, &change.jobs, Utc::now()).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Store for Backend {
     fn backend(&self) -> &'static str {
@@ -436,30 +502,35 @@ impl Store for Backend {
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        if let Some(rec) = &change.idempotency {
-            insert_idempotency(&mut tx, rec).await?;
-        }
-        // The conditional update both checks the rev and, on PostgreSQL,
-        // locks the row, so concurrent appends to one case queue here and
-        // the loser sees the new rev.
-        let q = sqlx::query(
-            "update applications set service = $3, version = $4, channel = $5, provider = $6, \
-             status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
-             overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
-             created_at = $16, updated_at = $17, state = $18, representative_iin = $19, \
-             rev = rev + 1, event_count = event_count + $20 \
-             where id = $1 and rev = $2",
+        append_in(&mut tx, id, expected_rev, change).await?;
+        tx.commit().await?;
+        Ok(expected_rev + 1)
+    }
+
+    async fn append_sealed(
+        &self,
+        id: &str,
+        expected_rev: i64,
+        change: Change,
+        seal: DocumentSeal,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        append_in(&mut tx, id, expected_rev, change).await?;
+        let done = sqlx::query(
+            "update documents set seal = $3, signer = $4, sealed_at = $5 \
+             where code = $1 and sha256 = $2 and seal is null",
         )
-        .bind(id.to_owned())
-        .bind(expected_rev);
-        let done = bind_row(q, &change.row)
-            .bind(event_count(&change)?)
-            .execute(&mut *tx)
-            .await?;
+        .bind(seal.code.clone())
+        .bind(seal.sha256.clone())
+        .bind(seal.cms.clone())
+        .bind(seal.signer.clone())
+        .bind(micros(seal.at))
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("select rev from applications where id = $1")
-                    .bind(id.to_owned())
+            let exists: Option<String> =
+                sqlx::query_scalar("select code from documents where code = $1")
+                    .bind(seal.code.clone())
                     .fetch_optional(&mut *tx)
                     .await?;
             return Err(match exists {
@@ -467,33 +538,61 @@ impl Store for Backend {
                 None => StoreError::NotFound,
             });
         }
-        let last: Option<(i64, String)> = sqlx::query_as(
-            "select seq, hash from events where application_id = $1 order by seq desc limit 1",
-        )
-        .bind(id.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
-        insert_events(&mut tx, id, seq, prev, &change.events).await?;
-        if !change.attachments.is_empty() {
-            let last_idx: i32 = sqlx::query_scalar(
-                "select coalesce(max(idx), 0) from attachments where application_id = $1",
-            )
-            .bind(id.to_owned())
-            .fetch_one(&mut *tx)
-            .await?;
-            insert_attachments(
-                &mut tx,
-                id,
-                i64::from(last_idx),
-                &change.attachments,
-                change.row.updated_at,
-            )
-            .await?;
-        }
-        insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
         tx.commit().await?;
         Ok(expected_rev + 1)
+    }
+
+    async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
+        let sha = hex::encode(Sha256::digest(&doc.pdf));
+        let mut tx = self.begin_write().await?;
+        // Both backends know `on conflict … do update … where`: an unsealed
+        // draft gives way to the one made again, a sealed one never does.
+        let done = sqlx::query(
+            "insert into documents (code, application_id, purpose, kind, number, issuer, pdf, \
+             sha256, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
+             issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
+             created_at = excluded.created_at \
+             where documents.seal is null and documents.sha256 <> excluded.sha256",
+        )
+        .bind(doc.code)
+        .bind(doc.application_id)
+        .bind(doc.purpose)
+        .bind(doc.kind)
+        .bind(doc.number)
+        .bind(doc.issuer)
+        .bind(doc.pdf)
+        .bind(sha)
+        .bind(micros(doc.created_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn document(&self, code: &str) -> Result<StoredDocument, StoreError> {
+        let row = sqlx::query(
+            "select code, application_id, purpose, kind, number, issuer, pdf, sha256, seal, \
+             signer, created_at, sealed_at from documents where code = $1",
+        )
+        .bind(code.to_owned())
+        .fetch_optional(self.reader())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(StoredDocument {
+            code: row.try_get("code")?,
+            application_id: row.try_get("application_id")?,
+            purpose: row.try_get("purpose")?,
+            kind: row.try_get("kind")?,
+            number: row.try_get("number")?,
+            issuer: row.try_get("issuer")?,
+            pdf: row.try_get("pdf")?,
+            sha256: row.try_get("sha256")?,
+            seal: row.try_get("seal")?,
+            signer: row.try_get("signer")?,
+            created_at: from_micros(row.try_get("created_at")?)?,
+            sealed_at: opt_time(row.try_get("sealed_at")?)?,
+        })
     }
 
     async fn get(&self, id: &str) -> Result<Application, StoreError> {

@@ -488,6 +488,79 @@ pub struct AdminApplied {
     pub calendar_edit_id: Option<i64>,
 }
 
+/// A document Qyzmet issues (a result or a receipt), as rendered; stored by
+/// [`Store::put_document`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewDocument {
+    /// The public code (`GET /verify/{code}`).
+    pub code: String,
+    pub application_id: String,
+    /// `result` or `receipt`: one document each per application.
+    pub purpose: String,
+    /// `approval`, `refusal` or `receipt`.
+    pub kind: String,
+    /// The registration number printed on it.
+    pub number: String,
+    /// Who issues it, as printed.
+    pub issuer: String,
+    pub pdf: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for NewDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewDocument")
+            .field("code", &self.code)
+            .field("application_id", &self.application_id)
+            .field("purpose", &self.purpose)
+            .field("kind", &self.kind)
+            .field("size", &self.pdf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored document with its PDF and, once sealed, its seal.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub code: String,
+    pub application_id: String,
+    pub purpose: String,
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    pub pdf: Vec<u8>,
+    /// SHA-256 of `pdf` as computed when stored, lowercase hex.
+    pub sha256: String,
+    /// Detached CMS SignedData over `pdf`, DER.
+    pub seal: Option<Vec<u8>>,
+    pub signer: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sealed_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for StoredDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredDocument")
+            .field("code", &self.code)
+            .field("kind", &self.kind)
+            .field("sha256", &self.sha256)
+            .field("sealed", &self.seal.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The seal of a document, written with the change that signs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSeal {
+    pub code: String,
+    /// The hash of the bytes that were sealed: if the stored draft is no
+    /// longer these bytes, nothing is written (`Stale`).
+    pub sha256: String,
+    pub cms: Vec<u8>,
+    pub signer: String,
+    pub at: DateTime<Utc>,
+}
+
 /// The storage of Qyzmet. Both backends pass the same contract suite
 /// (`tests/contract.rs`).
 #[async_trait]
@@ -615,6 +688,25 @@ pub trait Store: Send + Sync + 'static {
     async fn inbound(&self, message_id: &str) -> Result<Option<InboundMessage>, StoreError>;
     /// How many messages were recorded.
     async fn inbound_count(&self) -> Result<i64, StoreError>;
+    // --- documents ----------------------------------------------------------
+
+    /// Stores a rendered document: a new one, or in place of an unsealed one
+    /// of the same code (a draft made again). A sealed document is kept as it
+    /// is. Returns whether anything was written.
+    async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError>;
+    /// A document by its code; `NotFound` if there is none.
+    async fn document(&self, code: &str) -> Result<StoredDocument, StoreError>;
+    /// [`append`](Self::append) and the seal of a document in one
+    /// transaction: `Stale` (and nothing written) if the application moved
+    /// on, or the document is no longer the bytes sealed or is sealed
+    /// already; `NotFound` if either is missing.
+    async fn append_sealed(
+        &self,
+        id: &str,
+        expected_rev: i64,
+        change: Change,
+        seal: DocumentSeal,
+    ) -> Result<i64, StoreError>;
 
     // --- administrator data -------------------------------------------------
 

@@ -11,10 +11,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{
-    connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, Change, Counts,
+    connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, Change, Counts, DocumentSeal,
     IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit,
-    NewApplication, NewAttachment, NewCalendarEdit, NewEvent, NewJob, NewUser, Session, Store,
-    StoreError, VersionEnd,
+    NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob, NewUser,
+    Session, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -149,6 +149,8 @@ contract!(
     counts_add_up_applications_and_the_outbox,
     signatures_are_kept_in_order_with_their_bytes,
     administrator_changes_are_audited_with_the_change,
+    documents_draft_replaced_until_sealed,
+    a_seal_is_written_with_its_change_or_not_at_all,
 );
 
 // --- fixtures ----------------------------------------------------------------
@@ -1445,6 +1447,151 @@ async fn attachments_are_not_written_by_a_failed_append(db: &Db) {
     let metas = s.attachments(&id(1)).await.unwrap();
     assert_eq!(metas.iter().map(|m| m.idx).collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(metas[1].sha256, sha256_hex(&bytes(50, 4)));
+}
+
+// --- documents ---------------------------------------------------------------------
+
+fn document(app: &str, kind: &str, pdf: Vec<u8>) -> NewDocument {
+    NewDocument {
+        code: format!("code-{app}"),
+        application_id: app.into(),
+        purpose: "result".into(),
+        kind: kind.into(),
+        number: "KRG-2026-000001".into(),
+        issuer: "Қарағанды қаласының білім бөлімі".into(),
+        pdf,
+        created_at: t(5),
+    }
+}
+
+fn seal_of(app: &str, pdf: &[u8]) -> DocumentSeal {
+    DocumentSeal {
+        code: format!("code-{app}"),
+        sha256: sha256_hex(pdf),
+        cms: vec![0x30, 0x82, 1, 2],
+        signer: "HEAD".into(),
+        at: t(9),
+    }
+}
+
+async fn documents_draft_replaced_until_sealed(db: &Db) {
+    let s = db.store.as_ref();
+    let app = submit(s, 1, row("in-progress", None)).await;
+    assert_eq!(
+        s.document("code-x").await.unwrap_err(),
+        StoreError::NotFound
+    );
+
+    assert!(s
+        .put_document(document(&app, "approval", bytes(300, 1)))
+        .await
+        .unwrap());
+    // The same bytes again (a job run twice) writes nothing.
+    assert!(!s
+        .put_document(document(&app, "approval", bytes(300, 1)))
+        .await
+        .unwrap());
+    // A draft made again (after a return) replaces the unsealed one.
+    assert!(s
+        .put_document(document(&app, "refusal", bytes(200, 2)))
+        .await
+        .unwrap());
+    let d = s.document(&format!("code-{app}")).await.unwrap();
+    assert_eq!((d.kind.as_str(), d.pdf.clone()), ("refusal", bytes(200, 2)));
+    assert_eq!(d.sha256, sha256_hex(&bytes(200, 2)));
+    assert_eq!(d.issuer, "Қарағанды қаласының білім бөлімі");
+    assert!(d.seal.is_none() && d.signer.is_none() && d.sealed_at.is_none());
+
+    s.append_sealed(
+        &app,
+        1,
+        change(
+            row("in-progress", None),
+            vec![event("step-completed", 9, json!({}))],
+        ),
+        seal_of(&app, &bytes(200, 2)),
+    )
+    .await
+    .unwrap();
+    let d = s.document(&format!("code-{app}")).await.unwrap();
+    assert_eq!(d.seal, Some(vec![0x30, 0x82, 1, 2]));
+    assert_eq!(d.signer.as_deref(), Some("HEAD"));
+    assert_eq!(d.sealed_at, Some(t(9)));
+    // Sealed, it never changes.
+    assert!(!s
+        .put_document(document(&app, "approval", bytes(300, 1)))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.document(&format!("code-{app}")).await.unwrap().pdf,
+        bytes(200, 2)
+    );
+    // A document names an application that exists.
+    assert!(s
+        .put_document(document(&id(77), "approval", bytes(1, 1)))
+        .await
+        .is_err());
+}
+
+async fn a_seal_is_written_with_its_change_or_not_at_all(db: &Db) {
+    let s = db.store.as_ref();
+    let app = submit(s, 1, row("in-progress", None)).await;
+    let pdf = bytes(300, 1);
+    s.put_document(document(&app, "approval", pdf.clone()))
+        .await
+        .unwrap();
+    let next = || {
+        change(
+            row("in-progress", None),
+            vec![event("step-completed", 9, json!({}))],
+        )
+    };
+
+    // A stale rev: neither the events nor the seal.
+    assert_eq!(
+        s.append_sealed(&app, 7, next(), seal_of(&app, &pdf))
+            .await
+            .unwrap_err(),
+        StoreError::Stale
+    );
+    // Other bytes than the draft's: neither.
+    assert_eq!(
+        s.append_sealed(&app, 1, next(), seal_of(&app, b"other"))
+            .await
+            .unwrap_err(),
+        StoreError::Stale
+    );
+    // No such document: neither.
+    let mut missing = seal_of(&app, &pdf);
+    missing.code = "nothing".into();
+    assert_eq!(
+        s.append_sealed(&app, 1, next(), missing).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    assert_eq!(s.get(&app).await.unwrap().rev, 1);
+    assert_eq!(s.events(&app).await.unwrap().len(), 1);
+    assert!(s
+        .document(&format!("code-{app}"))
+        .await
+        .unwrap()
+        .seal
+        .is_none());
+
+    assert_eq!(
+        s.append_sealed(&app, 1, next(), seal_of(&app, &pdf))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(s.events(&app).await.unwrap().len(), 2);
+    // Sealed once: a second seal at the new rev is refused and writes nothing.
+    assert_eq!(
+        s.append_sealed(&app, 2, next(), seal_of(&app, &pdf))
+            .await
+            .unwrap_err(),
+        StoreError::Stale
+    );
+    assert_eq!(s.get(&app).await.unwrap().rev, 2);
 }
 
 // --- administrator data, users, sessions, logins --------------------------------------

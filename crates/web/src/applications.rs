@@ -654,6 +654,7 @@ pub async fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let view_process = process.clone();
     let view_case = case.clone();
+    let doc_jobs = crate::documents::jobs_after(&state, None, &case, &id, now);
     let build_idem = idem.as_ref().map(|i| Idem {
         principal: i.principal.clone(),
         key: i.key.clone(),
@@ -702,7 +703,7 @@ pub async fn create(
                 Change {
                     events: new_events,
                     row,
-                    jobs,
+                    jobs: jobs.into_iter().chain(doc_jobs).collect(),
                     idempotency: rec,
                     attachments,
                 }
@@ -1037,8 +1038,19 @@ pub async fn act(
             format!("unknown action `{action}` ({})", PEOPLE_ACTIONS.join(", ")),
         ));
     }
-    let command: Command = serde_json::from_value(raw.clone())
+    // `cms` is the head's own seal of the result at `sign` (documents.rs),
+    // not part of the engine's command.
+    let mut command_body = raw.clone();
+    if let Some(o) = command_body.as_object_mut() {
+        o.remove("cms");
+    }
+    let command: Command = serde_json::from_value(command_body)
         .map_err(|e| unprocessable("body-invalid", e.to_string()))?;
+    let signing = state.documents().enabled()
+        && matches!(command, Command::Complete { .. })
+        && case
+            .current_step()
+            .is_some_and(|s| s.code == qyzmet_domain::step::StepCode::Sign);
     if let Command::Complete { assignee: Some(a) } = &command {
         if case
             .current_step()
@@ -1072,7 +1084,14 @@ pub async fn act(
         now,
     )
     .map_err(command_error)?;
+    let seal = if signing {
+        crate::documents::seal_at_sign(&state, &who, &app.id, &raw).await?
+    } else {
+        None
+    };
+    let before = case.clone();
     let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
+    let doc_jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
     let row = row_of(&next, &app.row.intake_actor)?;
     let new_rev = app.rev + 1;
     let view_app = Application {
@@ -1091,11 +1110,20 @@ pub async fn act(
     let change = Change {
         events: new_events(&events)?,
         row,
-        jobs: Vec::new(),
+        jobs: doc_jobs,
         idempotency: record(&idem, &stored, now),
         attachments: Vec::new(),
     };
-    match state.store().append(&app.id, app.rev, change).await {
+    let written = match seal {
+        Some(seal) => {
+            state
+                .store()
+                .append_sealed(&app.id, app.rev, change, seal)
+                .await
+        }
+        None => state.store().append(&app.id, app.rev, change).await,
+    };
+    match written {
         Ok(_) => Ok(stored.into_response(false)),
         Err(StoreError::Duplicate(_)) if idem.is_some() => {
             let i = idem.as_ref().expect("checked");

@@ -140,7 +140,8 @@ impl At {
             base.base_url().to_owned(),
             base.demo(),
             clock,
-        );
+        )
+        .with_documents(base.documents().clone());
         // State Corporation intake asks the registries.
         if let Some(registry) = base.registry() {
             state = state.with_registry(registry.clone());
@@ -291,6 +292,11 @@ async fn act(
     etag: &str,
     body: Value,
 ) -> Result<String, SeedError> {
+    // The head signs the drafted result: render what is pending first, as
+    // the job runner would have by then.
+    crate::documents::run_jobs(&at.state)
+        .await
+        .map_err(|e| SeedError(format!("rendering documents: {}", e.detail())))?;
     let (_, etag) = at
         .call(
             user,

@@ -945,6 +945,59 @@ pub static PROBLEMS: &[Row] = &[
             "The application kept changing during the recompute; ask again.",
         ],
     ),
+    // Documents (documents.rs).
+    (
+        "document-not-ready",
+        [
+            "Құжат әлі дайын емес",
+            "Документ ещё не готов",
+            "The document is not ready yet",
+        ],
+        [
+            "Нәтиже құжатының жобасы әлі жасалып жатыр. Бірнеше секундтан кейін қайталаңыз.",
+            "Проект документа с результатом ещё формируется. Повторите через несколько секунд.",
+            "The result document is still being drafted. Try again in a few seconds.",
+        ],
+    ),
+    (
+        "seal-key-missing",
+        [
+            "Басшының кілті серверде жоқ",
+            "Ключа руководителя нет на сервере",
+            "No key of the head on the server",
+        ],
+        [
+            "Құжат жобасына өз ЭЦҚ-ңызбен қол қойып, қолтаңбаны `cms` өрісінде жіберіңіз.",
+            "Подпишите проект документа своей ЭЦП и отправьте подпись в поле `cms`.",
+            "Sign the draft document with your own key and send the signature as `cms`.",
+        ],
+    ),
+    (
+        "seal-invalid",
+        [
+            "Қолтаңба қабылданбады",
+            "Подпись не принята",
+            "Signature refused",
+        ],
+        [
+            "Құжатқа қойылған қолтаңба тексеруден өтпеді; себебі толығырақ сипаттамада көрсетілген.",
+            "Подпись документа не прошла проверку; причина указана в подробностях.",
+            "The signature of the document did not pass the checks; the detail says why.",
+        ],
+    ),
+    (
+        "verify-rate-limited",
+        [
+            "Тым көп сұрау",
+            "Слишком много запросов",
+            "Too many lookups",
+        ],
+        [
+            "Бұл мекенжайдан құжатты тексеру уақытша шектелді. Retry-After көрсеткен уақыттан кейін қайталаңыз.",
+            "Проверка документов с этого адреса временно ограничена. Повторите после времени, указанного в Retry-After.",
+            "Checking documents from this address is limited for a while. Try again after the time given in Retry-After.",
+        ],
+    ),
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod demo;
+pub mod documents;
 pub mod json;
 pub mod lang;
 pub mod openapi;
@@ -63,6 +64,7 @@ struct Inner {
     demo: bool,
     clock: Clock,
     metrics: telemetry::Metrics,
+    documents: documents::Settings,
     /// Judges applicants' signatures; set once by [`AppState::with_verifier`].
     verifier: std::sync::OnceLock<Arc<qyzmet_pki::Verifier>>,
     gateway: Gateway,
@@ -111,6 +113,7 @@ impl AppState {
                 metrics: telemetry::Metrics::new(),
                 verifier: std::sync::OnceLock::new(),
                 gateway: Gateway::default(),
+                documents: documents::Settings::default(),
             }),
         }
     }
@@ -256,6 +259,19 @@ impl AppState {
         })
     }
 
+    /// How documents are sealed and checked.
+    pub fn documents(&self) -> &documents::Settings {
+        &self.inner.documents
+    }
+
+    /// Sets how documents are sealed; call before the state is shared.
+    pub fn with_documents(mut self, settings: documents::Settings) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("documents are configured before the state is shared")
+            .documents = settings;
+        self
+    }
+
     /// The request counters behind `GET /metrics`.
     pub fn metrics(&self) -> &telemetry::Metrics {
         &self.inner.metrics
@@ -303,6 +319,9 @@ pub fn api_routes() -> Router<AppState> {
         .route("/applications/{id}/signature", post(signature::sign))
         .route("/registry/persons/{iin}", get(registry::person))
         .merge(admin::routes())
+        .route("/documents/{code}", get(documents::download))
+        .route("/documents/{code}/seal", get(documents::seal))
+        .route("/verify/{code}", get(documents::verify_json))
 }
 
 /// The whole application's routes.
@@ -314,6 +333,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             qyzmet_gateway::delivery::INBOX_PATH,
             post(registry::gateway_inbox),
+        )
+        .route(
+            "/verify/{code}",
+            get(documents::verify_page).post(documents::verify_upload),
         )
         .nest("/api/v1", api)
         .merge(

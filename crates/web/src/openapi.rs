@@ -35,6 +35,9 @@ use utoipa::{Modify, OpenApi};
         crate::admin::audit_log,
         crate::admin::load,
         crate::admin::application_audit,
+        crate::documents::download,
+        crate::documents::seal,
+        crate::documents::verify_json,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&Bearer),
@@ -44,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         (name = "applications", description = "Applications and their steps"),
         (name = "registry", description = "The state registries behind the e-government gateway"),
         (name = "admin", description = "Administration (administrators change, auditors read), audited"),
+        (name = "documents", description = "Result and receipt PDFs, and checking them"),
     )
 )]
 pub struct ApiDoc;

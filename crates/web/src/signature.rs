@@ -161,13 +161,17 @@ pub async fn sign(
         })
         .await?;
 
+    let before = case.clone();
     let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
     let row = row_of(&next, &app.row.intake_actor)?;
     let new_rev = app.rev + 1;
+    // The signed application is accepted: its receipt is rendered like any
+    // other (a job in the same transaction).
+    let jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
     let change = Change {
         events: new_events(&events)?,
         row: row.clone(),
-        jobs: Vec::new(),
+        jobs,
         idempotency: None,
         attachments: Vec::new(),
     };

@@ -130,7 +130,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         let mut state =
             qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
                 .with_verifier(verifier(&cfg)?)
-                .with_calendar_source(calendar_data);
+                .with_calendar_source(calendar_data)
+                .with_documents(document_settings(&cfg)?);
         if let Some(node) = &gateway {
             state =
                 state
@@ -161,6 +162,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             );
         }
         let mut jobs_stop = stop_rx;
+        handlers.extend(qyzmet_web::documents::job_handlers(&state));
         let jobs = qyzmet_store::jobs::JobRunner::new(store.clone(), handlers).spawn(
             std::time::Duration::from_secs(2),
             async move {
@@ -401,4 +403,50 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send 
             let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+/// How result documents are sealed: in demo mode with the demo PKI's head
+/// key (`DATA/demo-pki/head.p12`, made once); otherwise the head signs with
+/// their own key, judged against the configured trust anchors and CRLs.
+fn document_settings(cfg: &config::Settings) -> Result<qyzmet_web::documents::Settings, Failure> {
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| Failure::found(format!("error: {what}: {e}"));
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: cfg.demo,
+        ..Default::default()
+    };
+    for f in &cfg.trust_anchors {
+        trust
+            .add_anchor_file(f)
+            .map_err(|e| fail(&format!("trust anchors {}", f.display()), &e))?;
+    }
+    for f in &cfg.crl {
+        trust
+            .add_crl_file(f)
+            .map_err(|e| fail(&format!("revocation list {}", f.display()), &e))?;
+    }
+    let mut sealer: Option<std::sync::Arc<dyn qyzmet_web::documents::Sealer>> = None;
+    if cfg.demo {
+        let pki = qyzmet_pki::demo::ensure(&cfg.data_dir.join("demo-pki"))
+            .map_err(|e| fail("demo PKI", &e))?;
+        trust
+            .add_anchor_file(&pki.ca)
+            .map_err(|e| fail("demo CA", &e))?;
+        let intermediate =
+            std::fs::read(&pki.intermediate).map_err(|e| fail("demo intermediate CA", &e))?;
+        trust
+            .add_intermediates(&intermediate)
+            .map_err(|e| fail("demo intermediate CA", &e))?;
+        trust
+            .add_crl_file(&pki.crl)
+            .map_err(|e| fail("demo CRL", &e))?;
+        let head = pki.signer("head").map_err(|e| fail("demo head key", &e))?;
+        sealer = Some(std::sync::Arc::new(qyzmet_web::documents::P12Sealer::new(
+            head,
+        )));
+    }
+    Ok(qyzmet_web::documents::Settings::new(
+        sealer,
+        Some(std::sync::Arc::new(qyzmet_pki::Verifier::new(trust))),
+    ))
 }

@@ -240,6 +240,14 @@ pub struct Case {
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, Default::default()).await
+}
+
+/// [`spawn_app`] with result documents configured (off by default).
+pub async fn spawn_app_with(
+    backend: Backend,
+    documents: qyzmet_web::documents::Settings,
+) -> Option<TestApp> {
     let (url, dir, pg) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -265,7 +273,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             DateTime::from_timestamp_micros(read.load(Ordering::SeqCst)).expect("a sane instant")
         }),
     )
-    .with_calendar_source(crate::support::calendar_data());
+    .with_calendar_source(crate::support::calendar_data())
+    .with_documents(documents);
     // The registries answer through a sandbox gateway of the test's own.
     let sandbox = qyzmet_gateway::Sandbox::new(qyzmet_gateway::registry::generated(100))
         .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())

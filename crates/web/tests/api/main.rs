@@ -10,6 +10,7 @@ mod admin;
 mod bad_input;
 mod clock;
 mod concurrency;
+mod documents;
 mod events;
 mod lifecycle;
 mod meta;

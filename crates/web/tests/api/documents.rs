@@ -1,0 +1,543 @@
+//! Result and receipt documents as their holders and the public meet them
+//! (contract.md, "Documents"): drafted by the job runner when the case
+//! reaches `sign`, sealed by the head (the server-held demo key, or their
+//! own signature), issued; the PDF has the Kazakh text as text, a QR code
+//! of the verify page, and a seal `openssl cms -verify` accepts; the verify
+//! JSON and page agree with the bytes.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use base64::Engine;
+use qyzmet_pki::demo::DemoPki;
+use qyzmet_web::documents::{P12Sealer, Settings};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::*;
+
+/// The demo PKI, made once per test binary (RSA keys take a moment).
+fn pki() -> &'static (tempfile::TempDir, DemoPki) {
+    static PKI: OnceLock<(tempfile::TempDir, DemoPki)> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = qyzmet_pki::demo::ensure(&dir.path().join("demo-pki")).unwrap();
+        (dir, pki)
+    })
+}
+
+fn verifier(pki: &DemoPki) -> qyzmet_pki::Verifier {
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: true,
+        ..Default::default()
+    };
+    trust.add_anchor_file(&pki.ca).unwrap();
+    trust
+        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
+        .unwrap();
+    trust.add_crl_file(&pki.crl).unwrap();
+    qyzmet_pki::Verifier::new(trust)
+}
+
+/// Documents on; with the demo head's key held by the server, or not.
+fn settings(server_key: bool) -> Settings {
+    let (_, pki) = pki();
+    let sealer = server_key.then(|| {
+        Arc::new(P12Sealer::new(pki.signer("head").unwrap()))
+            as Arc<dyn qyzmet_web::documents::Sealer>
+    });
+    Settings::new(sealer, Some(Arc::new(verifier(pki))))
+}
+
+macro_rules! with_documents {
+    ($($name:ident($key:expr)),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app_with(
+                        $crate::helpers::Backend::Sqlite,
+                        super::settings($key),
+                    )
+                    .await
+                    .unwrap();
+                    super::$name(&app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::helpers::spawn_app_with(
+                        $crate::helpers::Backend::Postgres,
+                        super::settings($key),
+                    )
+                    .await
+                    else {
+                        return;
+                    };
+                    super::$name(&app).await;
+                }
+            )*
+        }
+    };
+}
+
+with_documents!(
+    the_whole_lifecycle_issues_a_sealed_verifiable_pdf(true),
+    a_refusal_cites_its_grounds_in_russian(true),
+    a_head_without_a_server_key_sends_their_own_signature(false),
+    verify_lookups_are_rate_limited(true),
+);
+
+async fn bytes(app: &TestApp, user: &str, path: &str) -> (u16, Vec<u8>, Option<String>) {
+    let token = app.login(user).await;
+    let res = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, res.bytes().await.unwrap().to_vec(), ct)
+}
+
+async fn public(app: &TestApp, path: &str) -> Resp {
+    read(app.client.get(app.url(path)).send().await.unwrap()).await
+}
+
+async fn run_jobs(app: &TestApp) {
+    qyzmet_web::documents::run_jobs(&app.state).await.unwrap();
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).expect("the PDF opens");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).unwrap()
+}
+
+/// The QR code embedded in the PDF, decoded.
+fn pdf_qr(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    for obj in doc.objects.values() {
+        let lopdf::Object::Stream(s) = obj else {
+            continue;
+        };
+        if s.dict.get(b"Subtype").and_then(|o| o.as_name()).ok() != Some(b"Image".as_slice()) {
+            continue;
+        }
+        let w = s.dict.get(b"Width").unwrap().as_i64().unwrap() as usize;
+        let h = s.dict.get(b"Height").unwrap().as_i64().unwrap() as usize;
+        let data = s
+            .decompressed_content()
+            .unwrap_or_else(|_| s.content.clone());
+        if data.len() < w * h {
+            continue;
+        }
+        let comps = data.len() / (w * h);
+        let mut img =
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| data[(y * w + x) * comps]);
+        let grids = img.detect_grids();
+        if let Some(g) = grids.first() {
+            return g.decode().expect("the QR code decodes").1;
+        }
+    }
+    panic!("no QR code in the PDF");
+}
+
+fn sha256(b: &[u8]) -> String {
+    hex::encode(Sha256::digest(b))
+}
+
+/// `openssl cms -verify` over the detached seal, against the demo root.
+fn openssl_verifies(pdf: &[u8], cms: &[u8]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("doc.pdf");
+    let sig = dir.path().join("doc.p7s");
+    std::fs::write(&doc, pdf).unwrap();
+    std::fs::write(&sig, cms).unwrap();
+    let (_, pki) = pki();
+    let out = std::process::Command::new("openssl")
+        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+        .arg(&sig)
+        .arg("-content")
+        .arg(&doc)
+        .arg("-CAfile")
+        .arg(&pki.ca)
+        .args(["-certfile"])
+        .arg(&pki.intermediate)
+        // The head's key is for the national CA's organisation-head
+        // purpose, not S/MIME e-mail.
+        .args(["-purpose", "any", "-out"])
+        .arg(PathBuf::from("/dev/null"))
+        .output()
+        .expect("openssl runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Takes an application of `service` in at the office and brings it to
+/// `sign`; returns the case.
+async fn to_sign(app: &TestApp, service: &str, language: &str, refuse: bool) -> Case {
+    let mut body = intake(service, "office", P1);
+    body["applicant"]["language"] = json!(language);
+    body["applicant"]["name"] = json!("Құрманова Әлия Ғабитқызы");
+    let mut case = app.take_in_ok("clerk", &body).await;
+    app.act_ok("clerk", &mut case, complete()).await;
+    app.act_ok("head", &mut case, assign("specialist")).await;
+    if refuse {
+        let services = public(app, "/api/v1/services").await;
+        let ground = services
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == service)
+            .unwrap()["refusal_grounds"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.act_ok(
+            "specialist",
+            &mut case,
+            json!({"action": "refuse", "grounds": [ground], "reason": "Құжаттар толық емес"}),
+        )
+        .await;
+    } else {
+        app.act_ok("specialist", &mut case, complete()).await;
+    }
+    assert_eq!(case.body["step"], "sign");
+    case
+}
+
+async fn the_whole_lifecycle_issues_a_sealed_verifiable_pdf(app: &TestApp) {
+    let mut case = to_sign(app, "adoption-payment", "kk", false).await;
+    let id = case.id.clone();
+
+    // The receipt, rendered by its job: the documents taken and the deadline.
+    let receipt = case.body["receipt"]["document"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, pdf, ct) = bytes(app, P1, &format!("/api/v1/documents/{receipt}")).await;
+    assert_eq!(
+        (status, ct.as_deref()),
+        (404, Some("application/problem+json"))
+    );
+    run_jobs(app).await;
+    let (status, pdf_r, ct) = bytes(app, P1, &format!("/api/v1/documents/{receipt}")).await;
+    assert_eq!(
+        (status, ct.as_deref()),
+        (200, Some("application/pdf")),
+        "{pdf:?}"
+    );
+    let text = pdf_text(&pdf_r);
+    assert!(text.contains("Құжаттарды қабылдау туралы қолхат"), "{text}");
+    assert!(text.contains("бала асырап алу туралы сот шешімі"), "{text}");
+    assert!(text.contains("Нәтиже беру мерзімі"), "{text}");
+    let v = public(app, &format!("/api/v1/verify/{receipt}")).await;
+    v.expect(200);
+    assert_eq!(v.body["kind"], "receipt");
+    assert_eq!(v.body["sha256"], sha256(&pdf_r));
+
+    // The draft is rendered: the head may read it, the applicant may not yet,
+    // and the public learns nothing of it.
+    let code = qyzmet_web::view::document_code(&id, "result");
+    let (status, draft, _) = bytes(app, "head", &format!("/api/v1/documents/{code}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        bytes(app, P1, &format!("/api/v1/documents/{code}")).await.0,
+        404
+    );
+    public(app, &format!("/api/v1/verify/{code}"))
+        .await
+        .expect(404);
+
+    // Sealed by the head, issued by the clerk.
+    app.act_ok("head", &mut case, complete()).await;
+    let done = app.act_ok("clerk", &mut case, complete()).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["result"]["kind"], "approval");
+    assert_eq!(done["result"]["document"], code.as_str());
+
+    let (status, pdf, ct) = bytes(app, P1, &format!("/api/v1/documents/{code}")).await;
+    assert_eq!((status, ct.as_deref()), (200, Some("application/pdf")));
+    assert_eq!(pdf, draft, "the head sealed exactly the drafted bytes");
+    let text = pdf_text(&pdf);
+    for needle in [
+        "Қарағанды қаласының білім бөлімі",
+        "Құрманова Әлия Ғабитқызы",
+        "871008401427",
+        "БАСШЫ",
+        // 75 MRP × 1 child × 4 325 ₸ (MRP of 2026).
+        "324 375",
+        "ә",
+        "ғ",
+        "қ",
+        "ң",
+        "ө",
+        "ұ",
+        "ү",
+        "і",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+    assert!(text.contains(done["number"].as_str().unwrap()));
+    assert_eq!(pdf_qr(&pdf), format!("http://qyzmet.test/verify/{code}"));
+
+    let v = public(app, &format!("/api/v1/verify/{code}")).await;
+    v.expect(200);
+    let keys: Vec<&str> = v
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 7, "{keys:?}");
+    assert_eq!(v.body["valid"], true);
+    assert_eq!(v.body["code"], code.as_str());
+    assert_eq!(v.body["kind"], "approval");
+    assert_eq!(v.body["number"], done["number"]);
+    assert_eq!(v.body["issuer"], "Қарағанды қаласының білім бөлімі");
+    assert_eq!(v.body["sha256"], sha256(&pdf));
+    assert!(v.body["date"].as_str().unwrap().ends_with("+05:00"));
+
+    let (status, cms, ct) = bytes(app, P1, &format!("/api/v1/documents/{code}/seal")).await;
+    assert_eq!(
+        (status, ct.as_deref()),
+        (200, Some("application/pkcs7-signature"))
+    );
+    let (ok, why) = openssl_verifies(&pdf, &cms);
+    assert!(ok, "openssl refused the seal: {why}");
+    let mut tampered = pdf.clone();
+    let last = tampered.len() - 10;
+    tampered[last] ^= 1;
+    assert!(
+        !openssl_verifies(&tampered, &cms).0,
+        "a changed PDF must not verify"
+    );
+
+    // The public page, and a file checked against it.
+    let page = public(app, &format!("/verify/{code}?lang=ru")).await;
+    assert_eq!(page.status, 200);
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.text.contains(done["number"].as_str().unwrap()));
+    assert!(page.text.contains(&sha256(&pdf)));
+    for (file, expect) in [
+        (pdf.clone(), "Файл совпадает"),
+        (tampered, "Файл не совпадает"),
+    ] {
+        let form = reqwest::multipart::Form::new().part(
+            "pdf",
+            reqwest::multipart::Part::bytes(file).file_name("doc.pdf"),
+        );
+        let r = read(
+            app.client
+                .post(app.url(&format!("/verify/{code}?lang=ru")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 200);
+        assert!(r.text.contains(expect), "{expect}: {}", r.text);
+    }
+    // An unknown code: 404, and the page names nothing.
+    let unknown = public(app, "/verify/00000000000000000000").await;
+    assert_eq!(unknown.status, 404);
+    assert!(!unknown.text.contains(done["number"].as_str().unwrap()));
+    assert!(!unknown.text.contains("sha"));
+    public(app, "/api/v1/verify/00000000000000000000")
+        .await
+        .problem(404, "not-found");
+    public(app, "/api/v1/verify/nonsense")
+        .await
+        .problem(404, "not-found");
+
+    // Someone else's document stays hidden.
+    assert_eq!(
+        bytes(app, P2, &format!("/api/v1/documents/{code}")).await.0,
+        404
+    );
+    assert_eq!(
+        bytes(app, "other-clerk", &format!("/api/v1/documents/{code}"))
+            .await
+            .0,
+        404
+    );
+}
+
+async fn a_refusal_cites_its_grounds_in_russian(app: &TestApp) {
+    let mut case = to_sign(app, "meeting-permission", "ru", true).await;
+    // Before the draft is rendered the head cannot sign: a clear 409.
+    app.act("head", &case.id, &case.etag, &complete())
+        .await
+        .problem(409, "document-not-ready");
+    run_jobs(app).await;
+    // Run twice (at least once delivery): the same draft.
+    let code = qyzmet_web::view::document_code(&case.id, "result");
+    let first = bytes(app, "head", &format!("/api/v1/documents/{code}"))
+        .await
+        .1;
+    app.state
+        .store()
+        .enqueue(
+            vec![qyzmet_store::NewJob {
+                kind: qyzmet_web::documents::JOB_KIND.into(),
+                payload: json!({"application_id": case.id, "purpose": "result"}),
+                run_at: app.now(),
+            }],
+            app.now(),
+        )
+        .await
+        .unwrap();
+    run_jobs(app).await;
+    assert_eq!(
+        bytes(app, "head", &format!("/api/v1/documents/{code}"))
+            .await
+            .1,
+        first
+    );
+
+    app.act_ok("head", &mut case, complete()).await;
+    let sealed = app.state.store().document(&code).await.unwrap();
+    // Sent back from `issue` to `sign`: the head completes again, and the
+    // document keeps its one seal.
+    app.act_ok(
+        "clerk",
+        &mut case,
+        json!({"action": "return", "comment": "қолы көрінбейді"}),
+    )
+    .await;
+    run_jobs(app).await;
+    app.act_ok("head", &mut case, complete()).await;
+    assert_eq!(app.state.store().document(&code).await.unwrap(), sealed);
+    let done = app.act_ok("clerk", &mut case, complete()).await;
+    assert_eq!(done["result"]["kind"], "refusal");
+    let (_, pdf, _) = bytes(app, P1, &format!("/api/v1/documents/{code}")).await;
+    let text = pdf_text(&pdf);
+    let services = public(app, "/api/v1/services").await;
+    let ground = services
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "meeting-permission")
+        .unwrap()["refusal_grounds"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["name"]["ru"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    assert!(
+        squash(&text).contains(&squash(&ground)),
+        "{ground:?} not in {text}"
+    );
+    assert!(text.contains("Основания отказа"), "{text}");
+    assert!(text.contains("Құжаттар толық емес"), "{text}");
+    let v = public(app, &format!("/api/v1/verify/{code}")).await;
+    assert_eq!(v.body["kind"], "refusal");
+}
+
+async fn a_head_without_a_server_key_sends_their_own_signature(app: &TestApp) {
+    let mut case = to_sign(app, "foster-care-payment", "kk", false).await;
+    run_jobs(app).await;
+    app.act("head", &case.id, &case.etag, &complete())
+        .await
+        .problem(409, "seal-key-missing");
+    let code = qyzmet_web::view::document_code(&case.id, "result");
+    let (_, draft, _) = bytes(app, "head", &format!("/api/v1/documents/{code}")).await;
+    let (_, pki) = pki();
+    let head = pki.signer("head").unwrap();
+    let b64 = |b: Vec<u8>| base64::engine::general_purpose::STANDARD.encode(b);
+
+    // A signature over other bytes, or by a revoked key, is refused.
+    let wrong = b64(head.sign(b"not the draft", true).unwrap());
+    let r = app
+        .act(
+            "head",
+            &case.id,
+            &case.etag,
+            &json!({"action": "complete", "cms": wrong}),
+        )
+        .await;
+    r.problem(422, "seal-invalid");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("signature-invalid"),
+        "{}",
+        r.text
+    );
+    let revoked = pki.signer("871008401427-revoked").unwrap();
+    let r = app
+        .act(
+            "head",
+            &case.id,
+            &case.etag,
+            &json!({"action": "complete", "cms": b64(revoked.sign(&draft, true).unwrap())}),
+        )
+        .await;
+    r.problem(422, "seal-invalid");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("certificate-revoked"),
+        "{}",
+        r.text
+    );
+
+    let own = b64(head.sign(&draft, true).unwrap());
+    app.act_ok("head", &mut case, json!({"action": "complete", "cms": own}))
+        .await;
+    app.act_ok("clerk", &mut case, complete()).await;
+    let (_, pdf, _) = bytes(app, P1, &format!("/api/v1/documents/{code}")).await;
+    let (_, cms, _) = bytes(app, P1, &format!("/api/v1/documents/{code}/seal")).await;
+    assert_eq!(pdf, draft);
+    let (ok, why) = openssl_verifies(&pdf, &cms);
+    assert!(ok, "{why}");
+}
+
+async fn verify_lookups_are_rate_limited(app: &TestApp) {
+    let mut last: Option<Value> = None;
+    for i in 0..40 {
+        let r = public(app, "/api/v1/verify/00000000000000000000").await;
+        if r.status == 429 {
+            assert!(i >= 30, "limited after {i}");
+            assert!(r.header("retry-after").is_some());
+            last = Some(r.body.clone());
+            break;
+        }
+        assert_eq!(r.status, 404);
+    }
+    let body = last.expect("limited within 40 lookups");
+    assert_eq!(body["code"], "verify-rate-limited");
+    // The page is limited too, on the same count.
+    assert_eq!(
+        public(app, "/verify/00000000000000000000").await.status,
+        429
+    );
+}
