@@ -255,7 +255,7 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     t.row("latency, steps", Lat::of(&run.steps).line());
     t.row(
         "result document",
-        "not measured: result PDFs do not exist yet".to_owned(),
+        "not measured: the bench runs without rendering and sealing (see `cargo bench -p qyzmet-documents`)".to_owned(),
     );
     t.row(
         "disk commits/s (baseline)",
