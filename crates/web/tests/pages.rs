@@ -42,6 +42,7 @@ impl Page {
 struct App {
     state: AppState,
     _dir: tempfile::TempDir,
+    _sandbox: qyzmet_gateway::sandbox::Running,
 }
 
 async fn app(base_url: &str) -> App {
@@ -49,9 +50,25 @@ async fn app(base_url: &str) -> App {
     let url = format!("sqlite://{}", dir.path().join("q.db").display());
     let store = qyzmet_store::connect(&url).await.unwrap();
     let (catalog, calendar) = support::catalog_and_calendar().clone();
-    let state = AppState::new(catalog, calendar, store, base_url.into(), true);
+    // The demo's State Corporation application asks the registries: they
+    // answer through a sandbox gateway of the test's own.
+    let sandbox = qyzmet_gateway::Sandbox::new(qyzmet_gateway::registry::generated(100))
+        .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
+        .unwrap();
+    let node = qyzmet_gateway::Node::new(
+        qyzmet_gateway::ClientConfig::new(&sandbox.url, "qyzmet", "test-secret"),
+        std::sync::Arc::new(qyzmet_gateway::NodeKey::generate("qyzmet")),
+        store.clone(),
+    );
+    node.join_sandbox(&sandbox.sandbox, None);
+    let state = AppState::new(catalog, calendar, store, base_url.into(), true)
+        .with_registry(node.registry.clone() as std::sync::Arc<dyn qyzmet_gateway::Registry>);
     qyzmet_web::demo::seed(&state).await.unwrap();
-    App { state, _dir: dir }
+    App {
+        state,
+        _dir: dir,
+        _sandbox: sandbox,
+    }
 }
 
 impl App {
