@@ -1,7 +1,9 @@
 //! The pages over HTTP, without a browser: cookies and their flags, CSRF,
 //! the Content-Security-Policy, HTML errors beside the API's JSON ones,
 //! the remembered language, login limits shared with the API, password
-//! change, and the server's checks of an application form and its files.
+//! change, registration proved by a signature over the one-time challenge,
+//! signing a portal draft with a `.p7s`, and the server's checks of an
+//! application form and its files.
 
 mod support;
 
@@ -42,7 +44,6 @@ impl Page {
 struct App {
     state: AppState,
     _dir: tempfile::TempDir,
-    _sandbox: qyzmet_gateway::sandbox::Running,
 }
 
 async fn app(base_url: &str) -> App {
@@ -50,25 +51,25 @@ async fn app(base_url: &str) -> App {
     let url = format!("sqlite://{}", dir.path().join("q.db").display());
     let store = qyzmet_store::connect(&url).await.unwrap();
     let (catalog, calendar) = support::catalog_and_calendar().clone();
-    // The demo's State Corporation application asks the registries: they
-    // answer through a sandbox gateway of the test's own.
-    let sandbox = qyzmet_gateway::Sandbox::new(qyzmet_gateway::registry::generated(100))
+    let state = AppState::new(catalog, calendar, store.clone(), base_url.into(), true);
+    // The registries answer through a sandbox gateway with the demo people
+    // (an application's IINs are looked up there).
+    let sandbox = qyzmet_gateway::Sandbox::new(qyzmet_gateway::registry::demo())
         .spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap())
         .unwrap();
+    let cfg = qyzmet_gateway::ClientConfig::new(&sandbox.url, "qyzmet", "test-secret");
     let node = qyzmet_gateway::Node::new(
-        qyzmet_gateway::ClientConfig::new(&sandbox.url, "qyzmet", "test-secret"),
+        cfg,
         std::sync::Arc::new(qyzmet_gateway::NodeKey::generate("qyzmet")),
-        store.clone(),
+        store,
     );
     node.join_sandbox(&sandbox.sandbox, None);
-    let state = AppState::new(catalog, calendar, store, base_url.into(), true)
-        .with_registry(node.registry.clone() as std::sync::Arc<dyn qyzmet_gateway::Registry>);
+    let state = state
+        .with_registry(node.registry.clone() as std::sync::Arc<dyn qyzmet_gateway::Registry>)
+        .with_inbox(node.inbox.clone())
+        .with_gateway_client(node.client.clone());
     qyzmet_web::demo::seed(&state).await.unwrap();
-    App {
-        state,
-        _dir: dir,
-        _sandbox: sandbox,
-    }
+    App { state, _dir: dir }
 }
 
 impl App {
@@ -455,4 +456,202 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let (ct, body) = multipart(&no_csrf, &[]);
     let p = app.send(send(ct, body, cookies)).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
+
+/// The demo PKI in `app`'s directory, trusted by its verifier as in demo
+/// mode (the root as anchor, the CRL listing the revoked key).
+fn trust_demo_pki(app: &App) -> qyzmet_pki::demo::DemoPki {
+    let demo = qyzmet_pki::demo::ensure(&app._dir.path().join("demo-pki")).unwrap();
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: true,
+        ..Default::default()
+    };
+    trust.add_anchor_file(&demo.ca).unwrap();
+    trust.add_crl_file(&demo.crl).unwrap();
+    let _ = app
+        .state
+        .clone()
+        .with_verifier(qyzmet_pki::Verifier::new(trust));
+    demo
+}
+
+fn register_request(cookies: &str, fields: &[(&str, &str)], cms: &[u8]) -> Request<Body> {
+    let (ct, body) = multipart(fields, &[("signature", "challenge.p7s", cms)]);
+    Request::post("/register")
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, cookies)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registration_is_proved_by_a_signature_over_the_one_time_challenge() {
+    // Unseeded: the demo keys' IINs have no accounts yet.
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("q.db").display());
+    let store = qyzmet_store::connect(&url).await.unwrap();
+    let (catalog, calendar) = support::catalog_and_calendar().clone();
+    let state = AppState::new(
+        catalog,
+        calendar,
+        store,
+        "http://127.0.0.1:8080".into(),
+        true,
+    );
+    let app = App { state, _dir: dir };
+    let demo = trust_demo_pki(&app);
+
+    let csrf = app.csrf().await;
+    let page = app.get("/register", &format!("qz_csrf={csrf}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let challenge = page
+        .cookie_value("qz_challenge")
+        .expect("the form hands out a challenge");
+    let cookies = format!("qz_csrf={csrf}; qz_challenge={challenge}; lang=en");
+    let file = app.get("/register/challenge", &cookies).await;
+    assert_eq!(file.body, challenge, "the file is the challenge's bytes");
+    let fields = |iin: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("iin", iin.to_owned()),
+            ("name", "Асанов Нұрлан".to_owned()),
+            ("password", "a-long-enough-secret".to_owned()),
+            ("password2", "a-long-enough-secret".to_owned()),
+        ]
+    };
+    let send = |iin: &'static str, cms: Vec<u8>| {
+        let f = fields(iin);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        register_request(&cookies, &f, &cms)
+    };
+    let own = demo.signer("871008401427").unwrap();
+    let signed = own.sign(challenge.as_bytes(), false).unwrap();
+
+    // A revoked key proves nothing.
+    let revoked = demo.signer("871008401427-revoked").unwrap();
+    let cms = revoked.sign(challenge.as_bytes(), false).unwrap();
+    let p = app.send(send("871008401427", cms)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Certificate revoked"), "{}", p.body);
+
+    // Someone else's IIN typed: the certificate's IIN decides.
+    let p = app.send(send("760212350620", signed.clone())).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("IIN mismatch"), "{}", p.body);
+
+    // Other bytes signed (an old challenge): the signature does not match.
+    let other = own.sign(b"qyzmet-registration.0.old", false).unwrap();
+    let p = app.send(send("871008401427", other)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!p.body.contains("Account exists"));
+    assert!(app
+        .state
+        .store()
+        .user_by_iin("871008401427")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Proved: the account is made and logs in.
+    let p = app.send(send("871008401427", signed.clone())).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.header("location"), "/login?done=registered");
+    let user = app
+        .state
+        .store()
+        .user_by_iin("871008401427")
+        .await
+        .unwrap()
+        .expect("the account exists");
+    assert_eq!(user.role, "applicant");
+    let session = app.login("871008401427", "a-long-enough-secret").await;
+    assert!(session.contains("qz_session="), "{session}");
+
+    // Once only.
+    let p = app.send(send("871008401427", signed)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Account exists"), "{}", p.body);
+}
+
+#[tokio::test]
+async fn a_portal_draft_is_signed_from_the_cabinet_with_a_p7s() {
+    let app = app_plain().await;
+    let demo = trust_demo_pki(&app);
+    let cookies = app.login("871008401427", "demo-applicant").await;
+    let csrf = cookies
+        .split("qz_csrf=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let cookies = format!("{cookies}; lang=ru");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("f.children.0.iin", "200315500017"),
+        ("f.children.0.name", "Асанов Нұрлан"),
+        ("f.children.0.birth_date", "2020-03-15"),
+        ("f.children.0.court_decision.number", "2-1234/2026"),
+        ("f.children.0.court_decision.date", "2026-01-20"),
+        ("f.bank_account.iban", "KZ86125KZT5004100100"),
+    ];
+    let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    let (ct, body) = multipart(&fields, &[("doc.court-decision", "decision.pdf", pdf)]);
+    let p = app
+        .send(
+            Request::post("/services/adoption-payment/apply")
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, &cookies)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let detail = p.header("location").to_owned();
+    let draft = app.get(&detail, &cookies).await;
+    assert!(draft.body.contains("черновик"));
+    assert!(
+        draft.body.contains(&format!("{detail}/to-sign")),
+        "{}",
+        draft.body
+    );
+
+    let bytes = app.get(&format!("{detail}/to-sign"), &cookies).await;
+    assert_eq!(bytes.status, StatusCode::OK);
+    assert!(bytes.body.contains("\"purpose\":\"qyzmet-application/1\""));
+    let upload = |cms: Vec<u8>| {
+        let (ct, body) = multipart(
+            &[("csrf", csrf.as_str())],
+            &[("signature", "application.p7s", &cms)],
+        );
+        Request::post(format!("{detail}/signature"))
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &cookies)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    // A revoked key: refused on the page, in the reader's language.
+    let revoked = demo.signer("871008401427-revoked").unwrap();
+    let p = app
+        .send(upload(revoked.sign(bytes.body.as_bytes(), false).unwrap()))
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Сертификат отозван"), "{}", p.body);
+
+    // The applicant's own key: submitted.
+    let own = demo.signer("871008401427").unwrap();
+    let p = app
+        .send(upload(own.sign(bytes.body.as_bytes(), false).unwrap()))
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.header("location"), detail);
+    let signed = app.get(&detail, &cookies).await;
+    assert!(!signed.body.contains("черновик"), "{}", signed.body);
+    assert!(signed.body.contains("на рассмотрении"), "{}", signed.body);
+    assert!(!signed.body.contains("to-sign"));
 }

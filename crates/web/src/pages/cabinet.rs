@@ -332,12 +332,6 @@ pub async fn sign(
     .await;
     match answer.ok() {
         Ok(_) => Redirect::to(&format!("/cabinet/applications/{id}")).into_response(),
-        // GAP: until the signature endpoint (branch `pki`) is merged the API
-        // answers 404 here; say so rather than "not found".
-        Err(e) if e.code == "not-found" => {
-            let err = crate::lang::problem_text("signing-unavailable", c.lang);
-            detail_page(&state, c, &id, Some(err)).await
-        }
         Err(e)
             if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT =>
         {

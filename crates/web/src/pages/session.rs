@@ -380,19 +380,26 @@ pub fn cms_der(bytes: &[u8]) -> Option<Vec<u8>> {
         .filter(|d| d.first() == Some(&0x30))
 }
 
-/// Proves that the holder of an EDS with `iin` signed `challenge`.
-///
-/// GAP: the CMS verifier (trust anchors, revocation, the IIN in the
-/// certificate) is being built in the `pki` crate; until it is wired here
-/// every proof is refused with `signature-verification-unavailable`, so no
-/// account is ever made for an IIN nobody proved.
+/// Proves that the holder of an EDS with `iin` signed `challenge`: the
+/// verifier judges the CMS over the challenge's bytes (trust anchors,
+/// revocation, validity, key usage, the IIN in the certificate), and the
+/// certificate's IIN must be the one typed, so no account is made for an
+/// IIN nobody proved. Errors are contract codes with kk/ru/en text.
 fn prove_iin(
-    _state: &AppState,
-    _cms: &[u8],
-    _challenge: &[u8],
-    _iin: &Iin,
+    state: &AppState,
+    cms: &[u8],
+    challenge: &[u8],
+    iin: &Iin,
 ) -> Result<(), &'static str> {
-    Err("signature-verification-unavailable")
+    let verified = state
+        .verifier()
+        .verify(cms, Some(challenge), state.now())
+        .map_err(|r| r.code())?;
+    if verified.iin == iin.to_string() {
+        Ok(())
+    } else {
+        Err(qyzmet_pki::Refusal::IinMismatch.code())
+    }
 }
 
 pub async fn register(
@@ -486,10 +493,16 @@ pub async fn register(
                                     created_at: now,
                                 })
                                 .await;
-                            return match made {
-                                Ok(()) => Redirect::to("/login?done=registered").into_response(),
-                                Err(e) => ApiError::from(e).into_response(),
-                            };
+                            match made {
+                                Ok(()) => {
+                                    return Redirect::to("/login?done=registered").into_response()
+                                }
+                                // Registered a moment ago by another request.
+                                Err(qyzmet_store::StoreError::Duplicate(_)) => {
+                                    errors.push(crate::lang::problem_text("user-exists", c.lang))
+                                }
+                                Err(e) => return ApiError::from(e).into_response(),
+                            }
                         }
                         Err(e) => return ApiError::from(e).into_response(),
                     }
