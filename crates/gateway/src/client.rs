@@ -207,6 +207,20 @@ impl GatewayClient {
         message_id: Uuid,
         correlation_id: Option<Uuid>,
     ) -> Result<Response, GatewayError> {
+        self.send_once_signed(service_id, data, None, message_id, correlation_id)
+            .await
+    }
+
+    /// One attempt of a message whose `data` carries a package signature
+    /// (a detached CMS in base64, see [`Request::package_signature`]).
+    pub async fn send_once_signed(
+        &self,
+        service_id: &str,
+        data: String,
+        package_signature: Option<String>,
+        message_id: Uuid,
+        correlation_id: Option<Uuid>,
+    ) -> Result<Response, GatewayError> {
         self.admit()?;
         let request = Request {
             message_id,
@@ -218,6 +232,7 @@ impl GatewayClient {
             sender_id: self.cfg.sender_id.clone(),
             password: self.cfg.password.clone(),
             data,
+            package_signature,
         };
         let started = Instant::now();
         let result = self

@@ -35,15 +35,30 @@ pub struct SendPayload {
     pub service_id: String,
     /// The message's `data`.
     pub data: String,
+    /// A detached CMS (base64) over `data`, made when the job was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package_signature: Option<String>,
 }
 
 /// The outbox job that delivers `data` to `service_id`, due at `run_at`.
 pub fn send_job(service_id: &str, data: String, run_at: DateTime<Utc>) -> NewJob {
+    signed_send_job(service_id, data, None, run_at)
+}
+
+/// [`send_job`] for a package signed by the person who answers for it:
+/// `package_signature` is a detached CMS (base64) over `data`'s bytes.
+pub fn signed_send_job(
+    service_id: &str,
+    data: String,
+    package_signature: Option<String>,
+    run_at: DateTime<Utc>,
+) -> NewJob {
     let payload = SendPayload {
         message_id: Uuid::new_v4(),
         correlation_id: None,
         service_id: service_id.to_owned(),
         data,
+        package_signature,
     };
     NewJob {
         kind: SEND_JOB.into(),
@@ -70,7 +85,13 @@ impl JobHandler for SendHandler {
             .map_err(|e| format!("payload of job {}: {e}", job.id))?;
         let answer = self
             .client
-            .send_once(&p.service_id, p.data, p.message_id, p.correlation_id)
+            .send_once_signed(
+                &p.service_id,
+                p.data,
+                p.package_signature,
+                p.message_id,
+                p.correlation_id,
+            )
             .await?;
         if answer.status_code != "OK" {
             return Err(format!(
@@ -83,6 +104,14 @@ impl JobHandler for SendHandler {
         self.client.metrics().delivered(latency);
         Ok(())
     }
+}
+
+/// A check of a request's package signature made by whoever serves the
+/// endpoint (crates/web checks the operator's CMS with its PKI verifier):
+/// `Err((code, message))` refuses the message with that fault, before
+/// anything is recorded.
+pub trait PackageCheck: Send + Sync {
+    fn check(&self, request: &soap::Request, now: DateTime<Utc>) -> Result<(), (String, String)>;
 }
 
 /// Our receiving endpoint.
@@ -146,8 +175,20 @@ impl Inbox {
         bytes: bytes::Bytes,
         now: DateTime<Utc>,
     ) -> Answer {
+        self.receive_detached_with(bytes, now, None).await
+    }
+
+    /// [`receive_detached`](Self::receive_detached) with a package check.
+    pub async fn receive_detached_with(
+        self: &Arc<Self>,
+        bytes: bytes::Bytes,
+        now: DateTime<Utc>,
+        check: Option<Arc<dyn PackageCheck>>,
+    ) -> Answer {
         let me = self.clone();
-        match tokio::spawn(async move { me.receive(&bytes, now).await }).await {
+        match tokio::spawn(async move { me.receive_with(&bytes, now, check.as_deref()).await })
+            .await
+        {
             Ok(a) => a,
             Err(_) => Answer {
                 status: 500,
@@ -164,6 +205,17 @@ impl Inbox {
 
     /// Reads, checks and records one message (see the module docs).
     pub async fn receive(&self, bytes: &[u8], now: DateTime<Utc>) -> Answer {
+        self.receive_with(bytes, now, None).await
+    }
+
+    /// [`receive`](Self::receive), checking the package signature with
+    /// `check` once the envelope and its node signature have been read.
+    pub async fn receive_with(
+        &self,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+        check: Option<&dyn PackageCheck>,
+    ) -> Answer {
         let read = match soap::decode(bytes, &*self.verifier) {
             Ok(r) => r,
             Err(e) => return self.fault(400, e.code(), e.to_string()),
@@ -176,6 +228,9 @@ impl Inbox {
         }
         if !serde_json::from_str::<serde_json::Value>(&req.data).is_ok_and(|v| v.is_object()) {
             return self.fault(400, "message-invalid", "data is not a JSON object");
+        }
+        if let Some(Err((code, message))) = check.map(|c| c.check(&req, now)) {
+            return self.fault(400, &code, message);
         }
         let new = match self
             .store

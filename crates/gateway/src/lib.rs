@@ -19,7 +19,7 @@ pub mod soap;
 pub mod xml;
 
 pub use client::{ClientConfig, GatewayClient, GatewayError};
-pub use delivery::{send_job, Inbox, SendHandler, SEND_JOB};
+pub use delivery::{send_job, signed_send_job, Inbox, PackageCheck, SendHandler, SEND_JOB};
 pub use lookup::{GatewayRegistry, Registry, RegistryError};
 pub use metrics::GatewayMetrics;
 pub use node::Node;

@@ -33,6 +33,11 @@ pub struct Request {
     pub password: String,
     /// The payload (ours is JSON, see `registry.rs`), carried as text.
     pub data: String,
+    /// A detached CMS (base64) over `data`'s exact UTF-8 bytes by the
+    /// person who answers for the package (the State Corporation operator),
+    /// as `<requestData><signature>`; the node key's signature above it
+    /// only says which installation sent the message.
+    pub package_signature: Option<String>,
 }
 
 /// A `SendMessageResponse`.
@@ -118,7 +123,7 @@ pub fn encode_request(r: &Request, signer: &dyn Signer) -> Vec<u8> {
     let body = format!(
         "<typ:SendMessage><request><requestInfo><messageId>{}</messageId>{correlation}\
 <serviceId>{}</serviceId><messageDate>{}</messageDate><sender><senderId>{}</senderId>\
-<password>{}</password></sender></requestInfo><requestData><data>{}</data></requestData>\
+<password>{}</password></sender></requestInfo><requestData><data>{}</data>{}</requestData>\
 </request></typ:SendMessage>",
         r.message_id,
         escape(&r.service_id),
@@ -126,6 +131,10 @@ pub fn encode_request(r: &Request, signer: &dyn Signer) -> Vec<u8> {
         escape(&r.sender_id),
         escape(&r.password),
         escape(&r.data),
+        r.package_signature
+            .as_deref()
+            .map(|s| format!("<signature>{}</signature>", escape(s)))
+            .unwrap_or_default(),
     );
     envelope(signer, &body)
 }
@@ -251,6 +260,14 @@ fn read_request(el: &Element) -> Result<Request, SoapError> {
         None | Some("") => None,
         Some(c) => Some(uuid(c, "correlationId")?),
     };
+    let request_data = required(request, "requestData", "request")?;
+    let package_signature = match request_data.child_text("signature").map(str::trim) {
+        None | Some("") => None,
+        Some(s) if s.len() > MAX_DATA_BYTES => {
+            return Err(SoapError::Invalid("signature is too large".into()))
+        }
+        Some(s) => Some(s.to_owned()),
+    };
     Ok(Request {
         message_id: uuid(text(info, "messageId", "requestInfo")?, "messageId")?,
         correlation_id,
@@ -258,7 +275,8 @@ fn read_request(el: &Element) -> Result<Request, SoapError> {
         message_date: instant(text(info, "messageDate", "requestInfo")?, "messageDate")?,
         sender_id: sender_id.to_owned(),
         password: text(sender, "password", "sender")?.to_owned(),
-        data: data(required(request, "requestData", "request")?, "requestData")?,
+        data: data(request_data, "requestData")?,
+        package_signature,
     })
 }
 
@@ -312,6 +330,7 @@ mod tests {
             sender_id: "qyzmet".into(),
             password: "p<&>".into(),
             data: r#"{"iin":"871008401427","note":"</data><x>"}"#.into(),
+            package_signature: Some("AAEC".into()),
         }
     }
 

@@ -386,6 +386,7 @@ async fn a_forged_body_is_refused_by_our_endpoint() {
         sender_id: SENDER.into(),
         password: PASSWORD.into(),
         data: r#"{"application_id":"a"}"#.into(),
+        package_signature: None,
     };
     let signed = String::from_utf8(soap::encode_request(&req, &*n.key)).unwrap();
     let forged = signed.replace("application_id", "application_iX");

@@ -661,6 +661,7 @@ pub async fn create(
         fingerprint: i.fingerprint.clone(),
     });
     let base = state.base_url().to_owned();
+    let operator = state.operator_signer().cloned();
     let built: std::sync::Arc<std::sync::Mutex<Option<Stored>>> = Default::default();
     let built_in = built.clone();
     let app_id = id.clone();
@@ -692,9 +693,12 @@ pub async fn create(
                     Some(mut p) if row.status != Status::RejectedAtIntake.code() => {
                         p["application_id"] = json!(app_id);
                         p["number"] = json!(number);
-                        vec![qyzmet_gateway::send_job(
+                        let data = p.to_string();
+                        let cms = crate::registry::sign_package(operator.as_deref(), &data, now);
+                        vec![qyzmet_gateway::signed_send_job(
                             qyzmet_gateway::registry::PROVIDER,
-                            p.to_string(),
+                            data,
+                            cms,
                             now,
                         )]
                     }

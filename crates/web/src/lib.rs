@@ -78,6 +78,10 @@ struct Gateway {
     registry: Option<Arc<dyn qyzmet_gateway::Registry>>,
     inbox: Option<Arc<qyzmet_gateway::Inbox>>,
     client: Option<Arc<qyzmet_gateway::GatewayClient>>,
+    /// Signs the State Corporation's packages to the provider (a detached
+    /// CMS by the operator's key); when set, the provider's endpoint also
+    /// refuses a package without one.
+    operator: Option<Arc<qyzmet_pki::Signer>>,
 }
 
 impl AppState {
@@ -143,6 +147,17 @@ impl AppState {
     pub fn with_gateway_client(mut self, client: Arc<qyzmet_gateway::GatewayClient>) -> Self {
         self.gateway_mut().client = Some(client);
         self
+    }
+
+    /// The operator's key that signs packages to the provider. Set before
+    /// the state is cloned.
+    pub fn with_operator_signer(mut self, signer: Arc<qyzmet_pki::Signer>) -> Self {
+        self.gateway_mut().operator = Some(signer);
+        self
+    }
+
+    pub fn operator_signer(&self) -> Option<&Arc<qyzmet_pki::Signer>> {
+        self.inner.gateway.operator.as_ref()
     }
 
     pub fn registry(&self) -> Option<&Arc<dyn qyzmet_gateway::Registry>> {

@@ -124,8 +124,11 @@ pub async fn problem_layer(
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
-            // A page's error is already a page in the reader's language.
+                .is_some_and(|v| {
+                    v.contains("json") || v.starts_with("text/html") || v.starts_with("text/xml")
+                });
+            // A page's error is already a page in the reader's language,
+            // and a SOAP fault from the gateway endpoint is the gateway's.
             if is_json {
                 return res;
             }

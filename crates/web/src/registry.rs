@@ -137,11 +137,90 @@ pub fn details(p: &Person) -> Value {
     })
 }
 
+/// The package's signature (issue #9): a detached CMS by the operator's
+/// key over the exact bytes of `data`, in base64, or `None` (logged) when
+/// no operator key is configured or signing fails (the provider's endpoint
+/// then refuses it if it expects signed packages).
+pub fn sign_package(
+    operator: Option<&qyzmet_pki::Signer>,
+    data: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    use base64::Engine;
+    let Some(signer) = operator else {
+        tracing::warn!("no operator key is configured: the package goes unsigned");
+        return None;
+    };
+    match signer.sign_at(data.as_bytes(), true, now) {
+        Ok(cms) => Some(base64::engine::general_purpose::STANDARD.encode(cms)),
+        Err(e) => {
+            tracing::error!(error = %e, "signing the package failed: it goes unsigned");
+            None
+        }
+    }
+}
+
+/// The provider's check of a package's signature: the CMS must verify
+/// over `data` with the server's PKI verifier (trusted chain, not revoked,
+/// valid now). A package without one is refused when this installation
+/// signs its own packages, and otherwise accepted as before (logged).
+struct OperatorCms(AppState);
+
+impl qyzmet_gateway::PackageCheck for OperatorCms {
+    fn check(
+        &self,
+        request: &qyzmet_gateway::soap::Request,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), (String, String)> {
+        use base64::Engine;
+        let refuse = |code: &str, message: &str| Err((code.to_owned(), message.to_owned()));
+        let Some(b64) = &request.package_signature else {
+            if self.0.operator_signer().is_some() {
+                return refuse("package-unsigned", "the package carries no signature");
+            }
+            tracing::warn!(
+                message_id = %request.message_id,
+                "package accepted without a signature: no operator key is configured"
+            );
+            return Ok(());
+        };
+        let Ok(cms) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+            return refuse("package-signature-invalid", "the signature is not base64");
+        };
+        match self
+            .0
+            .verifier()
+            .verify(&cms, Some(request.data.as_bytes()), now)
+        {
+            Ok(v) => {
+                tracing::info!(
+                    message_id = %request.message_id,
+                    signer_iin = %v.iin,
+                    serial = %v.serial,
+                    "package signature verified"
+                );
+                Ok(())
+            }
+            Err(r) => refuse(
+                "package-signature-invalid",
+                &format!("the package's signature is refused: {}", r.code()),
+            ),
+        }
+    }
+}
+
 /// `POST /gateway/provider`: the provider's endpoint at the gateway (SOAP,
 /// not part of the JSON API).
 pub async fn gateway_inbox(State(state): State<AppState>, body: Bytes) -> Response {
     match state.inbox() {
-        Some(inbox) => inbox.receive_detached(body, state.now()).await.into_http(),
+        Some(inbox) => {
+            let check: std::sync::Arc<dyn qyzmet_gateway::PackageCheck> =
+                std::sync::Arc::new(OperatorCms(state.clone()));
+            inbox
+                .receive_detached_with(body, state.now(), Some(check))
+                .await
+                .into_http()
+        }
         None => axum::response::IntoResponse::into_response(ApiError::not_found()),
     }
 }

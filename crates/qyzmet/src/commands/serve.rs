@@ -140,6 +140,12 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                     )
                     .with_inbox(node.inbox.clone())
                     .with_gateway_client(node.client.clone());
+            match operator_signer(&cfg)? {
+                Some(signer) => state = state.with_operator_signer(std::sync::Arc::new(signer)),
+                None => tracing::warn!(
+                    "no operator key: State Corporation packages go to the provider unsigned"
+                ),
+            }
         }
         if cfg.demo {
             let seeded = qyzmet_web::demo::seed(&state)
@@ -247,6 +253,20 @@ async fn gateway(
     node.join_sandbox(&sandbox, Some(endpoint));
     tracing::info!(gateway = %running.url, "demo: sandbox gateway started");
     Ok((Some(node), Some(running)))
+}
+
+/// The key that signs the State Corporation's packages to the provider
+/// (issue #9): in demo mode the demo operator's `DATA/demo-pki/operator.p12`;
+/// otherwise none is configured yet.
+fn operator_signer(cfg: &config::Settings) -> Result<Option<qyzmet_pki::Signer>, Failure> {
+    if !cfg.demo {
+        return Ok(None);
+    }
+    let pki = qyzmet_pki::demo::ensure(&cfg.data_dir.join("demo-pki"))
+        .map_err(|e| Failure::found(format!("error: demo PKI: {e}")))?;
+    pki.signer("operator")
+        .map(Some)
+        .map_err(|e| Failure::found(format!("error: demo operator key: {e}")))
 }
 
 /// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode

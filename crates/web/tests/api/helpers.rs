@@ -248,6 +248,16 @@ pub async fn spawn_app_with(
     backend: Backend,
     documents: qyzmet_web::documents::Settings,
 ) -> Option<TestApp> {
+    spawn_app_signing(backend, documents, None).await
+}
+
+/// [`spawn_app_with`] whose State Corporation packages are signed by
+/// `operator`, checked at the provider's endpoint by `verifier`.
+pub async fn spawn_app_signing(
+    backend: Backend,
+    documents: qyzmet_web::documents::Settings,
+    operator: Option<(Arc<qyzmet_pki::Signer>, qyzmet_pki::Verifier)>,
+) -> Option<TestApp> {
     let (url, dir, pg) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -293,6 +303,10 @@ pub async fn spawn_app_with(
         .with_registry(node.registry.clone() as Arc<dyn qyzmet_gateway::Registry>)
         .with_inbox(node.inbox.clone())
         .with_gateway_client(node.client.clone());
+    let state = match operator {
+        Some((signer, verifier)) => state.with_operator_signer(signer).with_verifier(verifier),
+        None => state,
+    };
     let hashes = hashes();
     for (username, _, role, provider, iin) in users() {
         store

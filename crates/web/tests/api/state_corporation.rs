@@ -2,7 +2,8 @@
 //! from the individuals database, a representative's power of attorney is
 //! checked in the notary system, nothing is stored when they cannot be
 //! obtained, and the package taken in goes to the provider through the
-//! gateway, where it is recorded once.
+//! gateway, where it is recorded once. Signed by the operator's key, the
+//! package carries a detached CMS the provider's endpoint verifies.
 
 use crate::helpers::*;
 use qyzmet_gateway::registry::PROVIDER as PROVIDER_SERVICE;
@@ -263,3 +264,134 @@ crate::on_both_backends!(
     operators_look_people_up,
     the_package_reaches_the_provider_through_the_gateway_once,
 );
+
+/// The demo PKI the signed-package tests trust, and one it does not.
+fn demo_pkis() -> &'static (
+    tempfile::TempDir,
+    qyzmet_pki::demo::DemoPki,
+    qyzmet_pki::demo::DemoPki,
+) {
+    static PKI: std::sync::OnceLock<(
+        tempfile::TempDir,
+        qyzmet_pki::demo::DemoPki,
+        qyzmet_pki::demo::DemoPki,
+    )> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let trusted = qyzmet_pki::demo::ensure(&dir.path().join("trusted")).unwrap();
+        let other = qyzmet_pki::demo::ensure(&dir.path().join("other")).unwrap();
+        (dir, trusted, other)
+    })
+}
+
+async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (_, pki, other) = demo_pkis();
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: true,
+        ..Default::default()
+    };
+    trust.add_anchor_file(&pki.ca).unwrap();
+    trust
+        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
+        .unwrap();
+    trust.add_crl_file(&pki.crl).unwrap();
+    let operator = Arc::new(pki.signer("operator").unwrap());
+    let Some(app) = spawn_app_signing(
+        backend,
+        Default::default(),
+        Some((operator.clone(), qyzmet_pki::Verifier::new(trust))),
+    )
+    .await
+    else {
+        return;
+    };
+    let endpoint = app.url(qyzmet_gateway::delivery::INBOX_PATH);
+    app.sandbox.sandbox.register_endpoint(
+        PROVIDER_SERVICE,
+        &endpoint,
+        "qyzmet",
+        app.gateway.key.verifying_key(),
+    );
+    app.take_in_ok(
+        "operator",
+        &intake("meeting-permission", "state-corporation", P1),
+    )
+    .await;
+    let job = pending_jobs(&app).await.remove(0);
+    let data = job.payload["data"].as_str().unwrap().to_owned();
+    let cms = b64
+        .decode(job.payload["package_signature"].as_str().expect("signed"))
+        .unwrap();
+
+    // The CMS verifies over the package's exact bytes, to the operator.
+    let v = app
+        .state
+        .verifier()
+        .verify(&cms, Some(data.as_bytes()), app.now())
+        .unwrap();
+    assert_eq!(v.iin, qyzmet_pki::demo::OPERATOR_IIN);
+    assert_eq!(
+        v.holder.bin.as_deref(),
+        Some(qyzmet_pki::demo::STATE_CORPORATION_BIN)
+    );
+
+    // Refused with a fault and not recorded: a changed body with the
+    // operator's CMS, a CMS by a key of another PKI, and no CMS at all.
+    let tampered = data.replace(P1, P2);
+    assert_ne!(tampered, data);
+    let stranger = other.signer("operator").unwrap();
+    let foreign = b64.encode(stranger.sign(data.as_bytes(), true).unwrap());
+    for (body, sig, code) in [
+        (
+            tampered,
+            Some(b64.encode(&cms)),
+            "package-signature-invalid",
+        ),
+        (data.clone(), Some(foreign), "package-signature-invalid"),
+        (data.clone(), None, "package-unsigned"),
+    ] {
+        let err = app
+            .gateway
+            .client
+            .send_once_signed(PROVIDER_SERVICE, body, sig, uuid::Uuid::new_v4(), None)
+            .await
+            .unwrap_err();
+        match err {
+            qyzmet_gateway::GatewayError::Fault(f) => assert_eq!(f.error_code, code),
+            e => panic!("expected the fault {code}, got {e}"),
+        }
+        assert_eq!(app.state.store().inbound_count().await.unwrap(), 0);
+    }
+
+    // The job itself is delivered and recorded.
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert(
+        SEND_JOB.into(),
+        Arc::new(SendHandler::new(app.gateway.client.clone())),
+    );
+    let st = app.state.clone();
+    let runner =
+        JobRunner::new(app.state.store().clone(), handlers).clock(Arc::new(move || st.now()));
+    let report = runner.run_pending().await.unwrap();
+    assert_eq!(report.succeeded, 1, "{report:?}");
+    let got = app
+        .state
+        .store()
+        .inbound(job.payload["message_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.payload, data);
+}
+
+#[tokio::test]
+async fn a_signed_package_is_verified_and_a_bad_one_refused_sqlite() {
+    a_signed_package_is_verified_and_a_bad_one_refused(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_signed_package_is_verified_and_a_bad_one_refused_postgres() {
+    a_signed_package_is_verified_and_a_bad_one_refused(Backend::Postgres).await;
+}
