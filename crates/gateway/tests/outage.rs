@@ -127,8 +127,12 @@ async fn deliver_through_outage(messages: usize, outage_seconds: u64) -> Figures
     assert_eq!(f.delivered, messages as u64);
     assert!(n.store.dead_letters().await.unwrap().is_empty());
     assert_eq!(total.dead, 0);
-    // The outage was felt: messages were retried (and none without one).
-    assert_eq!(total.retried > 0, outage_seconds > 0);
+    // The outage was felt: messages were retried. (Without one, a slow
+    // machine may still time an answer out now and then, so the baseline
+    // is not required to have none.)
+    if outage_seconds > 0 {
+        assert!(total.retried > 0, "an outage with no retry");
+    }
     Figures {
         messages,
         delivered: f.delivered,
