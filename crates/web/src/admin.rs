@@ -6,7 +6,7 @@
 //! with its `admin_audit` row in one transaction. Also here: an
 //! application's hash chain checked, for auditors.
 
-use crate::applications::{load_case_of, new_events, process_of, row_of};
+use crate::applications::{load_case_of, process_of};
 use crate::auth::{hash_password, Principal};
 use crate::json::{parse_json, require_json};
 use crate::lang::ReqLang;
@@ -23,8 +23,8 @@ use qyzmet_domain::case::{self, decide, Command, Event, EventKind, Status};
 use qyzmet_domain::catalog::Catalog;
 use qyzmet_domain::Role;
 use qyzmet_store::{
-    AdminAudit, AdminChange, Change, ListFilter, ListOrder, NewAdminAudit, NewCalendarEdit,
-    NewUser, StoreError, User, VersionEnd,
+    AdminAudit, AdminChange, ListFilter, ListOrder, NewAdminAudit, NewCalendarEdit, NewUser,
+    StoreError, User, VersionEnd,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -1073,18 +1073,8 @@ async fn recompute_one(state: &AppState, who: &Principal, id: &str) -> Result<bo
                 EventKind::DeadlineRecomputed { .. } | EventKind::PauseRecomputed { .. }
             )
         });
-        let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
-        let change = Change {
-            events: new_events(&events)?,
-            row: row_of(&next, &app.row.intake_actor)?,
-            jobs: Vec::new(),
-            idempotency: None,
-            attachments: Vec::new(),
-        };
-        match state.store().append(&app.id, app.rev, change).await {
-            Ok(_) => return Ok(moved),
-            Err(StoreError::Stale) => continue,
-            Err(e) => return Err(e.into()),
+        if crate::applications::append_at_rev(state, &app, case, &events).await? {
+            return Ok(moved);
         }
     }
     tracing::warn!(id, "recompute could not catch up with a busy application");

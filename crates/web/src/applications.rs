@@ -1142,6 +1142,30 @@ pub async fn act(
     }
 }
 
+/// Appends `events` (decided on `case`, as read with `app`) at the rev they
+/// were decided on, with the folded row and nothing else. `false` when the
+/// application changed meanwhile: the caller decides again on the new state.
+pub(crate) async fn append_at_rev(
+    state: &AppState,
+    app: &Application,
+    case: Case,
+    events: &[Event],
+) -> Result<bool, ApiError> {
+    let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
+    let change = Change {
+        events: new_events(events)?,
+        row: row_of(&next, &app.row.intake_actor)?,
+        jobs: Vec::new(),
+        idempotency: None,
+        attachments: Vec::new(),
+    };
+    match state.store().append(&app.id, app.rev, change).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::Stale) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Lets the clock act on one application at `now` (marks an overdue step,
 /// ends a pause on its 30th day). Returns whether anything was recorded.
 /// A concurrent change is retried: the clock's events must not be lost.
@@ -1167,18 +1191,8 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
         if events.is_empty() {
             return Ok(false);
         }
-        let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
-        let change = Change {
-            events: new_events(&events)?,
-            row: row_of(&next, &app.row.intake_actor)?,
-            jobs: Vec::new(),
-            idempotency: None,
-            attachments: Vec::new(),
-        };
-        match state.store().append(&app.id, app.rev, change).await {
-            Ok(_) => return Ok(true),
-            Err(StoreError::Stale) => continue,
-            Err(e) => return Err(e.into()),
+        if append_at_rev(state, &app, case, &events).await? {
+            return Ok(true);
         }
     }
     // People kept changing it; the next pass tries again.
