@@ -40,7 +40,6 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::lang::ReqLang;
 use crate::problem::ApiError;
 use crate::view::{document_code, local};
 use crate::AppState;
@@ -962,9 +961,7 @@ pub async fn verify_json(
 #[derive(Template)]
 #[template(path = "verify.html")]
 struct VerifyPage {
-    lang: &'static str,
-    t: &'static PageTexts,
-    demo: bool,
+    c: crate::pages::Ctx,
     found: Option<Verification>,
     kind_name: &'static str,
     /// After an upload: whether it is the same file.
@@ -973,109 +970,18 @@ struct VerifyPage {
     limited: bool,
 }
 
-struct PageTexts {
-    title: &'static str,
-    genuine: &'static str,
-    altered: &'static str,
-    unknown: &'static str,
-    kind: &'static str,
-    number: &'static str,
-    date: &'static str,
-    issuer: &'static str,
-    check_file: &'static str,
-    check: &'static str,
-    matches: &'static str,
-    differs: &'static str,
-    no_file: &'static str,
-    too_many: &'static str,
-    demo: &'static str,
-    approval: &'static str,
-    refusal: &'static str,
-    receipt: &'static str,
-}
-
-static PAGE_KK: PageTexts = PageTexts {
-    title: "Құжатты тексеру",
-    genuine: "Бұл құжатты Qyzmet берген, ол түпнұсқа.",
-    altered: "Сақталған құжат өзгертілген: оған сенуге болмайды.",
-    unknown: "Бұл код бойынша құжат табылмады.",
-    kind: "Түрі",
-    number: "Нөмірі",
-    date: "Күні",
-    issuer: "Берген",
-    check_file: "Қолыңыздағы PDF файлы дәл осы құжат па? Файлды таңдап, тексеріңіз:",
-    check: "Тексеру",
-    matches: "Файл осы құжатпен бірдей.",
-    differs: "Файл осы құжатпен сәйкес келмейді.",
-    no_file: "PDF файлын таңдаңыз.",
-    too_many: "Тым көп сұрау. Бір минуттан кейін қайталаңыз.",
-    demo: "Демо режимі: құжаттардың заңдық күші жоқ.",
-    approval: "нәтиже (оң)",
-    refusal: "дәлелді бас тарту",
-    receipt: "қолхат",
-};
-
-static PAGE_RU: PageTexts = PageTexts {
-    title: "Проверка документа",
-    genuine: "Этот документ выдан Qyzmet и подлинный.",
-    altered: "Хранимый документ изменён: ему нельзя доверять.",
-    unknown: "Документ с таким кодом не найден.",
-    kind: "Вид",
-    number: "Номер",
-    date: "Дата",
-    issuer: "Выдал",
-    check_file: "Тот ли это документ, что у вас в PDF? Выберите файл и проверьте:",
-    check: "Проверить",
-    matches: "Файл совпадает с этим документом.",
-    differs: "Файл не совпадает с этим документом.",
-    no_file: "Выберите PDF-файл.",
-    too_many: "Слишком много запросов. Повторите через минуту.",
-    demo: "Демо-режим: документы не имеют юридической силы.",
-    approval: "результат (положительный)",
-    refusal: "мотивированный отказ",
-    receipt: "расписка",
-};
-
-static PAGE_EN: PageTexts = PageTexts {
-    title: "Check a document",
-    genuine: "This document was issued by Qyzmet and is genuine.",
-    altered: "The stored document was altered: do not rely on it.",
-    unknown: "No document has this code.",
-    kind: "Kind",
-    number: "Number",
-    date: "Date",
-    issuer: "Issued by",
-    check_file: "Is the PDF you hold this very document? Choose the file and check:",
-    check: "Check",
-    matches: "The file is this document.",
-    differs: "The file is not this document.",
-    no_file: "Choose a PDF file.",
-    too_many: "Too many lookups. Try again in a minute.",
-    demo: "Demo mode: the documents have no legal force.",
-    approval: "result (approval)",
-    refusal: "motivated refusal",
-    receipt: "receipt",
-};
-
 /// The largest PDF the page compares.
 const MAX_UPLOAD: usize = 20 * 1024 * 1024;
 
 async fn page(
     state: &AppState,
-    lang: Lang,
+    c: crate::pages::Ctx,
     addr: Option<SocketAddr>,
     code: String,
     upload: Option<Result<Vec<u8>, ()>>,
 ) -> Response {
-    let t = match lang {
-        Lang::Kk => &PAGE_KK,
-        Lang::Ru => &PAGE_RU,
-        Lang::En => &PAGE_EN,
-    };
     let mut p = VerifyPage {
-        lang: lang.code(),
-        t,
-        demo: state.demo(),
+        c,
         found: None,
         kind_name: "",
         upload: None,
@@ -1088,11 +994,11 @@ async fn page(
     } else {
         match issued(state, &code).await {
             Ok(Some(doc)) => {
-                p.kind_name = match doc.kind.as_str() {
-                    "approval" => t.approval,
-                    "refusal" => t.refusal,
-                    _ => t.receipt,
-                };
+                p.kind_name = p.c.t(match doc.kind.as_str() {
+                    "approval" => "verify.kind-approval",
+                    "refusal" => "verify.kind-refusal",
+                    _ => "verify.kind-receipt",
+                });
                 match upload {
                     Some(Ok(bytes)) => {
                         p.upload = Some(hex::encode(Sha256::digest(&bytes)) == doc.sha256)
@@ -1126,32 +1032,42 @@ async fn page(
 /// `GET /verify/{code}`: the public page a QR code leads to.
 pub async fn verify_page(
     State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
+    c: crate::pages::Ctx,
     ClientAddr(addr): ClientAddr,
     Path(code): Path<String>,
 ) -> Response {
-    page(&state, lang, addr, code, None).await
+    page(&state, c, addr, code, None).await
 }
 
-/// `POST /verify/{code}` (multipart, field `pdf`): is this file the document?
+/// `POST /verify/{code}` (multipart: `csrf`, then the file `pdf`): is this
+/// file the document? Nothing is stored; the form carries the CSRF token
+/// like every other.
 pub async fn verify_upload(
     State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
+    c: crate::pages::Ctx,
     ClientAddr(addr): ClientAddr,
     Path(code): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
     let mut file = Err(());
+    let mut csrf = None;
     if let Ok(mut m) = multipart {
         while let Ok(Some(field)) = m.next_field().await {
-            if field.name() == Some("pdf") {
-                file = match field.bytes().await {
-                    Ok(b) if !b.is_empty() && b.len() <= MAX_UPLOAD => Ok(b.to_vec()),
-                    _ => Err(()),
-                };
-                break;
+            match field.name() {
+                Some("csrf") => csrf = field.text().await.ok(),
+                Some("pdf") => {
+                    file = match field.bytes().await {
+                        Ok(b) if !b.is_empty() && b.len() <= MAX_UPLOAD => Ok(b.to_vec()),
+                        _ => Err(()),
+                    };
+                    break;
+                }
+                _ => {}
             }
         }
     }
-    page(&state, lang, addr, code, Some(file)).await
+    if let Err(e) = crate::pages::session::check_field(&c, csrf.as_deref()) {
+        return e.into_response();
+    }
+    page(&state, c, addr, code, Some(file)).await
 }

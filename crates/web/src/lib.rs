@@ -349,10 +349,6 @@ pub fn router(state: AppState) -> Router {
             qyzmet_gateway::delivery::INBOX_PATH,
             post(registry::gateway_inbox),
         )
-        .route(
-            "/verify/{code}",
-            get(documents::verify_page).post(documents::verify_upload),
-        )
         .nest("/api/v1", api)
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")

@@ -65,6 +65,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(cabinet::withdraw),
         )
         .route("/cabinet/documents/{code}", get(cabinet::document))
+        .route(
+            "/verify/{code}",
+            get(crate::documents::verify_page).post(crate::documents::verify_upload),
+        )
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 

@@ -340,26 +340,45 @@ async fn the_whole_lifecycle_issues_a_sealed_verifiable_pdf(app: &TestApp) {
         .starts_with("text/html"));
     assert!(page.text.contains(done["number"].as_str().unwrap()));
     assert!(page.text.contains(&sha256(&pdf)));
+    // The page is on the portal's layout: its CSP, and a CSRF cookie for
+    // the upload form.
+    assert!(page
+        .header("content-security-policy")
+        .is_some_and(|v| !v.contains("unsafe-inline")));
+    let csrf = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("qz_csrf="))
+        .and_then(|v| v.split(';').next())
+        .expect("the page sets its CSRF cookie")
+        .to_owned();
+    let upload = |file: Vec<u8>, token: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", token.to_owned())
+            .part(
+                "pdf",
+                reqwest::multipart::Part::bytes(file).file_name("doc.pdf"),
+            );
+        app.client
+            .post(app.url(&format!("/verify/{code}?lang=ru")))
+            .header("cookie", format!("qz_csrf={csrf}"))
+            .multipart(form)
+            .send()
+    };
     for (file, expect) in [
         (pdf.clone(), "Файл совпадает"),
-        (tampered, "Файл не совпадает"),
+        (tampered.clone(), "Файл не совпадает"),
     ] {
-        let form = reqwest::multipart::Form::new().part(
-            "pdf",
-            reqwest::multipart::Part::bytes(file).file_name("doc.pdf"),
-        );
-        let r = read(
-            app.client
-                .post(app.url(&format!("/verify/{code}?lang=ru")))
-                .multipart(form)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let r = read(upload(file, &csrf).await.unwrap()).await;
         assert_eq!(r.status, 200);
         assert!(r.text.contains(expect), "{expect}: {}", r.text);
     }
+    // Without the form's token the upload is refused, on a page.
+    let r = read(upload(tampered, "x").await.unwrap()).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.text.contains("<html"));
     // An unknown code: 404, and the page names nothing.
     let unknown = public(app, "/verify/00000000000000000000").await;
     assert_eq!(unknown.status, 404);
