@@ -218,7 +218,7 @@ test("registration: the form, the one-time text to sign, and a refusal of what i
   await page.context().close();
 });
 
-test("service C through the portal in Russian, without JavaScript: form, documents, draft, signed with a .p7s, withdrawal", async () => {
+test("service C through the portal in Russian, without JavaScript: form, documents, draft, signed with a .p7s, to the result, verified in Kazakh", async () => {
   const page = await newPage({ locale: "ru-RU", javaScript: false });
   await login(page, applicant, "demo-applicant");
   assert.equal(new URL(page.url()).pathname, "/cabinet");
@@ -265,7 +265,76 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   assert.match(await page.textContent("#live"), /на рассмотрении/);
   assert.equal(await page.$("#sign-form"), null);
   await check(page, "signed-ru");
-  // Withdrawal before a result.
+  const id = page.url().split("/cabinet/applications/")[1].split(/[?#]/)[0];
+  // The office and the department work it (their pages have tests of
+  // their own); the applicant sees each step on reloading.
+  await act("clerk", id, { action: "complete" });
+  await act("head", id, { action: "complete", assignee: "specialist" });
+  await act("specialist", id, { action: "complete" });
+  await page.reload();
+  assert.match(await page.textContent("#live"), /на рассмотрении/);
+  await act("head", id, { action: "complete" });
+  await act("clerk", id, { action: "complete" });
+  await page.reload();
+  assert.match(await page.textContent("#live"), /завершено/);
+  assert.match(await page.textContent("#live"), /положительное решение/);
+  await check(page, "portal-result-ru");
+  // The result PDF, from the cabinet.
+  const href = await page.getAttribute("#live a[href^='/cabinet/documents/']", "href");
+  const res = await page.request.get(base + href);
+  assert.equal(res.status(), 200);
+  const pdfBytes = await res.body();
+  assert.equal(pdfBytes.subarray(0, 5).toString(), "%PDF-");
+  const resultPdf = join(dataDir, "result.pdf");
+  writeFileSync(resultPdf, pdfBytes);
+  await page.context().close();
+
+  // Anyone holding the paper follows its QR code to the verify page; here
+  // in Kazakh, and the file they hold is checked against the stored one.
+  const code = href.split("/").pop();
+  const v = await newPage({ locale: "kk-KZ" });
+  const vr = await v.goto(`${base}/verify/${code}`);
+  assert.equal(vr.status(), 200);
+  assert.equal(await v.getAttribute("html", "lang"), "kk");
+  assert.equal(await v.textContent("h1"), "Құжатты тексеру");
+  assert.match(await v.textContent("main"), /түпнұсқа/);
+  assert.match(await v.textContent("main"), /нәтиже \(оң\)/);
+  assert.ok(!(await v.textContent("main")).includes(applicant), "the page shows no IIN");
+  await check(v, "verify-kk");
+  await v.setInputFiles("#pdf", resultPdf);
+  await Promise.all([v.waitForNavigation(), v.click("form.panel button[type=submit]")]);
+  assert.match(await v.textContent("#upload-result"), /Файл осы құжатпен бірдей/);
+  await check(v, "verify-match-kk");
+  // An unknown code names nothing.
+  const unknown = await v.goto(`${base}/verify/00000000000000000000`);
+  assert.equal(unknown.status(), 404);
+  assert.match(await v.textContent("main"), /құжат табылмады/);
+  await check(v, "verify-unknown-kk");
+  await v.context().close();
+});
+
+test("a draft is withdrawn from the cabinet before a result", async () => {
+  const t = (await api("POST", "/auth/login", { body: { iin: applicant, password: "demo-applicant" } })).body.token;
+  const content = Buffer.from("%PDF-1.4\n%\xE2\xE3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").toString("base64");
+  const made = await api("POST", "/applications", {
+    token: t,
+    body: {
+      service: "adoption-payment",
+      channel: "portal",
+      applicant: { iin: applicant, language: "ru" },
+      form: {
+        children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
+                     court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
+        bank_account: { iban: "KZ86125KZT5004100100" },
+      },
+      documents: ["court-decision", "child-iin", "bank-account"].map((k) => ({ kind: k, name: `${k}.pdf`, content })),
+    },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const page = await newPage({ locale: "ru-RU", javaScript: false });
+  await login(page, applicant, "demo-applicant");
+  await page.goto(`${base}/cabinet/applications/${made.body.id}`);
+  assert.match(await page.textContent("#live"), /черновик/);
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/withdraw'] button")]);
   assert.match(await page.textContent(".notice"), /отозвано/);
   await check(page, "cabinet-ru");

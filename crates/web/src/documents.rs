@@ -964,6 +964,8 @@ struct VerifyPage {
     c: crate::pages::Ctx,
     found: Option<Verification>,
     kind_name: &'static str,
+    /// The date for people: local time to the minute, with its offset.
+    date_text: String,
     /// After an upload: whether it is the same file.
     upload: Option<bool>,
     upload_error: bool,
@@ -984,6 +986,7 @@ async fn page(
         c,
         found: None,
         kind_name: "",
+        date_text: String::new(),
         upload: None,
         upload_error: false,
         limited: false,
@@ -1006,7 +1009,9 @@ async fn page(
                     Some(Err(())) => p.upload_error = true,
                     None => {}
                 }
-                p.found = Some(verification(&doc));
+                let v = verification(&doc);
+                p.date_text = readable_date(&v.date);
+                p.found = Some(v);
                 StatusCode::OK
             }
             Ok(None) => StatusCode::NOT_FOUND,
@@ -1026,6 +1031,14 @@ async fn page(
             tracing::error!(error = %e, "verify page template");
             ApiError::internal().into_response()
         }
+    }
+}
+
+/// `2026-11-23T22:39:57+05:00` as `2026-11-23 22:39 (UTC+05:00)`.
+fn readable_date(rfc3339: &str) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(d) => format!("{} (UTC{})", d.format("%Y-%m-%d %H:%M"), d.format("%:z")),
+        Err(_) => rfc3339.to_owned(),
     }
 }
 
