@@ -11,6 +11,8 @@ import { join, dirname } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { createServer as createHttpsServer } from "node:https";
+import { WebSocketServer } from "ws";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -63,7 +65,9 @@ before(async () => {
   }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+    // The stand-in NCALayer below has a self-signed certificate, as the real
+    // one's is trusted only where NCALayer is installed.
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--ignore-certificate-errors"],
   });
 });
 
@@ -313,7 +317,9 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   await v.context().close();
 });
 
-test("a draft is withdrawn from the cabinet before a result", async () => {
+/// A portal draft of service C made through the API, as the apply page
+/// would make it.
+async function portalDraft() {
   const t = (await api("POST", "/auth/login", { body: { iin: applicant, password: "demo-applicant" } })).body.token;
   const content = Buffer.from("%PDF-1.4\n%\xE2\xE3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").toString("base64");
   const made = await api("POST", "/applications", {
@@ -331,9 +337,105 @@ test("a draft is withdrawn from the cabinet before a result", async () => {
     },
   });
   assert.equal(made.status, 201, JSON.stringify(made.body));
+  return made.body.id;
+}
+
+/// A stand-in for NCALayer on wss://127.0.0.1:13579 speaking its JSON
+/// protocol: the greeting, then `kz.gov.pki.knca.basics` `sign` (or, when
+/// `legacy`, only `kz.gov.pki.knca.commonUtils` `createCAdESFromBase64`),
+/// signing with the demo key through `qyzmet pki sign`, as NCALayer signs
+/// with the key the citizen picks. It records the requests it got.
+async function fakeNcaLayer({ legacy }) {
+  const key = join(dataDir, "ncalayer-key.pem");
+  const cert = join(dataDir, "ncalayer-cert.pem");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    { stdio: "ignore" });
+  const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) });
+  const wss = new WebSocketServer({ server: https });
+  const requests = [];
+  wss.on("connection", (ws) => {
+    ws.send(JSON.stringify({ result: { version: "1.4" } }));
+    ws.on("message", (raw) => {
+      const req = JSON.parse(String(raw));
+      requests.push(req);
+      const sign = (b64) => {
+        const input = join(dataDir, "ncalayer-in.bin");
+        const out = join(dataDir, "ncalayer-out.p7s");
+        writeFileSync(input, Buffer.from(b64, "base64"));
+        execFileSync(bin, ["pki", "sign", "--p12", join(dataDir, "demo-pki", `${applicant}.p12`), "--password", "demo", "--in", input, "--out", out]);
+        return readFileSync(out).toString("base64");
+      };
+      if (req.module === "kz.gov.pki.knca.basics" && !legacy) {
+        assert.equal(req.method, "sign");
+        assert.equal(req.args.format, "cms");
+        ws.send(JSON.stringify({ status: true, body: { result: [sign(req.args.data)] } }));
+      } else if (req.module === "kz.gov.pki.knca.commonUtils" && req.method === "createCAdESFromBase64") {
+        ws.send(JSON.stringify({ code: "200", responseObject: sign(req.args[2]) }));
+      } else {
+        ws.send(JSON.stringify({ code: "500", message: `module ${req.module} not found` }));
+      }
+    });
+  });
+  await new Promise((resolve, reject) => {
+    https.once("error", reject);
+    https.listen(13579, "127.0.0.1", resolve);
+  });
+  return {
+    requests,
+    close: () => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(); https.close(resolve); }),
+  };
+}
+
+for (const legacy of [false, true]) {
+  test(`signing with NCALayer (${legacy ? "an older one: commonUtils" : "the basics module"}) from the draft's page`, async () => {
+    const nca = await fakeNcaLayer({ legacy });
+    try {
+      const id = await portalDraft();
+      const page = await newPage({ locale: "ru-RU", width: 1024 });
+      await login(page, applicant, "demo-applicant");
+      await page.goto(`${base}/cabinet/applications/${id}`);
+      // The button appears only once NCALayer answers.
+      await page.waitForSelector("#ncalayer:not([hidden])", { timeout: 10000 });
+      const mine = (await api("POST", "/auth/login", { body: { iin: applicant, password: "demo-applicant" } })).body.token;
+      const toSign = (await api("GET", `/applications/${id}`, { token: mine })).body.to_sign;
+      assert.ok(toSign);
+      await check(page, `ncalayer-${legacy ? "legacy" : "basics"}-ru`);
+      await Promise.all([page.waitForNavigation(), page.click("#ncalayer")]);
+      assert.match(await page.textContent("#live"), /на рассмотрении/);
+      const modules = nca.requests.map((r) => r.module);
+      assert.deepEqual(modules, legacy
+        ? ["kz.gov.pki.knca.basics", "kz.gov.pki.knca.commonUtils"]
+        : ["kz.gov.pki.knca.basics"]);
+      // What NCALayer was asked to sign is exactly the application's to_sign.
+      const last = nca.requests.at(-1);
+      assert.equal(legacy ? last.args[2] : last.args.data, toSign);
+      const t = await token("clerk", "demo-clerk");
+      const app = await api("GET", `/applications/${id}`, { token: t });
+      assert.equal(app.body.status, "in-progress");
+      await page.context().close();
+    } finally {
+      await nca.close();
+    }
+  });
+}
+
+test("without NCALayer the button stays hidden and the upload is the way", async () => {
+  const id = await portalDraft();
+  const page = await newPage({ locale: "kk-KZ" });
+  await login(page, applicant, "demo-applicant");
+  await page.goto(`${base}/cabinet/applications/${id}`);
+  await page.waitForTimeout(1000);
+  assert.equal(await page.isVisible("#ncalayer"), false);
+  assert.equal(await page.isVisible("#signature"), true);
+  await page.context().close();
+});
+
+test("a draft is withdrawn from the cabinet before a result", async () => {
+  const id = await portalDraft();
   const page = await newPage({ locale: "ru-RU", javaScript: false });
   await login(page, applicant, "demo-applicant");
-  await page.goto(`${base}/cabinet/applications/${made.body.id}`);
+  await page.goto(`${base}/cabinet/applications/${id}`);
   assert.match(await page.textContent("#live"), /черновик/);
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/withdraw'] button")]);
   assert.match(await page.textContent(".notice"), /отозвано/);
