@@ -1089,7 +1089,7 @@ pub async fn act(
     )
     .map_err(command_error)?;
     let seal = if signing {
-        crate::documents::seal_at_sign(&state, &who, &app.id, &raw).await?
+        crate::documents::seal_at_sign(&state, &who, &app.id, &case, &raw).await?
     } else {
         None
     };

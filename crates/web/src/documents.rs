@@ -233,13 +233,14 @@ impl JobHandler for RenderJob {
         };
         let state = self.state.clone();
         let content = doc.content;
+        let stored_as = crate::view::document_purpose(&case, purpose);
         let pdf = tokio::task::spawn_blocking(move || qyzmet_documents::render(&content)).await??;
         let written = state
             .store()
             .put_document(NewDocument {
-                code: document_code(&app.id, purpose),
+                code: document_code(&app.id, &stored_as),
                 application_id: app.id.clone(),
-                purpose: purpose.to_owned(),
+                purpose: stored_as.clone(),
                 kind: doc.kind.to_owned(),
                 number: app.number.clone(),
                 issuer: doc.issuer,
@@ -311,7 +312,7 @@ pub fn draft(
     let verify_url = format!(
         "{}/verify/{}",
         state.base_url(),
-        document_code(&app.id, purpose)
+        document_code(&app.id, &crate::view::document_purpose(case, purpose))
     );
     let mut notes = Vec::new();
     let mut body = Vec::new();
@@ -661,9 +662,10 @@ pub async fn seal_at_sign(
     state: &AppState,
     who: &Principal,
     app_id: &str,
+    case: &Case,
     body: &Value,
 ) -> Result<Option<DocumentSeal>, ApiError> {
-    let code = document_code(app_id, "result");
+    let code = document_code(app_id, &crate::view::document_purpose(case, "result"));
     let doc = match state.store().document(&code).await {
         Ok(d) => d,
         Err(StoreError::NotFound) => {

@@ -14,6 +14,30 @@ pub fn local(t: chrono::DateTime<chrono::Utc>) -> String {
     format_time(&t.with_timezone(&ZONE))
 }
 
+/// The purpose a document of `purpose` is stored under for the case as it
+/// stands. A result is drafted each time the review is completed: the first
+/// draft is `result`, one made after the case came back to `review` (and
+/// was decided afresh) is `result-2`, and so on, so a result sealed before
+/// the return is kept as it was and never stands for the new decision.
+pub fn document_purpose(case: &qyzmet_domain::case::Case, purpose: &str) -> String {
+    if purpose != "result" {
+        return purpose.to_owned();
+    }
+    let reviews = case
+        .steps
+        .iter()
+        .filter(|s| {
+            s.code == qyzmet_domain::step::StepCode::Review
+                && s.end == Some(qyzmet_domain::case::StepEnd::Completed)
+        })
+        .count();
+    if reviews <= 1 {
+        "result".to_owned()
+    } else {
+        format!("result-{reviews}")
+    }
+}
+
 /// The code of a document of an application (its receipt, its result):
 /// derived from the application's random id, so it cannot be guessed from
 /// the number, and stable, so it needs no table of its own.
@@ -234,7 +258,7 @@ pub fn application(app: &Application, case: &Case, process: &Process) -> Applica
                 ResultKind::Refusal => "refusal",
             }
             .to_owned(),
-            document: document_code(&app.id, "result"),
+            document: document_code(&app.id, &document_purpose(case, "result")),
         }),
         receipt: case.receipt.as_ref().map(|r| ReceiptView {
             kind: match r.kind {

@@ -89,6 +89,7 @@ with_documents!(
     a_refusal_cites_its_grounds_in_russian(true),
     a_head_without_a_server_key_sends_their_own_signature(false),
     verify_lookups_are_rate_limited(true),
+    a_sealed_result_sent_back_to_review_is_drafted_afresh(true),
 );
 
 async fn bytes(app: &TestApp, user: &str, path: &str) -> (u16, Vec<u8>, Option<String>) {
@@ -559,4 +560,71 @@ async fn verify_lookups_are_rate_limited(app: &TestApp) {
         public(app, "/verify/00000000000000000000").await.status,
         429
     );
+}
+
+/// The head seals an approval; the office sends it back to `sign`, the head
+/// back to `review`, and the specialist now refuses. The refusal is a new
+/// document: the sealed approval is kept as it was and never issued for
+/// the new decision.
+async fn a_sealed_result_sent_back_to_review_is_drafted_afresh(app: &TestApp) {
+    let mut case = to_sign(app, "meeting-permission", "kk", false).await;
+    run_jobs(app).await;
+    let first = qyzmet_web::view::document_code(&case.id, "result");
+    app.act_ok("head", &mut case, complete()).await;
+    let approval = app.state.store().document(&first).await.unwrap();
+    assert_eq!(approval.kind, "approval");
+    assert!(approval.seal.is_some());
+    app.act_ok(
+        "clerk",
+        &mut case,
+        json!({"action": "return", "comment": "шешімді қайта қарау керек"}),
+    )
+    .await;
+    app.act_ok(
+        "head",
+        &mut case,
+        json!({"action": "return", "comment": "шешімді қайта қарау керек"}),
+    )
+    .await;
+    assert_eq!(case.body["step"], "review");
+    let services = public(app, "/api/v1/services").await;
+    let ground = services
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "meeting-permission")
+        .unwrap()["refusal_grounds"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.act_ok(
+        "specialist",
+        &mut case,
+        json!({"action": "refuse", "grounds": [ground], "reason": "Құжаттар толық емес"}),
+    )
+    .await;
+    // Until the new draft exists the head cannot sign the old one.
+    app.act("head", &case.id, &case.etag, &complete())
+        .await
+        .problem(409, "document-not-ready");
+    run_jobs(app).await;
+    app.act_ok("head", &mut case, complete()).await;
+    let done = app.act_ok("clerk", &mut case, complete()).await;
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["result"]["kind"], "refusal");
+    let code = done["result"]["document"].as_str().unwrap().to_owned();
+    assert_ne!(code, first, "the refusal is a document of its own");
+    let refusal = app.state.store().document(&code).await.unwrap();
+    assert_eq!(refusal.kind, "refusal");
+    assert!(refusal.seal.is_some());
+    let (status, pdf, _) = bytes(app, P1, &format!("/api/v1/documents/{code}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(pdf_qr(&pdf), format!("http://qyzmet.test/verify/{code}"));
+    // The approval sealed before the return is unchanged.
+    assert_eq!(app.state.store().document(&first).await.unwrap(), approval);
 }
