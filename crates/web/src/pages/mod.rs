@@ -5,12 +5,15 @@
 //! error pages. Pages speak to the application through the JSON API in
 //! process ([`api`]), so a rule is enforced in one place only.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod cabinet;
 pub mod catalog;
 pub mod forms;
 pub mod i18n;
+pub mod monitoring;
 pub mod schema_form;
 pub mod session;
 
@@ -65,6 +68,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(cabinet::withdraw),
         )
         .route("/cabinet/documents/{code}", get(cabinet::document))
+        .merge(admin::router())
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 
