@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
             "/admin/users/{username}/disable",
             get(disable_confirm).post(disable),
         )
-        .route("/admin/users/{username}/enable", axum::routing::post(enable))
+        .route(
+            "/admin/users/{username}/enable",
+            axum::routing::post(enable),
+        )
         .route(
             "/admin/users/{username}/password",
             get(password_form).post(password),
@@ -66,10 +69,7 @@ impl Ctx {
 
     /// Administrators, auditors and heads see the monitoring.
     pub fn sees_monitoring(&self) -> bool {
-        matches!(
-            self.role(),
-            Some(Role::Admin | Role::Auditor | Role::Head)
-        )
+        matches!(self.role(), Some(Role::Admin | Role::Auditor | Role::Head))
     }
 }
 
@@ -355,7 +355,14 @@ async fn set_disabled(state: &AppState, c: Ctx, username: &str, disable: bool) -
     } else {
         ("enable", "enabled")
     };
-    match post_json(state, &c, &format!("/admin/users/{username}/{verb}"), json!({})).await {
+    match post_json(
+        state,
+        &c,
+        &format!("/admin/users/{username}/{verb}"),
+        json!({}),
+    )
+    .await
+    {
         Ok(_) => Redirect::to(&format!("/admin/users?done={done}")).into_response(),
         Err(e) if fixable(&e) => {
             let err = shown(&c, e.code);
@@ -602,8 +609,7 @@ pub async fn end_version(State(state): State<AppState>, c: Ctx, Form(f): Fields)
         let err = shown(&c, "confirm-required");
         return end_page(&state, c, &service, &version, &f, err).await;
     }
-    let Ok(until) = NaiveDate::parse_from_str(&get_field(&f, "effective_until"), "%Y-%m-%d")
-    else {
+    let Ok(until) = NaiveDate::parse_from_str(&get_field(&f, "effective_until"), "%Y-%m-%d") else {
         let err = shown(&c, "date-invalid");
         return end_page(&state, c, &service, &version, &f, err).await;
     };
@@ -680,12 +686,28 @@ impl CalendarPage {
     }
 }
 
-const KINDS: [&str; 5] = [
-    "day-off",
-    "working-day",
-    "correction",
-    "kurban-ait",
-    "published-year",
+/// The calendar edits the API takes, with their names' text keys.
+const KINDS: [(&str, &str); 5] = [
+    ("day-off", "admin.cal.kind.day-off"),
+    ("working-day", "admin.cal.kind.working-day"),
+    ("correction", "admin.cal.kind.correction"),
+    ("kurban-ait", "admin.cal.kind.kurban-ait"),
+    ("published-year", "admin.cal.kind.published-year"),
+];
+
+const MONTHS: [&str; 12] = [
+    "admin.month.1",
+    "admin.month.2",
+    "admin.month.3",
+    "admin.month.4",
+    "admin.month.5",
+    "admin.month.6",
+    "admin.month.7",
+    "admin.month.8",
+    "admin.month.9",
+    "admin.month.10",
+    "admin.month.11",
+    "admin.month.12",
 ];
 
 /// Why a day is what it is, in the reader's language (empty for an
@@ -695,7 +717,11 @@ fn day_reason(c: &Ctx, d: &Value) -> String {
     let r = &d["reason"];
     match r["kind"].as_str().unwrap_or_default() {
         "holiday" => names(&r["name"]),
-        "moved_day_off" => format!("{} ({})", c.t("admin.cal.moved-day-off"), names(&r["holiday"])),
+        "moved_day_off" => format!(
+            "{} ({})",
+            c.t("admin.cal.moved-day-off"),
+            names(&r["holiday"])
+        ),
         "decree_day_off" => format!("{}: {}", c.t("admin.cal.decree"), s(r, "source")),
         "working_weekend" => format!("{}: {}", c.t("admin.cal.worked"), s(r, "source")),
         "correction" => format!("{}: {}", c.t("admin.cal.correction"), s(r, "source")),
@@ -825,11 +851,7 @@ async fn calendar_page(
     let kind = posted.get("kind").cloned().unwrap_or_default();
     let page = CalendarPage {
         month: first.format("%Y-%m").to_string(),
-        month_title: format!(
-            "{} {}",
-            c.t(&format!("admin.month.{}", first.month())),
-            first.year()
-        ),
+        month_title: format!("{} {}", c.t(MONTHS[first.month0() as usize]), first.year()),
         prev: prev_month.format("%Y-%m").to_string(),
         next: next_month.format("%Y-%m").to_string(),
         weeks,
@@ -838,10 +860,10 @@ async fn calendar_page(
         edits,
         kinds: KINDS
             .iter()
-            .map(|k| Choice {
-                code: (*k).to_owned(),
-                name: c.t(&format!("admin.cal.kind.{k}")).to_owned(),
-                selected: kind == *k,
+            .map(|(code, key)| Choice {
+                code: (*code).to_owned(),
+                name: c.t(key).to_owned(),
+                selected: kind == *code,
             })
             .collect(),
         posted,
@@ -878,15 +900,13 @@ fn dates(text: &str) -> Result<Vec<NaiveDate>, ()> {
 /// The API's calendar edit from the form, or the problem to show.
 fn calendar_body(f: &[(String, String)]) -> Result<Value, &'static str> {
     let kind = get_field(f, "kind");
-    if !KINDS.contains(&kind.as_str()) {
+    if !KINDS.iter().any(|(code, _)| *code == kind) {
         return Err("calendar-kind-required");
     }
     let mut body = json!({"kind": kind, "source": get_field(f, "source"),
         "reason": get_field(f, "reason")});
     if kind == "published-year" {
-        let year: i32 = get_field(f, "year")
-            .parse()
-            .map_err(|_| "year-required")?;
+        let year: i32 = get_field(f, "year").parse().map_err(|_| "year-required")?;
         body["year"] = json!(year);
         body["days_off"] = json!(dates(&get_field(f, "days_off")).map_err(|_| "date-invalid")?);
         body["worked"] = json!(dates(&get_field(f, "worked")).map_err(|_| "date-invalid")?);
@@ -909,7 +929,10 @@ fn calendar_body(f: &[(String, String)]) -> Result<Value, &'static str> {
 }
 
 pub async fn edit_calendar(State(state): State<AppState>, c: Ctx, Form(f): Fields) -> Response {
-    let month = get_field(&f, "date").get(..7).unwrap_or_default().to_owned();
+    let month = get_field(&f, "date")
+        .get(..7)
+        .unwrap_or_default()
+        .to_owned();
     let q = || CalendarQuery {
         month: Some(month.clone()).filter(|m| m.len() == 7),
         ..Default::default()
@@ -1048,7 +1071,14 @@ pub async fn outbox(State(state): State<AppState>, c: Ctx, Query(q): Query<Done>
 }
 
 pub async fn retry(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
-    match post_json(&state, &c, &format!("/admin/outbox/dead/{id}/retry"), json!({})).await {
+    match post_json(
+        &state,
+        &c,
+        &format!("/admin/outbox/dead/{id}/retry"),
+        json!({}),
+    )
+    .await
+    {
         Ok(_) => Redirect::to("/admin/outbox?done=retried").into_response(),
         Err(e) => e.into_response(),
     }

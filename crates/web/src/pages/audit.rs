@@ -85,6 +85,15 @@ pub async fn search(
     c: Ctx,
     Query(q): Query<SearchQuery>,
 ) -> Response {
+    // The search lists every application: for those who audit only (the
+    // staff have their own worklists).
+    if !(c.is_admin() || c.is_auditor()) {
+        return match c.user {
+            None => ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Some(_) => ApiError::new(axum::http::StatusCode::FORBIDDEN, "admin-only"),
+        }
+        .into_response();
+    }
     let token = c.token.clone();
     let number = q.number.as_deref().unwrap_or("").trim().to_owned();
     let mut not_found = false;

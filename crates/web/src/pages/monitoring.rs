@@ -302,10 +302,7 @@ fn load_chart(c: &Ctx, id: &str, title: &str, rows: &[LoadRow]) -> String {
         .iter()
         .map(|r| Bar {
             label: r.label.clone(),
-            segments: vec![
-                (r.open - r.overdue, "bar-open"),
-                (r.overdue, "bar-overdue"),
-            ],
+            segments: vec![(r.open - r.overdue, "bar-open"), (r.overdue, "bar-overdue")],
             note: format!(
                 "{} {}, {} {}",
                 r.open,

@@ -543,17 +543,17 @@ async fn step_times_against_the_limit_as_json_and_csv(app: &TestApp) {
     r.expect(200);
     assert_eq!(r.body, json!({"rows": [], "completed": 0}));
     let r = app
-        .get("admin", "/api/v1/admin/stats/times?service=meeting-permission")
+        .get(
+            "admin",
+            "/api/v1/admin/stats/times?service=meeting-permission",
+        )
         .await;
     assert_eq!(r.body["rows"], json!([]));
     let r = app
         .get("admin", "/api/v1/admin/stats/times?format=csv")
         .await;
     r.expect(200);
-    assert_eq!(
-        r.header("content-type").unwrap(),
-        "text/csv; charset=utf-8"
-    );
+    assert_eq!(r.header("content-type").unwrap(), "text/csv; charset=utf-8");
     assert_eq!(
         r.header("content-disposition").unwrap(),
         "attachment; filename=\"times.csv\""
@@ -587,9 +587,12 @@ async fn step_times_against_the_limit_as_json_and_csv(app: &TestApp) {
     )
     .await
     .problem(403, "admin-only");
-    app.get("auditor", "/api/v1/admin/applications/by-number/KRG-1999-000001")
-        .await
-        .problem(404, "not-found");
+    app.get(
+        "auditor",
+        "/api/v1/admin/applications/by-number/KRG-1999-000001",
+    )
+    .await
+    .problem(404, "not-found");
 }
 
 crate::on_both_backends!(
