@@ -14,14 +14,14 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..", "..");
-const bin = process.env.QYZMET_BIN || join(root, "target", "debug", "qyzmet");
+export const bin = process.env.QYZMET_BIN || join(root, "target", "debug", "qyzmet");
 export const shots = join(root, "target", "screenshots");
 const axeSource = readFileSync(join(here, "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
 
-/** The server's address, once `start` has run. */
-export let base;
+/** The server's address and its data directory, once `start` has run. */
+export let base, dataDir;
 export let browser;
-let server, dataDir;
+let server;
 /** Every Content-Security-Policy refusal a page reported. */
 export const cspViolations = [];
 const scriptless = new WeakSet();

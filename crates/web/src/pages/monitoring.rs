@@ -51,8 +51,20 @@ fn esc(text: &str) -> String {
     out
 }
 
-const WIDTH: i64 = 600;
-const ROW: i64 = 46;
+const WIDTH: i64 = 400;
+const ROW: i64 = 40;
+/// Characters of a label drawn in a chart; the data table has them all.
+const LABEL: usize = 52;
+
+fn shorten(label: &str) -> String {
+    if label.chars().count() <= LABEL {
+        label.to_owned()
+    } else {
+        let mut out: String = label.chars().take(LABEL - 1).collect();
+        out.push('…');
+        out
+    }
+}
 
 /// A horizontal bar chart as SVG markup: the label above each bar (so it
 /// reads at a phone's width), bars scaled to `max`, and an optional
@@ -83,24 +95,24 @@ pub fn bar_chart(
         let _ = write!(
             svg,
             "<text class=\"chart-label\" x=\"0\" y=\"{}\">{}</text>",
-            y + 16,
-            esc(&bar.label)
+            y + 14,
+            esc(&shorten(&bar.label))
         );
         let mut x = 0;
         for (value, class) in &bar.segments {
             let w = (value * area / max).max(if *value > 0 { 2 } else { 0 });
             let _ = write!(
                 svg,
-                "<rect class=\"{class}\" x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"16\"></rect>",
-                y + 22
+                "<rect class=\"{class}\" x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"14\"></rect>",
+                y + 19
             );
             x += w;
         }
         let _ = write!(
             svg,
             "<text class=\"chart-value\" x=\"{}\" y=\"{}\">{}</text>",
-            (x + 6).min(area - 120).max(0),
-            y + 35,
+            (x + 6).min(area - 110).max(0),
+            y + 31,
             esc(&bar.note)
         );
     }
@@ -130,6 +142,8 @@ pub struct LoadRow {
 
 pub struct TimeRow {
     pub label: String,
+    pub step: String,
+    pub service: String,
     pub limit: String,
     pub completed: u64,
     pub on_time: u64,
@@ -216,8 +230,8 @@ fn load_rows(state: &AppState, c: &Ctx, load: &Value) -> (Vec<LoadRow>, Vec<Load
         .map(|r| LoadRow {
             label: format!(
                 "{} — {}",
-                service_name(state, c, &s(r, "service")),
-                step_name(c, &s(r, "step"))
+                step_name(c, &s(r, "step")),
+                service_name(state, c, &s(r, "service"))
             ),
             provider: s(r, "provider"),
             service: s(r, "service"),
@@ -281,9 +295,11 @@ fn time_rows(state: &AppState, c: &Ctx, times: &Value) -> Vec<TimeRow> {
             TimeRow {
                 label: format!(
                     "{} — {}",
-                    service_name(state, c, &s(r, "service")),
-                    step_name(c, &s(r, "step"))
+                    step_name(c, &s(r, "step")),
+                    service_name(state, c, &s(r, "service"))
                 ),
+                step: step_name(c, &s(r, "step")),
+                service: service_name(state, c, &s(r, "service")),
                 limit: limit_of(c, &r["limit"]),
                 completed: r["completed"].as_u64().unwrap_or(0),
                 on_time: r["on_time"].as_u64().unwrap_or(0),
@@ -322,7 +338,7 @@ fn times_chart(c: &Ctx, rows: &[TimeRow]) -> String {
     let mut bars = Vec::new();
     for r in rows {
         bars.push(Bar {
-            label: format!("{} ({})", r.label, r.limit),
+            label: format!("{} ({}) — {}", r.step, r.limit, r.service),
             segments: vec![(r.median_pct, "bar-median")],
             note: format!("{}: {} %", c.t("mon.median"), r.median_pct),
         });
