@@ -29,23 +29,9 @@ async function openDeadline(admin) {
   const found = list.body.items.find((a) => a.due_at && a.due_at.slice(0, 10) > today);
   if (found) return found;
   const clerk = await h.token("clerk", "demo-clerk");
-  const made = await h.api("POST", "/applications", {
-    token: clerk,
-    body: {
-      service: "adoption-payment",
-      channel: "office",
-      applicant: { iin: "871008401427", name: "Демо Өтініш беруші", language: "kk" },
-      form: {
-        children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
-                     court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
-        bank_account: { iban: "KZ86125KZT5004100100" },
-      },
-      documents: ["court-decision", "child-iin", "bank-account"].map((k) => ({ kind: k, name: k })),
-    },
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  await h.act("clerk", made.body.id, { action: "complete" });
-  return h.act("head", made.body.id, { action: "complete", assignee: "specialist" });
+  const made = await h.officeApplication(clerk);
+  await h.act("clerk", made.id, { action: "complete" });
+  return h.act("head", made.id, { action: "complete", assignee: "specialist" });
 }
 
 test("the administrator adds a holiday and recomputes: an open deadline moves, and the pages say so", async () => {

@@ -1291,14 +1291,21 @@ fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
     }
 }
 
-/// Who may see the statistics, and of which provider: administrators and
-/// auditors all, a head their own provider's.
-fn stats_scope(who: &Principal) -> Result<Option<String>, ApiError> {
-    match who.role {
-        Role::Admin | Role::Auditor => Ok(None),
-        Role::Head => Ok(Some(who.provider.clone().unwrap_or_default())),
-        _ => Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only")),
-    }
+/// Who may see the statistics, and of which provider (administrators and
+/// auditors all, a head their own provider's), and the query read.
+fn stats_query<T>(
+    who: &Principal,
+    query: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<(Option<String>, T), ApiError> {
+    let only = match who.role {
+        Role::Admin | Role::Auditor => None,
+        Role::Head => Some(who.provider.clone().unwrap_or_default()),
+        _ => return Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only")),
+    };
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").with_detail(e.body_text())
+    })?;
+    Ok((only, q))
 }
 
 /// The load per provider, service and step, with the overdue among it
@@ -1314,10 +1321,7 @@ pub async fn load(
     query: Result<Query<LoadQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let only = stats_scope(&who)?;
-    let Query(q) = query.map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").with_detail(e.body_text())
-    })?;
+    let (only, q) = stats_query(&who, query)?;
     let csv = wants_csv(q.format.as_deref())?;
     let rows: Vec<LoadRow> = state
         .store()
@@ -1430,10 +1434,7 @@ pub async fn times(
     query: Result<Query<TimesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let only = stats_scope(&who)?;
-    let Query(q) = query.map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").with_detail(e.body_text())
-    })?;
+    let (only, q) = stats_query(&who, query)?;
     let csv = wants_csv(q.format.as_deref())?;
     let filter = ListFilter {
         provider: only,

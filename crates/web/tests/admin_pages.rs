@@ -11,19 +11,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use qyzmet_web::lang::{problem_text, Lang};
 use serde_json::{json, Value};
-use support::pages::{app, App};
-
-/// The CSRF token inside a cookie string made by [`App::login`].
-fn csrf_of(cookies: &str) -> String {
-    cookies
-        .split("qz_csrf=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
+use support::pages::{app, csrf_of, App};
 
 /// A call to the JSON API with a bearer token; the status, ETag and body.
 async fn api(

@@ -167,3 +167,23 @@ export async function login(page, name, password, next) {
   await page.fill("#password", password);
   await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
 }
+
+/** Service C taken in at the office for the demo applicant (by a clerk's token). */
+export async function officeApplication(clerk, applicant = "871008401427") {
+  const made = await api("POST", "/applications", {
+    token: clerk,
+    body: {
+      service: "adoption-payment",
+      channel: "office",
+      applicant: { iin: applicant, name: "Демо Заявитель", language: "ru" },
+      form: {
+        children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
+                     court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
+        bank_account: { iban: "KZ86125KZT5004100100" },
+      },
+      documents: ["court-decision", "child-iin", "bank-account"].map((k) => ({ kind: k, name: k })),
+    },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  return made.body;
+}

@@ -90,6 +90,15 @@ fn shown(c: &Ctx, code: &str) -> Shown {
     Some(crate::lang::problem_text(code, c.lang))
 }
 
+/// A page with a problem shown on it answers 422.
+fn render_shown<T: Template>(page: &T, error: Shown) -> Response {
+    let mut res = render(page);
+    if error.is_some() {
+        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    res
+}
+
 /// Problems a form's sender can act on: shown on the page; the others
 /// (403, 404, 5xx) become the error page.
 fn fixable(e: &ApiError) -> bool {
@@ -265,11 +274,7 @@ async fn users_page(
         error,
         c,
     };
-    let mut res = render(&page);
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_shown(&page, error)
 }
 
 pub async fn users(State(state): State<AppState>, c: Ctx, Query(q): Query<Done>) -> Response {
@@ -426,9 +431,7 @@ pub async fn password(
         Ok(_) => Redirect::to("/admin/users?done=password").into_response(),
         Err(e) if fixable(&e) => {
             let error = shown(&c, e.code);
-            let mut res = render(&PasswordPage { c, username, error });
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            res
+            render_shown(&PasswordPage { c, username, error }, error)
         }
         Err(e) => e.into_response(),
     }
@@ -576,7 +579,7 @@ async fn end_page(
     let Some((service_name, act)) = found else {
         return ApiError::not_found().into_response();
     };
-    let mut res = render(&EndPage {
+    let page = EndPage {
         service: service.to_owned(),
         service_name,
         version: version.to_owned(),
@@ -585,11 +588,8 @@ async fn end_page(
         reason: get_field(posted, "reason"),
         error,
         c,
-    });
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    };
+    render_shown(&page, error)
 }
 
 pub async fn end_form(
@@ -874,11 +874,7 @@ async fn calendar_page(
         error,
         c,
     };
-    let mut res = render(&page);
-    if error.is_some() {
-        *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    res
+    render_shown(&page, error)
 }
 
 pub async fn calendar(

@@ -6,7 +6,7 @@
 
 use super::admin::Choice;
 use super::api::Call;
-use super::cabinet::{s, when};
+use super::cabinet::{s, service_name, when};
 use super::{render, Ctx};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -70,14 +70,6 @@ const STATUSES: [&str; 6] = [
 
 fn enc(v: &str) -> String {
     super::session::encode_next(v)
-}
-
-fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
-    state
-        .catalog()
-        .service(code)
-        .map(|sv| sv.name.get(c.lang).to_owned())
-        .unwrap_or_else(|| code.to_owned())
 }
 
 pub async fn search(

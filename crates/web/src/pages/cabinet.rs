@@ -40,7 +40,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
+pub(super) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
     state
         .catalog()
         .service(code)

@@ -6,7 +6,7 @@
 //! provider; a head sees their own provider's (the API narrows it).
 
 use super::api::Call;
-use super::cabinet::{s, when};
+use super::cabinet::{s, service_name, when};
 use super::{render, Ctx};
 use crate::admin::{csv_headers, csv_response};
 use crate::problem::ApiError;
@@ -196,14 +196,6 @@ async fn fetch(state: &AppState, c: &Ctx) -> Result<Data, ApiError> {
         times: times.ok()?,
         overdue: overdue.ok()?,
     })
-}
-
-fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
-    state
-        .catalog()
-        .service(code)
-        .map(|sv| sv.name.get(c.lang).to_owned())
-        .unwrap_or_else(|| code.to_owned())
 }
 
 fn provider_name(state: &AppState, c: &Ctx, code: &str) -> String {
@@ -402,59 +394,41 @@ fn overdue_rows(state: &AppState, c: &Ctx, v: &Value) -> Vec<OverdueRow> {
 }
 
 /// Each chart's data as CSV: codes, not translated names, so a
-/// spreadsheet or a script reads the same file in every language.
+/// spreadsheet or a script reads the same file in every language. The
+/// load per step and the times are the API's own CSV.
 pub async fn csv(State(state): State<AppState>, c: Ctx, Path(file): Path<String>) -> Response {
-    if !matches!(
-        file.as_str(),
-        "steps.csv" | "providers.csv" | "times.csv" | "overdue.csv"
-    ) {
-        return ApiError::new(StatusCode::NOT_FOUND, "not-found").into_response();
-    }
-    let data = match fetch(&state, &c).await {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
+    let token = c.token.as_deref();
+    let path = match file.as_str() {
+        "steps.csv" => "/admin/stats/load?format=csv",
+        "times.csv" => "/admin/stats/times?format=csv",
+        "providers.csv" => "/admin/stats/load",
+        "overdue.csv" => "/applications?overdue=true&order=due&limit=100",
+        _ => return ApiError::new(StatusCode::NOT_FOUND, "not-found").into_response(),
     };
-    let (steps, providers) = load_rows(&state, &c, &data.load);
+    let answer = Call::get(path, token).send(&state).await;
+    if let Some(e) = answer.error {
+        return e.into_response();
+    }
     match file.as_str() {
-        "steps.csv" => csv_response(
-            &file,
-            &["provider", "service", "step", "open", "overdue"],
-            steps.iter().map(|r| {
-                vec![
-                    r.provider.clone(),
-                    r.service.clone(),
-                    r.step.clone(),
-                    r.open.to_string(),
-                    r.overdue.to_string(),
-                ]
-            }),
-        ),
-        "providers.csv" => csv_response(
-            &file,
-            &["provider", "name", "open", "overdue"],
-            providers.iter().map(|r| {
-                vec![
-                    r.provider.clone(),
-                    r.label.clone(),
-                    r.open.to_string(),
-                    r.overdue.to_string(),
-                ]
-            }),
-        ),
-        "times.csv" => {
-            // The API's own CSV of the same figures.
-            let answer = Call::get("/admin/stats/times?format=csv", c.token.as_deref())
-                .send(&state)
-                .await;
-            match answer.error {
-                Some(e) => e.into_response(),
-                None => (csv_headers(&file), answer.bytes).into_response(),
-            }
+        "providers.csv" => {
+            let (_, providers) = load_rows(&state, &c, &answer.body);
+            csv_response(
+                &file,
+                &["provider", "name", "open", "overdue"],
+                providers.iter().map(|r| {
+                    vec![
+                        r.provider.clone(),
+                        r.label.clone(),
+                        r.open.to_string(),
+                        r.overdue.to_string(),
+                    ]
+                }),
+            )
         }
-        _ => csv_response(
+        "overdue.csv" => csv_response(
             &file,
             &["number", "service", "step", "due_at"],
-            data.overdue["items"]
+            answer.body["items"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -467,5 +441,6 @@ pub async fn csv(State(state): State<AppState>, c: Ctx, Path(file): Path<String>
                     ]
                 }),
         ),
+        _ => (csv_headers(&file), answer.bytes).into_response(),
     }
 }

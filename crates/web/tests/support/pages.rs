@@ -137,3 +137,13 @@ impl App {
         format!("{cookies}; qz_session={session}")
     }
 }
+
+/// The CSRF token inside a cookie string made by [`App::login`].
+pub fn csrf_of(cookies: &str) -> String {
+    cookies
+        .split("qz_csrf=")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .expect("a CSRF cookie")
+        .to_owned()
+}
