@@ -1671,3 +1671,41 @@ pub async fn application_audit(
         }),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn csv_quotes_what_must_be_quoted() {
+        let res = csv_response(
+            "x.csv",
+            &["a", "b"],
+            [
+                vec!["plain".to_owned(), "with, comma".to_owned()],
+                vec!["say \"hi\"".to_owned(), "two\nlines".to_owned()],
+            ],
+        );
+        assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(
+            res.headers()["content-disposition"],
+            "attachment; filename=\"x.csv\""
+        );
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(
+            body,
+            "a,b\r\nplain,\"with, comma\"\r\n\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+        );
+    }
+
+    #[test]
+    fn percentiles_are_by_nearest_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(percentile(&v, 50), 5);
+        assert_eq!(percentile(&v, 90), 9);
+        assert_eq!(percentile(&[7], 90), 7);
+        assert_eq!(percentile(&[], 50), 0);
+        assert_eq!(percentile(&[5, 20], 50), 5);
+        assert_eq!(percentile(&[5, 20], 90), 20);
+    }
+}

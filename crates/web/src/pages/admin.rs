@@ -1116,3 +1116,84 @@ pub async fn audit_log(State(state): State<AppState>, c: Ctx, Query(q): Query<Be
         c,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn each_kind_of_calendar_edit_becomes_the_apis_body() {
+        let body = calendar_body(&form(&[
+            ("kind", "correction"),
+            ("date", "2026-12-31"),
+            ("working", "no"),
+            ("source", " Decree 1 "),
+        ]))
+        .unwrap();
+        assert_eq!(
+            body,
+            json!({"kind": "correction", "date": "2026-12-31", "working": false,
+                "source": "Decree 1", "reason": ""})
+        );
+        let body = calendar_body(&form(&[
+            ("kind", "published-year"),
+            ("year", "2027"),
+            ("days_off", "2027-01-02, 2027-03-23\n2027-05-08"),
+            ("worked", ""),
+            ("source", "Decree 2"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            body["days_off"],
+            json!(["2027-01-02", "2027-03-23", "2027-05-08"])
+        );
+        assert_eq!(body["worked"], json!([]));
+        assert_eq!(body["year"], 2027);
+        assert!(body.get("date").is_none());
+        let kurban = calendar_body(&form(&[
+            ("kind", "kurban-ait"),
+            ("date", "2027-05-16"),
+            ("source", "Decree 3"),
+        ]))
+        .unwrap();
+        assert_eq!(kurban["date"], "2027-05-16");
+    }
+
+    #[test]
+    fn a_calendar_form_that_cannot_be_an_edit_says_why() {
+        let cases: [(&[(&str, &str)], &str); 6] = [
+            (&[("kind", "holiday")], "calendar-kind-required"),
+            (&[("kind", "day-off")], "date-required"),
+            (
+                &[("kind", "day-off"), ("date", "31.12.2026")],
+                "date-invalid",
+            ),
+            (
+                &[("kind", "correction"), ("date", "2026-12-31")],
+                "working-required",
+            ),
+            (
+                &[("kind", "published-year"), ("year", "x")],
+                "year-required",
+            ),
+            (
+                &[
+                    ("kind", "published-year"),
+                    ("year", "2027"),
+                    ("days_off", "2027-13-01"),
+                ],
+                "date-invalid",
+            ),
+        ];
+        for (fields, code) in cases {
+            assert_eq!(calendar_body(&form(fields)), Err(code), "{fields:?}");
+        }
+    }
+}
