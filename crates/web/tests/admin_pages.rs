@@ -176,7 +176,16 @@ async fn a_clerk_is_refused_and_the_auditor_reads_but_changes_nothing() {
     assert_eq!(p.status, StatusCode::OK);
     assert!(!p.body.contains("action=\"/admin/calendar\""));
     assert!(!p.body.contains("action=\"/admin/calendar/recompute\""));
-    // Whatever an auditor posts, the API refuses it.
+    // The forms that change something are not offered to an auditor...
+    for path in [
+        "/admin/users/clerk/disable",
+        "/admin/users/clerk/password",
+        "/admin/versions/end?service=meeting-permission&version=2020-12",
+    ] {
+        let p = app.get(path, &auditor).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // ...and whatever an auditor posts, the API refuses it.
     let csrf = csrf_of(&auditor);
     let posts: [(&str, Vec<(&str, &str)>); 7] = [
         (

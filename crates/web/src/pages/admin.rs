@@ -90,6 +90,16 @@ fn shown(c: &Ctx, code: &str) -> Shown {
     Some(crate::lang::problem_text(code, c.lang))
 }
 
+/// Forms that change something are for administrators: anyone else is
+/// refused before the form is shown (the API would refuse what they send).
+fn forms_for_admin(c: &Ctx) -> Result<(), Response> {
+    match &c.user {
+        _ if c.is_admin() => Ok(()),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated").into_response()),
+        Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only").into_response()),
+    }
+}
+
 /// A page with a problem shown on it answers 422.
 fn render_shown<T: Template>(page: &T, error: Shown) -> Response {
     let mut res = render(page);
@@ -324,10 +334,13 @@ pub async fn disable_confirm(
     c: Ctx,
     Path(username): Path<String>,
 ) -> Response {
+    if let Err(res) = forms_for_admin(&c) {
+        return res;
+    }
     if !valid_name(&username) {
         return ApiError::not_found().into_response();
     }
-    // The account must exist and the reader must be one who sees accounts.
+    // The account must exist.
     let users = match get_json(&state, &c, "/admin/users").await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
@@ -393,14 +406,9 @@ pub struct PasswordPage {
     pub error: Shown,
 }
 
-pub async fn password_form(
-    State(state): State<AppState>,
-    c: Ctx,
-    Path(username): Path<String>,
-) -> Response {
-    // Only those who may see accounts get the form.
-    if let Err(e) = get_json(&state, &c, "/admin/users").await {
-        return e.into_response();
+pub async fn password_form(c: Ctx, Path(username): Path<String>) -> Response {
+    if let Err(res) = forms_for_admin(&c) {
+        return res;
     }
     if !valid_name(&username) {
         return ApiError::not_found().into_response();
@@ -597,6 +605,9 @@ pub async fn end_form(
     c: Ctx,
     Query(q): Query<WhichVersion>,
 ) -> Response {
+    if let Err(res) = forms_for_admin(&c) {
+        return res;
+    }
     let service = q.service.unwrap_or_default();
     let version = q.version.unwrap_or_default();
     end_page(&state, c, &service, &version, &[], None).await
