@@ -92,11 +92,11 @@ fn shown(c: &Ctx, code: &str) -> Shown {
 
 /// Forms that change something are for administrators: anyone else is
 /// refused before the form is shown (the API would refuse what they send).
-fn forms_for_admin(c: &Ctx) -> Result<(), Response> {
+fn forms_for_admin(c: &Ctx) -> Result<(), ApiError> {
     match &c.user {
         _ if c.is_admin() => Ok(()),
-        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated").into_response()),
-        Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only").into_response()),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated")),
+        Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only")),
     }
 }
 
@@ -334,8 +334,8 @@ pub async fn disable_confirm(
     c: Ctx,
     Path(username): Path<String>,
 ) -> Response {
-    if let Err(res) = forms_for_admin(&c) {
-        return res;
+    if let Err(e) = forms_for_admin(&c) {
+        return e.into_response();
     }
     if !valid_name(&username) {
         return ApiError::not_found().into_response();
@@ -407,8 +407,8 @@ pub struct PasswordPage {
 }
 
 pub async fn password_form(c: Ctx, Path(username): Path<String>) -> Response {
-    if let Err(res) = forms_for_admin(&c) {
-        return res;
+    if let Err(e) = forms_for_admin(&c) {
+        return e.into_response();
     }
     if !valid_name(&username) {
         return ApiError::not_found().into_response();
@@ -605,8 +605,8 @@ pub async fn end_form(
     c: Ctx,
     Query(q): Query<WhichVersion>,
 ) -> Response {
-    if let Err(res) = forms_for_admin(&c) {
-        return res;
+    if let Err(e) = forms_for_admin(&c) {
+        return e.into_response();
     }
     let service = q.service.unwrap_or_default();
     let version = q.version.unwrap_or_default();
