@@ -349,6 +349,25 @@ async fn the_administrator_manages_accounts_with_errors_in_their_language() {
     assert!(p
         .body
         .contains(problem_text("confirm-required", Lang::Kk).0));
+    assert!(
+        p.body.contains("value=\"A test\""),
+        "what was typed is kept"
+    );
+    let mut wrong: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| *k != "effective_until")
+        .copied()
+        .collect();
+    wrong.extend([("confirm", "yes"), ("effective_until", "2031-02-30")]);
+    let p = app.post_form("/admin/versions/end", &admin, &wrong).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains(problem_text("date-invalid", Lang::Kk).0));
+    form.push(("confirm", "yes"));
+    let p = app.post_form("/admin/versions/end", &admin, &form).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.header("location"), "/admin/versions?done=ended");
+    let p = app.get("/admin/versions?done=ended", &admin).await;
+    assert!(p.body.contains("<td>2031-01-01</td>"), "the end is shown");
     // Each change is in the audit log, shown on its page.
     let p = app.get("/admin/audit", &admin).await;
     for action in [
@@ -359,7 +378,7 @@ async fn the_administrator_manages_accounts_with_errors_in_their_language() {
     ] {
         assert!(p.body.contains(action), "{action}");
     }
-    assert!(!p.body.contains("version-ended"));
+    assert!(p.body.contains("version-ended"));
 }
 
 #[tokio::test]
