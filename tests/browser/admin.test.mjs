@@ -135,13 +135,13 @@ test("the administrator's other pages, in English: accounts, providers, versions
   await page.context().close();
 });
 
-test("monitoring: server-drawn SVG charts with their text and tables, and each chart's CSV", async () => {
+test("monitoring: server-drawn SVG charts with their text and tables, the time-against-limit report, and each chart's CSV", async () => {
   const page = await h.newPage({ locale: "en-GB" });
   await h.login(page, "admin", "demo-admin", "/monitoring");
   assert.equal(await page.textContent("h1"), "Monitoring");
   const charts = page.locator("svg.chart");
-  assert.equal(await charts.count(), 3);
-  for (const id of ["steps", "providers", "times"]) {
+  assert.equal(await charts.count(), 2);
+  for (const id of ["steps", "providers"]) {
     const svg = page.locator(`svg[aria-labelledby='${id}-title ${id}-desc']`);
     assert.equal(await svg.getAttribute("role"), "img");
     assert.ok((await page.textContent(`#${id}-title`)).length > 3);
@@ -153,6 +153,14 @@ test("monitoring: server-drawn SVG charts with their text and tables, and each c
   // Opened data tables for the keyboard and screen readers.
   await page.click("details summary >> nth=0");
   await h.check(page, "monitoring-table-en");
+
+  // The time against the limit: its own page, the limit a dashed line.
+  await Promise.all([page.waitForNavigation(), page.click("a[href='/monitoring/times']")]);
+  assert.equal(await page.getAttribute("svg[aria-labelledby='times-title times-desc']", "role"), "img");
+  assert.equal(await page.locator("svg.chart line.chart-marker").count(), 1);
+  assert.ok((await page.locator("svg.chart rect.bar-median").count()) > 0);
+  await h.check(page, "monitoring-times-en");
+  await page.goto(h.base + "/monitoring");
 
   const [download] = await Promise.all([
     page.waitForEvent("download"),

@@ -1412,6 +1412,40 @@ fn percentile(sorted: &[i64], p: u32) -> i64 {
     sorted[(rank as usize - 1).min(sorted.len() - 1)]
 }
 
+/// One passage through a step that ended by being done.
+struct Passage<'a> {
+    step: &'a str,
+    started: DateTime<Utc>,
+    due: DateTime<Utc>,
+    completed: DateTime<Utc>,
+}
+
+/// The completed passages of a stored case, read straight from its state's
+/// `steps` (the whole case is not needed, and the report reads them all).
+fn passages(state: &Value) -> impl Iterator<Item = Passage<'_>> {
+    let at = |v: &Value| {
+        v.as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc())
+    };
+    state["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|rec| rec["end"] == "completed")
+        .filter_map(move |rec| {
+            Some(Passage {
+                step: rec["code"].as_str()?,
+                started: at(&rec["started_at"])?,
+                due: at(&rec["due_at"])?,
+                completed: at(&rec["completed_at"])?,
+            })
+        })
+}
+
+/// Applications the time report reads at a time.
+const TIMES_PAGE: u32 = 1000;
+
 #[derive(Default)]
 struct Passages {
     taken: Vec<i64>,
@@ -1448,37 +1482,29 @@ pub async fn times(
     loop {
         let page = state
             .store()
-            .list_applications(&filter, RECOMPUTE_PAGE, cursor.as_deref())
+            .list_applications(&filter, TIMES_PAGE, cursor.as_deref())
             .await?;
         for app in &page.items {
-            let case = load_case_of(app)?;
-            let steps = catalog
-                .version(&case.service, &case.version)
-                .map(|v| v.steps.clone())
-                .unwrap_or_default();
-            for rec in &case.steps {
-                let (Some(done), Some(case::StepEnd::Completed)) = (rec.completed_at, rec.end)
-                else {
-                    continue;
-                };
-                let limit = steps
-                    .iter()
-                    .find(|s| s.code == rec.code)
-                    .map(|s| json!({ s.limit.unit_key(): s.limit.amount() }))
-                    .unwrap_or(Value::Null);
+            let row = &app.row;
+            let version = catalog.version(&row.service, &row.version);
+            for p in passages(&row.state) {
+                let limit = version
+                    .and_then(|v| v.steps.iter().find(|s| s.code.code() == p.step))
+                    .map(|s| format!("{{\"{}\":{}}}", s.limit.unit_key(), s.limit.amount()))
+                    .unwrap_or_else(|| "null".to_owned());
                 let key = (
-                    case.provider.clone(),
-                    case.service.clone(),
-                    rec.code.code().to_owned(),
-                    limit.to_string(),
+                    row.provider.clone(),
+                    row.service.clone(),
+                    p.step.to_owned(),
+                    limit,
                 );
                 let g = groups.entry(key).or_default();
-                let taken = (done - rec.started_at).num_seconds().max(0);
-                let allowed = (rec.due_at - rec.started_at).num_seconds().max(1);
+                let taken = (p.completed - p.started).num_seconds().max(0);
+                let allowed = (p.due - p.started).num_seconds().max(1);
                 g.taken.push(taken / 60);
                 g.allowed.push(allowed / 60);
                 g.used.push((taken * 100 + allowed / 2) / allowed);
-                if done <= rec.due_at {
+                if p.completed <= p.due {
                     g.on_time += 1;
                 }
             }

@@ -561,7 +561,7 @@ async fn monitoring_draws_its_charts_on_the_server_and_exports_csv() {
     let admin = staff(&app, "admin").await;
     let p = app.get("/monitoring?lang=en", &admin).await;
     assert_eq!(p.status, StatusCode::OK);
-    for id in ["steps", "providers", "times"] {
+    for id in ["steps", "providers"] {
         assert!(
             p.body
                 .contains(&format!("aria-labelledby=\"{id}-title {id}-desc\"")),
@@ -580,10 +580,20 @@ async fn monitoring_draws_its_charts_on_the_server_and_exports_csv() {
         p.body.contains("class=\"bar-overdue\""),
         "the demo's overdue steps"
     );
-    assert!(p.body.contains("class=\"chart-marker\""), "the limit line");
     assert!(!p.body.contains("style="), "no inline style");
     assert!(!p.body.contains("<script>"), "no inline script");
     assert!(p.body.contains("Overdue steps"));
+    assert!(p.body.contains("href=\"/monitoring/times\""));
+    // The time against the limit, a report of its own.
+    let p = app.get("/monitoring/times?lang=en", &admin).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p
+        .body
+        .contains("aria-labelledby=\"times-title times-desc\""));
+    assert!(p.body.contains("class=\"chart-marker\""), "the limit line");
+    assert!(p.body.contains("class=\"bar-median\""));
+    assert!(p.body.contains("href=\"/monitoring/times.csv\""));
+    assert!(!p.body.contains("style="), "no inline style");
 
     let p = app.get("/monitoring/steps.csv", &admin).await;
     assert_eq!(p.status, StatusCode::OK);
