@@ -368,6 +368,44 @@ async fn the_administrator_manages_accounts_with_errors_in_their_language() {
     assert_eq!(p.header("location"), "/admin/versions?done=ended");
     let p = app.get("/admin/versions?done=ended", &admin).await;
     assert!(p.body.contains("<td>2031-01-01</td>"), "the end is shown");
+    // A dead letter is listed with its error and queued again.
+    let store = app.state.store();
+    let now = chrono::Utc::now();
+    let job = qyzmet_store::NewJob {
+        kind: "notify".into(),
+        payload: json!({"to": "page-test"}),
+        run_at: now,
+    };
+    store.enqueue(vec![job], now).await.unwrap();
+    let claimed = store
+        .claim_jobs(now, now + chrono::Duration::minutes(1), 100)
+        .await
+        .unwrap();
+    let job = claimed
+        .iter()
+        .find(|j| j.payload["to"] == "page-test")
+        .unwrap();
+    store
+        .fail_job(job.id, "gateway said <no>", None, now)
+        .await
+        .unwrap();
+    let p = app.get("/admin/outbox", &admin).await;
+    assert!(p.body.contains("gateway said &#60;no&#62;"), "escaped");
+    let retry = format!("/admin/outbox/{}/retry", job.id);
+    assert!(p.body.contains(&format!("action=\"{retry}\"")));
+    let p = app.post_form(&retry, &admin, &[("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.header("location"), "/admin/outbox?done=retried");
+    assert_eq!(
+        store.job(job.id).await.unwrap().status,
+        qyzmet_store::JobStatus::Pending
+    );
+    let p = app.post_form(&retry, &admin, &[("csrf", &csrf)]).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = app
+        .post_form("/admin/outbox/abc/retry", &admin, &[("csrf", &csrf)])
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
     // Each change is in the audit log, shown on its page.
     let p = app.get("/admin/audit", &admin).await;
     for action in [
@@ -375,6 +413,7 @@ async fn the_administrator_manages_accounts_with_errors_in_their_language() {
         "user-disabled",
         "user-enabled",
         "password-reset",
+        "job-retried",
     ] {
         assert!(p.body.contains(action), "{action}");
     }

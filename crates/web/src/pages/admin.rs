@@ -1077,7 +1077,10 @@ pub async fn outbox(State(state): State<AppState>, c: Ctx, Query(q): Query<Done>
     })
 }
 
-pub async fn retry(State(state): State<AppState>, c: Ctx, Path(id): Path<i64>) -> Response {
+pub async fn retry(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ApiError::not_found().into_response();
+    };
     match post_json(
         &state,
         &c,
