@@ -305,22 +305,16 @@ async fn the_administrator_manages_accounts_with_errors_in_their_language() {
         .post_form("/admin/users/clerk-2/enable", &admin, &[("csrf", &csrf)])
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
-    let p = app
-        .post_form(
-            "/admin/users/clerk-2/password",
-            &admin,
-            &[("csrf", &csrf), ("password", "short")],
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let p = app
-        .post_form(
-            "/admin/users/clerk-2/password",
-            &admin,
-            &[("csrf", &csrf), ("password", "another long password")],
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    for (password, status) in [
+        ("short", StatusCode::UNPROCESSABLE_ENTITY),
+        ("another long password", StatusCode::SEE_OTHER),
+    ] {
+        let form = [("csrf", csrf.as_str()), ("password", password)];
+        let p = app
+            .post_form("/admin/users/clerk-2/password", &admin, &form)
+            .await;
+        assert_eq!(p.status, status, "{password}");
+    }
     app.login("clerk-2", "another long password").await;
 
     // Ending a version needs the confirmation ticked.
