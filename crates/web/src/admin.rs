@@ -46,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/outbox/dead/{id}/retry", post(retry_dead))
         .route("/admin/audit", get(audit_log))
         .route("/admin/stats/load", get(load))
+        .route("/admin/stats/times", get(times))
+        .route("/admin/applications/by-number/{number}", get(by_number))
         .route("/applications/{id}/audit", get(application_audit))
 }
 
@@ -939,7 +941,26 @@ pub struct Recomputed {
     pub examined: u64,
     /// Those whose deadline or pause end moved.
     pub changed: u64,
+    /// What moved, earliest deadline first; at most [`MOVED_SHOWN`] of
+    /// them (`changed` counts them all).
+    pub moved: Vec<Moved>,
 }
+
+/// One application's deadline (or pause end) as the recompute moved it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Moved {
+    pub id: String,
+    pub number: String,
+    /// The open step whose deadline moved; absent for a pause's end.
+    pub step: Option<String>,
+    /// `deadline` or `pause-end`.
+    pub what: String,
+    pub previous: String,
+    pub now: String,
+}
+
+/// How many moved applications the recompute's answer lists.
+pub const MOVED_SHOWN: usize = 500;
 
 /// Pages of open applications the recompute walks at a time.
 const RECOMPUTE_PAGE: u32 = 200;
@@ -976,6 +997,7 @@ pub async fn recompute(
     let mut out = Recomputed {
         examined: 0,
         changed: 0,
+        moved: Vec::new(),
     };
     let mut cursor: Option<String> = None;
     loop {
@@ -988,8 +1010,14 @@ pub async fn recompute(
                 continue;
             }
             out.examined += 1;
-            if recompute_one(&state, &who, &app.id).await? {
+            let moved = recompute_one(&state, &who, &app.id).await?;
+            if !moved.is_empty() {
                 out.changed += 1;
+            }
+            for m in moved {
+                if out.moved.len() < MOVED_SHOWN {
+                    out.moved.push(m);
+                }
             }
         }
         match page.next_cursor {
@@ -1036,14 +1064,52 @@ async fn folded(state: &AppState, id: &str) -> Result<case::Case, ApiError> {
         .ok_or_else(ApiError::internal)
 }
 
-/// One application; whether its deadline or pause end moved. A change by
+/// What the recompute's events moved in one application.
+fn moved_by(app: &qyzmet_store::Application, events: &[Event]) -> Vec<Moved> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::DeadlineRecomputed {
+                step,
+                due_at,
+                previous_due_at,
+                ..
+            } => Some(Moved {
+                id: app.id.clone(),
+                number: app.number.clone(),
+                step: Some(step.code().to_owned()),
+                what: "deadline".into(),
+                previous: fmt_time(*previous_due_at),
+                now: fmt_time(*due_at),
+            }),
+            EventKind::PauseRecomputed {
+                until,
+                previous_until,
+            } => Some(Moved {
+                id: app.id.clone(),
+                number: app.number.clone(),
+                step: None,
+                what: "pause-end".into(),
+                previous: fmt_time(*previous_until),
+                now: fmt_time(*until),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One application; what of its deadline or pause end moved. A change by
 /// someone else meanwhile is retried on the new state.
-async fn recompute_one(state: &AppState, who: &Principal, id: &str) -> Result<bool, ApiError> {
+async fn recompute_one(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<Vec<Moved>, ApiError> {
     for _ in 0..3 {
         let app = state.store().get(id).await?;
         let stored = load_case_of(&app)?;
         if !matches!(stored.status, Status::InProgress | Status::Paused) {
-            return Ok(false);
+            return Ok(Vec::new());
         }
         let case = folded(state, id).await?;
         let process = process_of(state, &case)?;
@@ -1058,21 +1124,16 @@ async fn recompute_one(state: &AppState, who: &Principal, id: &str) -> Result<bo
         ) {
             Ok(events) => events,
             // Closed meanwhile: nothing to recompute.
-            Err(case::CommandError::Conflict { .. }) => return Ok(false),
+            Err(case::CommandError::Conflict { .. }) => return Ok(Vec::new()),
             Err(e) => {
                 tracing::error!(id, error = %e, "recompute refused");
                 return Err(ApiError::internal());
             }
         };
         if events.is_empty() {
-            return Ok(false);
+            return Ok(Vec::new());
         }
-        let moved = events.iter().any(|e| {
-            matches!(
-                e.kind,
-                EventKind::DeadlineRecomputed { .. } | EventKind::PauseRecomputed { .. }
-            )
-        });
+        let moved = moved_by(&app, &events);
         if crate::applications::append_at_rev(state, &app, case, &events).await? {
             return Ok(moved);
         }
@@ -1179,13 +1240,72 @@ pub struct Load {
     pub overdue: i64,
 }
 
-/// A CSV field, quoted when it must be.
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted when it must be (RFC 4180).
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
     }
+}
+
+/// A CSV download: the header line, then the rows, CRLF-terminated, as
+/// `text/csv; charset=utf-8` named `filename`.
+pub(crate) fn csv_response(
+    filename: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    (csv_headers(filename), out).into_response()
+}
+
+/// The headers of a CSV download named `filename`.
+pub(crate) fn csv_headers(filename: &str) -> [(axum::http::HeaderName, String); 2] {
+    [
+        (
+            axum::http::header::CONTENT_TYPE,
+            "text/csv; charset=utf-8".to_owned(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ),
+    ]
+}
+
+/// `?format=`: whether CSV was asked for.
+fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "query-invalid")
+            .with_detail("`format` is `json` or `csv`")),
+    }
+}
+
+/// Who may see the statistics, and of which provider (administrators and
+/// auditors all, a head their own provider's), and the query read.
+fn stats_query<T>(
+    who: &Principal,
+    query: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<(Option<String>, T), ApiError> {
+    let only = match who.role {
+        Role::Admin | Role::Auditor => None,
+        Role::Head => Some(who.provider.clone().unwrap_or_default()),
+        _ => return Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only")),
+    };
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").with_detail(e.body_text())
+    })?;
+    Ok((only, q))
 }
 
 /// The load per provider, service and step, with the overdue among it
@@ -1201,22 +1321,8 @@ pub async fn load(
     query: Result<Query<LoadQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let only = match who.role {
-        Role::Admin | Role::Auditor => None,
-        Role::Head => Some(who.provider.clone().unwrap_or_default()),
-        _ => return Err(ApiError::new(StatusCode::FORBIDDEN, "admin-only")),
-    };
-    let Query(q) = query.map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "query-invalid").with_detail(e.body_text())
-    })?;
-    let csv = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "query-invalid")
-                .with_detail("`format` is `json` or `csv`"))
-        }
-    };
+    let (only, q) = stats_query(&who, query)?;
+    let csv = wants_csv(q.format.as_deref())?;
     let rows: Vec<LoadRow> = state
         .store()
         .step_load()
@@ -1232,28 +1338,19 @@ pub async fn load(
         })
         .collect();
     if csv {
-        let mut out = String::from("provider,service,step,open,overdue\r\n");
-        for r in &rows {
-            out.push_str(&format!(
-                "{},{},{},{},{}\r\n",
-                csv_field(&r.provider),
-                csv_field(&r.service),
-                csv_field(&r.step),
-                r.open,
-                r.overdue
-            ));
-        }
-        return Ok((
-            [
-                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"load.csv\"",
-                ),
-            ],
-            out,
-        )
-            .into_response());
+        return Ok(csv_response(
+            "load.csv",
+            &["provider", "service", "step", "open", "overdue"],
+            rows.iter().map(|r| {
+                vec![
+                    r.provider.clone(),
+                    r.service.clone(),
+                    r.step.clone(),
+                    r.open.to_string(),
+                    r.overdue.to_string(),
+                ]
+            }),
+        ));
     }
     Ok(Json(Load {
         open: rows.iter().map(|r| r.open).sum(),
@@ -1261,6 +1358,246 @@ pub async fn load(
         rows,
     })
     .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TimesQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+    /// Only this service's steps.
+    pub service: Option<String>,
+}
+
+/// The time one step took, over every completed passage through it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StepTimeRow {
+    pub provider: String,
+    pub service: String,
+    pub step: String,
+    /// The step's time limit in the regulation version the passages were
+    /// handled under: `{"working_days": 3}`, `{"minutes": 15}`, …
+    #[schema(value_type = Object)]
+    pub limit: Value,
+    /// Passages through the step that ended by being done (returned and
+    /// withdrawn ones are not counted).
+    pub completed: u64,
+    /// Of those, how many were done by their deadline.
+    pub on_time: u64,
+    /// Median and 90th percentile (nearest rank) of the time taken, start
+    /// of the step's clock to its completion, in minutes.
+    pub median_minutes: i64,
+    pub p90_minutes: i64,
+    /// Median time the calendar allowed (start to deadline), in minutes.
+    pub allowed_median_minutes: i64,
+    /// Median and 90th percentile of the share of its own allowed time
+    /// each passage used, in percent (over 100: late).
+    pub median_used_percent: i64,
+    pub p90_used_percent: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepTimes {
+    pub rows: Vec<StepTimeRow>,
+    /// Completed passages counted, over all rows.
+    pub completed: u64,
+}
+
+/// The `p`th percentile of sorted values, by nearest rank.
+fn percentile(sorted: &[i64], p: u32) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (u64::from(p) * sorted.len() as u64).div_ceil(100).max(1);
+    sorted[(rank as usize - 1).min(sorted.len() - 1)]
+}
+
+/// One passage through a step that ended by being done.
+struct Passage<'a> {
+    step: &'a str,
+    started: DateTime<Utc>,
+    due: DateTime<Utc>,
+    completed: DateTime<Utc>,
+}
+
+/// The completed passages of a stored case, read straight from its state's
+/// `steps` (the whole case is not needed, and the report reads them all).
+fn passages(state: &Value) -> impl Iterator<Item = Passage<'_>> {
+    let at = |v: &Value| {
+        v.as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc())
+    };
+    state["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|rec| rec["end"] == "completed")
+        .filter_map(move |rec| {
+            Some(Passage {
+                step: rec["code"].as_str()?,
+                started: at(&rec["started_at"])?,
+                due: at(&rec["due_at"])?,
+                completed: at(&rec["completed_at"])?,
+            })
+        })
+}
+
+/// Applications the time report reads at a time.
+const TIMES_PAGE: u32 = 1000;
+
+#[derive(Default)]
+struct Passages {
+    taken: Vec<i64>,
+    allowed: Vec<i64>,
+    used: Vec<i64>,
+    on_time: u64,
+}
+
+/// The time each step took against its limit (admin, auditor; a head sees
+/// their own provider's), as JSON or CSV. Reads every application's steps:
+/// a report, not a live gauge.
+#[utoipa::path(get, path = "/api/v1/admin/stats/times", tag = "admin", params(TimesQuery),
+    responses((status = 200, body = StepTimes, content_type = "application/json"),
+        (status = 200, description = "`?format=csv`", body = String, content_type = "text/csv"),
+        (status = 400, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn times(
+    State(state): State<AppState>,
+    who: Principal,
+    query: Result<Query<TimesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let (only, q) = stats_query(&who, query)?;
+    let csv = wants_csv(q.format.as_deref())?;
+    let filter = ListFilter {
+        provider: only,
+        service: q.service.filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
+    let catalog = state.catalog();
+    let mut groups: std::collections::BTreeMap<(String, String, String, String), Passages> =
+        Default::default();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = state
+            .store()
+            .list_applications(&filter, TIMES_PAGE, cursor.as_deref())
+            .await?;
+        for app in &page.items {
+            let row = &app.row;
+            let version = catalog.version(&row.service, &row.version);
+            for p in passages(&row.state) {
+                let limit = version
+                    .and_then(|v| v.steps.iter().find(|s| s.code.code() == p.step))
+                    .map(|s| format!("{{\"{}\":{}}}", s.limit.unit_key(), s.limit.amount()))
+                    .unwrap_or_else(|| "null".to_owned());
+                let key = (
+                    row.provider.clone(),
+                    row.service.clone(),
+                    p.step.to_owned(),
+                    limit,
+                );
+                let g = groups.entry(key).or_default();
+                let taken = (p.completed - p.started).num_seconds().max(0);
+                let allowed = (p.due - p.started).num_seconds().max(1);
+                g.taken.push(taken / 60);
+                g.allowed.push(allowed / 60);
+                g.used.push((taken * 100 + allowed / 2) / allowed);
+                if p.completed <= p.due {
+                    g.on_time += 1;
+                }
+            }
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let rows: Vec<StepTimeRow> = groups
+        .into_iter()
+        .map(|((provider, service, step, limit), mut g)| {
+            g.taken.sort_unstable();
+            g.allowed.sort_unstable();
+            g.used.sort_unstable();
+            StepTimeRow {
+                provider,
+                service,
+                step,
+                limit: serde_json::from_str(&limit).unwrap_or(Value::Null),
+                completed: g.taken.len() as u64,
+                on_time: g.on_time,
+                median_minutes: percentile(&g.taken, 50),
+                p90_minutes: percentile(&g.taken, 90),
+                allowed_median_minutes: percentile(&g.allowed, 50),
+                median_used_percent: percentile(&g.used, 50),
+                p90_used_percent: percentile(&g.used, 90),
+            }
+        })
+        .collect();
+    if csv {
+        return Ok(csv_response(
+            "times.csv",
+            &[
+                "provider",
+                "service",
+                "step",
+                "limit",
+                "completed",
+                "on_time",
+                "median_minutes",
+                "p90_minutes",
+                "allowed_median_minutes",
+                "median_used_percent",
+                "p90_used_percent",
+            ],
+            rows.iter().map(|r| {
+                vec![
+                    r.provider.clone(),
+                    r.service.clone(),
+                    r.step.clone(),
+                    r.limit.to_string(),
+                    r.completed.to_string(),
+                    r.on_time.to_string(),
+                    r.median_minutes.to_string(),
+                    r.p90_minutes.to_string(),
+                    r.allowed_median_minutes.to_string(),
+                    r.median_used_percent.to_string(),
+                    r.p90_used_percent.to_string(),
+                ]
+            }),
+        ));
+    }
+    Ok(Json(StepTimes {
+        completed: rows.iter().map(|r| r.completed).sum(),
+        rows,
+    })
+    .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Found {
+    pub id: String,
+    pub number: String,
+}
+
+/// An application found by its registration number (admin, auditor)
+#[utoipa::path(get, path = "/api/v1/admin/applications/by-number/{number}", tag = "admin",
+    params(("number" = String, Path)),
+    responses((status = 200, body = Found), (status = 403, body = crate::problem::Problem),
+        (status = 404, body = crate::problem::Problem)),
+    security(("bearer" = [])))]
+pub async fn by_number(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(number): Path<String>,
+) -> Result<Json<Found>, ApiError> {
+    reader(&who)?;
+    let app = state.store().get_by_number(number.trim()).await?;
+    Ok(Json(Found {
+        id: app.id,
+        number: app.number,
+    }))
 }
 
 // --- the audit -------------------------------------------------------------------
@@ -1359,4 +1696,42 @@ pub async fn application_audit(
             why: b.why.to_string(),
         }),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn csv_quotes_what_must_be_quoted() {
+        let res = csv_response(
+            "x.csv",
+            &["a", "b"],
+            [
+                vec!["plain".to_owned(), "with, comma".to_owned()],
+                vec!["say \"hi\"".to_owned(), "two\nlines".to_owned()],
+            ],
+        );
+        assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(
+            res.headers()["content-disposition"],
+            "attachment; filename=\"x.csv\""
+        );
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        assert_eq!(
+            body,
+            "a,b\r\nplain,\"with, comma\"\r\n\"say \"\"hi\"\"\",\"two\nlines\"\r\n"
+        );
+    }
+
+    #[test]
+    fn percentiles_are_by_nearest_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(percentile(&v, 50), 5);
+        assert_eq!(percentile(&v, 90), 9);
+        assert_eq!(percentile(&[7], 90), 7);
+        assert_eq!(percentile(&[], 50), 0);
+        assert_eq!(percentile(&[5, 20], 50), 5);
+        assert_eq!(percentile(&[5, 20], 90), 20);
+    }
 }

@@ -945,6 +945,25 @@ pub static PROBLEMS: &[Row] = &[
             "The application kept changing during the recompute; ask again.",
         ],
     ),
+    // The administrator's pages (pages/admin.rs).
+    (
+        "confirm-required",
+        ["Растау қажет", "Нужно подтверждение", "Confirmation needed"],
+        [
+            "Бұл әрекетті болдырмау мүмкін емес: растау белгісін қойыңыз.",
+            "Это действие нельзя отменить: отметьте подтверждение.",
+            "This cannot be undone: tick the confirmation.",
+        ],
+    ),
+    (
+        "calendar-kind-required",
+        ["Өзгеріс түрін таңдаңыз", "Выберите вид изменения", "Choose the kind of edit"],
+        [
+            "Мереке, ауыстырылған жұмыс күні, түзету, Құрбан айт немесе жарияланған жыл.",
+            "Праздник, перенесённый рабочий день, поправка, Курбан айт или опубликованный год.",
+            "A holiday, a moved working day, a correction, Kurban Ait or a published year.",
+        ],
+    ),
     // Documents (documents.rs).
     (
         "document-not-ready",

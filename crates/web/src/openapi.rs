@@ -34,6 +34,8 @@ use utoipa::{Modify, OpenApi};
         crate::admin::retry_dead,
         crate::admin::audit_log,
         crate::admin::load,
+        crate::admin::times,
+        crate::admin::by_number,
         crate::admin::application_audit,
         crate::documents::download,
         crate::documents::seal,

@@ -40,7 +40,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
+pub(super) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
     state
         .catalog()
         .service(code)
@@ -48,12 +48,12 @@ fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn s(v: &Value, k: &str) -> String {
+pub(super) fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or_default().to_owned()
 }
 
 /// RFC 3339 local time as people read it (`2026-11-24 18:30`).
-fn when(t: &str) -> String {
+pub(super) fn when(t: &str) -> String {
     if t.len() >= 16 {
         t[..16].replace('T', " ")
     } else {

@@ -5,12 +5,15 @@
 //! error pages. Pages speak to the application through the JSON API in
 //! process ([`api`]), so a rule is enforced in one place only.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod cabinet;
 pub mod catalog;
 pub mod forms;
 pub mod i18n;
+pub mod monitoring;
 pub mod schema_form;
 pub mod session;
 
@@ -69,6 +72,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/verify/{code}",
             get(crate::documents::verify_page).post(crate::documents::verify_upload),
         )
+        .merge(admin::router())
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 

@@ -394,10 +394,17 @@ async fn a_holiday_moves_open_deadlines_only_when_recomputed(app: &TestApp) {
         )
         .await;
     r.expect(200);
-    assert_eq!(r.body, json!({"examined": 1, "changed": 1}));
+    assert_eq!(r.body["examined"], 1);
+    assert_eq!(r.body["changed"], 1);
     let after = app.read_case("clerk", &case.id).await;
     // Friday's deadline moved to the next working day, Monday, same hour.
     assert_eq!(after["due_at"], due.replace("2026-11-27", "2026-11-30"));
+    // The answer says what moved, from what to what.
+    assert_eq!(
+        r.body["moved"],
+        json!([{"id": case.id, "number": after["number"], "step": "review",
+            "what": "deadline", "previous": due, "now": after["due_at"]}])
+    );
     let events = app.events(&case.id).await;
     let last = events.last().unwrap();
     assert_eq!(last["type"], "deadline-recomputed");
@@ -429,7 +436,7 @@ async fn a_holiday_moves_open_deadlines_only_when_recomputed(app: &TestApp) {
     let r = app
         .post("admin", "/api/v1/admin/calendar/recompute", &json!({}))
         .await;
-    assert_eq!(r.body, json!({"examined": 1, "changed": 0}));
+    assert_eq!(r.body, json!({"examined": 1, "changed": 0, "moved": []}));
     assert_eq!(
         actions_of_audit(app).await,
         [
@@ -489,7 +496,107 @@ async fn load_per_step_as_json_and_csv(app: &TestApp) {
     );
 }
 
+async fn step_times_against_the_limit_as_json_and_csv(app: &TestApp) {
+    // This register is due 20 minutes after intake: one done in 5, one in 25.
+    let mut quick = app
+        .take_in_ok("clerk", &intake("foster-care-payment", "office", P1))
+        .await;
+    let mut late = app
+        .take_in_ok("clerk", &intake("foster-care-payment", "office", P2))
+        .await;
+    app.set_now("2026-11-24T10:05:00+05:00");
+    app.act_ok("clerk", &mut quick, complete()).await;
+    app.set_now("2026-11-24T10:25:00+05:00");
+    app.act_ok("clerk", &mut late, complete()).await;
+    // Withdrawn while open: not a completed passage, not counted.
+    let mut gone = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P2))
+        .await;
+    app.act_ok(
+        P2,
+        &mut gone,
+        json!({"action": "withdraw", "reason": "changed my mind"}),
+    )
+    .await;
+
+    app.get("clerk", "/api/v1/admin/stats/times")
+        .await
+        .problem(403, "admin-only");
+    app.get("auditor", "/api/v1/admin/stats/times?format=pdf")
+        .await
+        .problem(400, "query-invalid");
+    let r = app.get("auditor", "/api/v1/admin/stats/times").await;
+    r.expect(200);
+    assert_eq!(
+        r.body,
+        json!({"completed": 2, "rows": [{
+            "provider": PROVIDER, "service": "foster-care-payment", "step": "register",
+            "limit": {"minutes": 20}, "completed": 2, "on_time": 1,
+            "median_minutes": 5, "p90_minutes": 25, "allowed_median_minutes": 20,
+            "median_used_percent": 25, "p90_used_percent": 125,
+        }]})
+    );
+    // A head sees their own provider's only.
+    let r = app.get("head", "/api/v1/admin/stats/times").await;
+    assert_eq!(r.body["completed"], 2);
+    let r = app.get("other-head", "/api/v1/admin/stats/times").await;
+    r.expect(200);
+    assert_eq!(r.body, json!({"rows": [], "completed": 0}));
+    let r = app
+        .get(
+            "admin",
+            "/api/v1/admin/stats/times?service=meeting-permission",
+        )
+        .await;
+    assert_eq!(r.body["rows"], json!([]));
+    let r = app
+        .get("admin", "/api/v1/admin/stats/times?format=csv")
+        .await;
+    r.expect(200);
+    assert_eq!(r.header("content-type").unwrap(), "text/csv; charset=utf-8");
+    assert_eq!(
+        r.header("content-disposition").unwrap(),
+        "attachment; filename=\"times.csv\""
+    );
+    // The limit is JSON with a comma and quotes: quoted, quotes doubled.
+    assert_eq!(
+        r.text,
+        format!(
+            "provider,service,step,limit,completed,on_time,median_minutes,p90_minutes,\
+             allowed_median_minutes,median_used_percent,p90_used_percent\r\n\
+             {PROVIDER},foster-care-payment,register,\"{{\"\"minutes\"\":20}}\",2,1,5,25,20,25,125\r\n"
+        )
+    );
+
+    // The auditor finds an application by its number.
+    let number = app.read_case("clerk", &quick.id).await["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .get(
+            "auditor",
+            &format!("/api/v1/admin/applications/by-number/{number}"),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.body, json!({"id": quick.id, "number": number}));
+    app.get(
+        "clerk",
+        &format!("/api/v1/admin/applications/by-number/{number}"),
+    )
+    .await
+    .problem(403, "admin-only");
+    app.get(
+        "auditor",
+        "/api/v1/admin/applications/by-number/KRG-1999-000001",
+    )
+    .await
+    .problem(404, "not-found");
+}
+
 crate::on_both_backends!(
+    step_times_against_the_limit_as_json_and_csv,
     load_per_step_as_json_and_csv,
     accounts_are_managed_and_audited,
     versions_providers_and_dead_letters,

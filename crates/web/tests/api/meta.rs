@@ -158,6 +158,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/outbox/dead/{id}/retry", &["post"]),
     ("/api/v1/admin/audit", &["get"]),
     ("/api/v1/admin/stats/load", &["get"]),
+    ("/api/v1/admin/stats/times", &["get"]),
+    ("/api/v1/admin/applications/by-number/{number}", &["get"]),
     ("/api/v1/documents/{code}", &["get"]),
     ("/api/v1/documents/{code}/seal", &["get"]),
     ("/api/v1/verify/{code}", &["get"]),

@@ -3,6 +3,8 @@
 //! PostgreSQL database. Each test binary uses part of it.
 #![allow(dead_code)]
 
+pub mod pages;
+
 use qyzmet_domain::calendar::{Calendar, CalendarData, BUILTIN_KZ_FILE, BUILTIN_KZ_TOML};
 use qyzmet_domain::catalog::Catalog;
 use std::path::Path;
