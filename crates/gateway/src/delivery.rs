@@ -106,12 +106,19 @@ impl JobHandler for SendHandler {
     }
 }
 
-/// A check of a request's package signature made by whoever serves the
-/// endpoint (crates/web checks the operator's CMS with its PKI verifier):
-/// `Err((code, message))` refuses the message with that fault, before
-/// anything is recorded.
+/// What whoever serves the endpoint does with a package (crates/web checks
+/// the signer's CMS with its PKI verifier and registers the application).
+#[async_trait]
 pub trait PackageCheck: Send + Sync {
+    /// `Err((code, message))` refuses the message with that fault, before
+    /// anything is recorded.
     fn check(&self, request: &soap::Request, now: DateTime<Utc>) -> Result<(), (String, String)>;
+
+    /// Called once the message is recorded, and again for a repeat (so a
+    /// registration that failed the first time is made then): it must be
+    /// idempotent. Its failures are its own to log; the sender is answered
+    /// OK either way, the message being recorded.
+    async fn registered(&self, _request: &soap::Request, _now: DateTime<Utc>) {}
 }
 
 /// Our receiving endpoint.
@@ -240,6 +247,7 @@ impl Inbox {
                 sender_id: req.sender_id.clone(),
                 correlation_id: req.correlation_id.map(|c| c.to_string()),
                 payload: req.data.clone(),
+                package_signature: req.package_signature.clone(),
                 received_at: now,
             })
             .await
@@ -261,6 +269,9 @@ impl Inbox {
             }
         };
         self.metrics.received(!new);
+        if let Some(c) = check {
+            c.registered(&req, now).await;
+        }
         let zone = qyzmet_domain::calendar::ZONE;
         Answer {
             status: 200,

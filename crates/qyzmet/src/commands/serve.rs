@@ -41,6 +41,7 @@ fn flag_layer(args: &ServeArgs) -> config::Layer {
             .clone()
             .and_then(|g| flag(g, "--gateway-url")),
         gateway_password: None,
+        ..config::Layer::default()
     }
 }
 
@@ -140,6 +141,16 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                     )
                     .with_inbox(node.inbox.clone())
                     .with_gateway_client(node.client.clone());
+            let mut known = Vec::new();
+            for f in &cfg.operator_certificates {
+                let bytes = std::fs::read(f).map_err(|e| {
+                    Failure::usage(format!("error: operator_certificates: {}: {e}", f.display()))
+                })?;
+                known.extend(qyzmet_pki::verify::certificates_der(&bytes).map_err(|e| {
+                    Failure::usage(format!("error: operator_certificates: {}: {e}", f.display()))
+                })?);
+            }
+            state = state.with_operator_certificates(known);
             match operator_signer(&cfg)? {
                 Some(signer) => state = state.with_operator_signer(std::sync::Arc::new(signer)),
                 None => tracing::warn!(
@@ -256,9 +267,22 @@ async fn gateway(
 }
 
 /// The key that signs the State Corporation's packages to the provider
-/// (issue #9): in demo mode the demo operator's `DATA/demo-pki/operator.p12`;
-/// otherwise none is configured yet.
+/// (issue #9): `operator_p12` with its password read from
+/// `operator_password_file`; else in demo mode the demo operator's
+/// `DATA/demo-pki/operator.p12`; else none. A key that does not open stops
+/// the server (exit 2).
 fn operator_signer(cfg: &config::Settings) -> Result<Option<qyzmet_pki::Signer>, Failure> {
+    if let (Some(p12), Some(pw)) = (&cfg.operator_p12, &cfg.operator_password_file) {
+        let bad = |why: String| Failure::usage(format!("error: operator_p12: {why}"));
+        let der = std::fs::read(p12).map_err(|e| bad(format!("{}: {e}", p12.display())))?;
+        let password = std::fs::read_to_string(pw)
+            .map_err(|e| bad(format!("password file {}: {e}", pw.display())))?;
+        // A secret file usually ends with a newline that is not the password's.
+        let password = password.trim_end_matches(['\r', '\n']);
+        return qyzmet_pki::Signer::from_p12(&der, password)
+            .map(Some)
+            .map_err(|e| bad(format!("{}: {e}", p12.display())));
+    }
     if !cfg.demo {
         return Ok(None);
     }

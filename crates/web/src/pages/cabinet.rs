@@ -53,7 +53,7 @@ fn s(v: &Value, k: &str) -> String {
 }
 
 /// RFC 3339 local time as people read it (`2026-11-24 18:30`).
-fn when(t: &str) -> String {
+pub(crate) fn when(t: &str) -> String {
     if t.len() >= 16 {
         t[..16].replace('T', " ")
     } else {
@@ -159,7 +159,7 @@ async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), A
     Ok((answer.ok()?, etag))
 }
 
-fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
+pub(crate) fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
     let status_code = s(v, "status");
     let steps = v["steps"]
         .as_array()

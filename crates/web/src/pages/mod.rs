@@ -11,6 +11,7 @@ pub mod cabinet;
 pub mod catalog;
 pub mod forms;
 pub mod i18n;
+pub mod operator;
 pub mod schema_form;
 pub mod session;
 
@@ -65,6 +66,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(cabinet::withdraw),
         )
         .route("/cabinet/documents/{code}", get(cabinet::document))
+        .route("/operator", get(operator::home))
+        .route(
+            "/operator/services/{code}",
+            get(operator::intake_form).post(operator::intake),
+        )
+        .route("/operator/applications/{id}", get(operator::application))
+        .route("/operator/applications/{id}/issue", post(operator::issue))
+        .route("/operator/documents/{code}", get(cabinet::document))
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 
@@ -117,6 +126,12 @@ impl Ctx {
             .as_ref()
             .map(|u| u.display_name.as_str())
             .unwrap_or("")
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == qyzmet_domain::Role::Operator)
     }
 
     pub fn is_applicant(&self) -> bool {
