@@ -181,6 +181,40 @@ async fn operators_look_people_up(app: &TestApp) {
     app.get("clerk", &format!("/api/v1/registry/persons/{P1}"))
         .await
         .problem(403, "action-forbidden");
+    // The notary system, as the workstation shows it.
+    let poa = |number: &str, principal: &str| {
+        format!("/api/v1/registry/powers-of-attorney/{number}?principal={principal}")
+    };
+    let r = app.get("operator", &poa("DOV-2026-0001", P1)).await;
+    r.expect(200);
+    assert_eq!(r.body["status"], "valid");
+    assert_eq!(r.body["attorney_iin"], P2);
+    assert_eq!(r.body["date"], "2026-01-15");
+    let r = app.get("operator", &poa("DOV-2026-0001", P2)).await;
+    r.expect(200);
+    assert_eq!(r.body["status"], "unknown");
+    assert!(r.body["attorney_iin"].is_null());
+    let seed = qyzmet_gateway::registry::generated(100);
+    let revoked = seed
+        .powers
+        .values()
+        .find(|r| r.revoked_on.is_some())
+        .unwrap();
+    let r = app
+        .get("operator", &poa(&revoked.number, &revoked.principal_iin))
+        .await;
+    r.expect(200);
+    assert_eq!(r.body["status"], "revoked");
+    assert_eq!(
+        r.body["revoked_on"],
+        revoked.revoked_on.unwrap().to_string().as_str()
+    );
+    app.get("operator", &poa("DOV-2026-0001", "123"))
+        .await
+        .problem(422, "iin-invalid");
+    app.get("clerk", &poa("DOV-2026-0001", P1))
+        .await
+        .problem(403, "action-forbidden");
     let anonymous = app
         .client
         .get(app.url(&format!("/api/v1/registry/persons/{P1}")))
