@@ -308,6 +308,13 @@ fn urlencode(v: &str) -> String {
         .collect()
 }
 
+/// The posted name of a presented document's checkbox.
+fn doc_field(code: &str) -> String {
+    let mut name = String::from("doc.");
+    name.push_str(code);
+    name
+}
+
 pub struct DocBox {
     pub code: String,
     pub id: String,
@@ -403,7 +410,7 @@ async fn intake_page(
             id: format!("doc-{}", d.code),
             name: d.name.get(c.lang).to_owned(),
             required: d.required,
-            checked: posted.contains_key(&format!("doc.{}", d.code)),
+            checked: posted.contains_key(&doc_field(&d.code)),
             code: d.code.clone(),
         })
         .collect();
@@ -489,7 +496,7 @@ pub async fn intake(
     let documents: Vec<Value> = version
         .documents
         .iter()
-        .filter(|d| posted.contains_key(&format!("doc.{}", d.code)))
+        .filter(|d| posted.contains_key(&doc_field(&d.code)))
         .map(|d| json!({"kind": d.code, "name": d.name.get(c.lang)}))
         .collect();
     // A row asked for: draw the form again, nothing is sent.
