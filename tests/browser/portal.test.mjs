@@ -4,165 +4,19 @@
 // phone, with screenshots kept in target/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { writeFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { demo, bin, startDemo, stopDemo, newPage, check, api, act, login, token } from "./lib/harness-operator.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..");
-const bin = process.env.QYZMET_BIN || join(root, "target", "debug", "qyzmet");
-const shots = join(root, "target", "screenshots");
-const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const applicant = "871008401427";
 
-let server, base, browser, dataDir;
-const cspViolations = [];
-const scriptless = new WeakSet();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitHealthy(url, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    try {
-      const r = await fetch(url + "/healthz");
-      if (r.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("server did not start");
-}
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), "qyzmet-browser-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir, "--demo"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  server.stderr.on("data", (d) => (stderr += d));
-  try {
-    await waitHealthy(base, 60000);
-  } catch (e) {
-    throw new Error(`${e.message}: ${stderr.slice(-2000)}`);
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) server.kill("SIGTERM");
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function newPage({ locale, javaScript = true, width = 360 } = {}) {
-  const context = await browser.newContext({
-    locale,
-    javaScriptEnabled: javaScript,
-    viewport: { width, height: 800 },
-    extraHTTPHeaders: locale ? { "Accept-Language": locale } : {},
-  });
-  const page = await context.newPage();
-  if (!javaScript) scriptless.add(page);
-  page.on("console", (m) => {
-    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
-  });
-  return page;
-}
-
-/// axe-core on the page (injected from its npm package; nothing fetched),
-/// a screenshot, and no sideways scrolling at the page's width.
-async function check(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  const width = page.viewportSize().width;
-  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(scroll <= width, `${name}: ${scroll}px wide at a ${width}px screen`);
-  if (scriptless.has(page)) {
-    // Scripts are off in this page, so axe runs on a scripted copy of its
-    // HTML, styled by the same stylesheet.
-    const copy = await browser.newPage({ viewport: page.viewportSize() });
-    const html = (await page.content()).replace("<head>", `<head><base href="${base}/">`);
-    await copy.setContent(html, { waitUntil: "load" });
-    const res = await runAxe(copy, name);
-    await copy.close();
-    return res;
-  }
-  return runAxe(page, name);
-}
-
-async function runAxe(page, name) {
-  // Evaluated by the driver, not as an inline script: the page's CSP
-  // rightly refuses those, and any refusal fails the last test.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-  assert.ok(Array.isArray(result), "axe ran");
-  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad, [], `${name || page.url()}: axe violations ${JSON.stringify(bad, null, 1)}`);
-  return result;
-}
-
-async function api(method, path, { token, body, etag } = {}) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (etag) headers["if-match"] = etag;
-  const r = await fetch(base + "/api/v1" + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await r.text();
-  return { status: r.status, etag: r.headers.get("etag"), body: text ? JSON.parse(text) : null };
-}
-
-async function token(username, password) {
-  const r = await api("POST", "/auth/login", { body: { username, password } });
-  assert.equal(r.status, 200);
-  return r.body.token;
-}
-
-async function act(who, id, body) {
-  const t = await token(who, `demo-${who}`);
-  // The result PDF is drafted by the background worker: until it is, the
-  // head's step answers document-not-ready, and asking again is right.
-  const until = Date.now() + 30000;
-  let r;
-  for (;;) {
-    const cur = await api("GET", `/applications/${id}`, { token: t });
-    r = await api("POST", `/applications/${id}/actions`, { token: t, body, etag: cur.etag });
-    if (r.status !== 409 || r.body?.code !== "document-not-ready" || Date.now() > until) break;
-    await new Promise((res) => setTimeout(res, 500));
-  }
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body;
-}
-
-async function login(page, iin, password) {
-  await page.goto(base + "/login");
-  await page.fill("#login", iin);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
-}
+before(startDemo);
+after(stopDemo);
 
 test("the catalog and a regulation in Kazakh, chosen from Accept-Language", async () => {
   const page = await newPage({ locale: "kk-KZ" });
-  const res = await page.goto(base + "/");
+  const res = await page.goto(demo.base + "/");
   assert.equal(res.status(), 200);
   assert.equal(await page.getAttribute("html", "lang"), "kk");
   assert.equal(await page.textContent("h1"), "Мемлекеттік қызметтер");
@@ -179,14 +33,14 @@ test("the catalog and a regulation in Kazakh, chosen from Accept-Language", asyn
   assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
   // The switch is remembered in a cookie.
   await page.click("a[hreflang=en]");
-  await page.goto(base + "/");
+  await page.goto(demo.base + "/");
   assert.equal(await page.getAttribute("html", "lang"), "en");
   await page.context().close();
 });
 
 test("an unknown page is an error page in the reader's language with the request id", async () => {
   const page = await newPage({ locale: "ru-RU" });
-  const res = await page.goto(base + "/no-such-page");
+  const res = await page.goto(demo.base + "/no-such-page");
   assert.equal(res.status(), 404);
   assert.equal(await page.textContent("h1"), "Не найдено");
   assert.equal((await page.textContent(".request-id")).trim(), res.headers()["x-request-id"]);
@@ -196,12 +50,12 @@ test("an unknown page is an error page in the reader's language with the request
 
 test("registration: the form, the one-time text to sign, and a refusal of what is not a signature", async () => {
   const page = await newPage({ locale: "kk-KZ" });
-  await page.goto(base + "/register");
+  await page.goto(demo.base + "/register");
   await check(page, "register-kk");
   const download = await Promise.all([page.waitForEvent("download"), page.click("a[href='/register/challenge']")]);
   const challenge = readFileSync(await download[0].path(), "utf8");
   assert.match(challenge, /^qyzmet-registration\.\d+\./);
-  const p7s = join(dataDir, "challenge.p7s");
+  const p7s = join(demo.dataDir, "challenge.p7s");
   // DER-shaped bytes: the page reads them and the verifier refuses them.
   writeFileSync(p7s, Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]));
   await page.fill("#iin", "760212350620");
@@ -222,7 +76,7 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   const page = await newPage({ locale: "ru-RU", javaScript: false });
   await login(page, applicant, "demo-applicant");
   assert.equal(new URL(page.url()).pathname, "/cabinet");
-  await page.goto(base + "/services/adoption-payment/apply");
+  await page.goto(demo.base + "/services/adoption-payment/apply");
   assert.equal(await page.getAttribute("html", "lang"), "ru");
   await check(page, "apply-ru");
   // First a mistake: the server answers field by field, in Russian.
@@ -232,7 +86,7 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   await page.fill("#f-children-0-court_decision-number", "2-1234/2026");
   await page.fill("#f-children-0-court_decision-date", "2026-01-20");
   await page.fill("#f-bank_account-iban", "KZ86125KZT5004100100");
-  const pdf = join(dataDir, "doc.pdf");
+  const pdf = join(demo.dataDir, "doc.pdf");
   writeFileSync(pdf, "%PDF-1.4\n%\xE2\xE3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
   for (const input of await page.$$("input[type=file]")) await input.setInputFiles(pdf);
   await Promise.all([page.waitForNavigation(), page.click("form.form > button[type=submit]")]);
@@ -245,7 +99,7 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   assert.match(await page.textContent("#live"), /черновик/);
   await check(page, "draft-ru");
   // The signature upload: a .p7s from any tool.
-  const p7s = join(dataDir, "application.p7s");
+  const p7s = join(demo.dataDir, "application.p7s");
   writeFileSync(p7s, Buffer.from([0x30, 0x03, 0x02, 0x01, 0x01]));
   await page.setInputFiles("#signature", p7s);
   await Promise.all([page.waitForNavigation(), page.click("#sign-form button[type=submit]")]);
@@ -256,9 +110,9 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   // The bytes to sign, downloaded, signed with the demo key by the CLI as
   // any tool would, and uploaded: the application is submitted.
   const [bytes] = await Promise.all([page.waitForEvent("download"), page.click("a[href$='/to-sign']")]);
-  const toSign = join(dataDir, "application.bin");
+  const toSign = join(demo.dataDir, "application.bin");
   await bytes.saveAs(toSign);
-  const p12 = join(dataDir, "demo-pki", `${applicant}.p12`);
+  const p12 = join(demo.dataDir, "demo-pki", `${applicant}.p12`);
   execFileSync(bin, ["pki", "sign", "--p12", p12, "--password", "demo", "--in", toSign, "--out", p7s]);
   await page.setInputFiles("#signature", p7s);
   await Promise.all([page.waitForNavigation(), page.click("#sign-form button[type=submit]")]);
@@ -293,7 +147,7 @@ test("service C to its result: the cabinet follows the staff's steps live (htmx)
   const id = made.body.id;
   const page = await newPage({ locale: "ru-RU", width: 1024 });
   await login(page, applicant, "demo-applicant");
-  await page.goto(`${base}/cabinet/applications/${id}`);
+  await page.goto(`${demo.base}/cabinet/applications/${id}`);
   assert.match(await page.textContent("#live"), /на рассмотрении/);
   assert.match(await page.textContent("#live"), /Регистрация/);
   await check(page, "in-progress-ru");
@@ -309,5 +163,5 @@ test("service C to its result: the cabinet follows the staff's steps live (htmx)
   assert.ok(href);
   await check(page, "completed-ru");
   await page.context().close();
-  assert.deepEqual(cspViolations, []);
+  assert.deepEqual(demo.cspViolations, []);
 });
