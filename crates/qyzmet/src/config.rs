@@ -734,6 +734,62 @@ mod tests {
     }
 
     #[test]
+    fn the_operators_key_comes_with_its_password_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, "x").unwrap();
+            p.display().to_string()
+        };
+        let (p12, pw, cert) = (file("op.p12"), file("op.pw"), file("op.pem"));
+        let text = format!(
+            "operator_p12 = {p12:?}\noperator_password_file = {pw:?}\noperator_certificates = [{cert:?}]\n"
+        );
+        let s = resolve(Some(("q.toml", &text)), &env(&[]), Layer::default()).unwrap();
+        assert_eq!(s.operator_p12, Some(PathBuf::from(&p12)));
+        assert_eq!(s.operator_password_file, Some(PathBuf::from(&pw)));
+        assert_eq!(s.operator_certificates, vec![PathBuf::from(&cert)]);
+        // The environment too, certificates as a comma-separated list.
+        let s = resolve(
+            None,
+            &env(&[
+                ("QYZMET_OPERATOR_P12", &p12),
+                ("QYZMET_OPERATOR_PASSWORD_FILE", &pw),
+                ("QYZMET_OPERATOR_CERTIFICATES", &format!("{cert},{p12}")),
+            ]),
+            Layer::default(),
+        )
+        .unwrap();
+        assert_eq!(s.operator_certificates.len(), 2);
+        // A key without its password, a password without a key, a file
+        // that is not there: refused, naming where.
+        let err = resolve(
+            Some(("q.toml", &format!("operator_p12 = {p12:?}\n"))),
+            &env(&[]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("q.toml:1: operator_p12 needs operator_password_file"), "{err}");
+        let err = resolve(
+            None,
+            &env(&[("QYZMET_OPERATOR_PASSWORD_FILE", &pw)]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("QYZMET_OPERATOR_PASSWORD_FILE: "), "{err}");
+        let err = resolve(
+            None,
+            &env(&[
+                ("QYZMET_OPERATOR_P12", "/nonexistent.p12"),
+                ("QYZMET_OPERATOR_PASSWORD_FILE", &pw),
+            ]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err, "QYZMET_OPERATOR_P12: /nonexistent.p12: no such file");
+    }
+
+    #[test]
     fn bad_values_name_their_source() {
         let err = resolve(
             None,

@@ -95,6 +95,10 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             cfg.data_dir.display()
         ))
     })?;
+    // The operator's key and the operators' certificates are read before
+    // anything is served: a bad one stops the server (exit 2), gateway or not.
+    let operator = operator_signer(&cfg)?;
+    let known = operator_certificates(&cfg)?;
 
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -140,18 +144,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                         node.registry.clone() as std::sync::Arc<dyn qyzmet_gateway::Registry>
                     )
                     .with_inbox(node.inbox.clone())
-                    .with_gateway_client(node.client.clone());
-            let mut known = Vec::new();
-            for f in &cfg.operator_certificates {
-                let bytes = std::fs::read(f).map_err(|e| {
-                    Failure::usage(format!("error: operator_certificates: {}: {e}", f.display()))
-                })?;
-                known.extend(qyzmet_pki::verify::certificates_der(&bytes).map_err(|e| {
-                    Failure::usage(format!("error: operator_certificates: {}: {e}", f.display()))
-                })?);
-            }
-            state = state.with_operator_certificates(known);
-            match operator_signer(&cfg)? {
+                    .with_gateway_client(node.client.clone())
+                    .with_operator_certificates(known);
+            match operator {
                 Some(signer) => state = state.with_operator_signer(std::sync::Arc::new(signer)),
                 None => tracing::warn!(
                     "no operator key: State Corporation packages go to the provider unsigned"
@@ -291,6 +286,19 @@ fn operator_signer(cfg: &config::Settings) -> Result<Option<qyzmet_pki::Signer>,
     pki.signer("operator")
         .map(Some)
         .map_err(|e| Failure::found(format!("error: demo operator key: {e}")))
+}
+
+/// `operator_certificates`: the certificates (DER) of the State
+/// Corporation operators whose packages the provider's endpoint accepts.
+fn operator_certificates(cfg: &config::Settings) -> Result<Vec<Vec<u8>>, Failure> {
+    let mut known = Vec::new();
+    for f in &cfg.operator_certificates {
+        let bad =
+            |e: &dyn std::fmt::Display| Failure::usage(format!("error: operator_certificates: {}: {e}", f.display()));
+        let bytes = std::fs::read(f).map_err(|e| bad(&e))?;
+        known.extend(qyzmet_pki::verify::certificates_der(&bytes).map_err(|e| bad(&e))?);
+    }
+    Ok(known)
 }
 
 /// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode
