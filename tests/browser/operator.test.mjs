@@ -37,9 +37,14 @@ async function waitFor(page, selector, ms = 30000) {
   }
 }
 
+/// The PDF behind a link, once the background worker has rendered it.
 async function pdf(page, selector) {
   const href = await page.getAttribute(selector, "href");
-  const r = await page.request.get(demo.base + href);
+  const until = Date.now() + 30000;
+  let r;
+  while ((r = await page.request.get(demo.base + href)).status() === 404 && Date.now() < until) {
+    await new Promise((res) => setTimeout(res, 500));
+  }
   assert.equal(r.status(), 200);
   assert.equal(r.headers()["content-type"], "application/pdf");
   assert.equal((await r.body()).subarray(0, 5).toString(), "%PDF-");
