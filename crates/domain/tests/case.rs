@@ -671,7 +671,8 @@ fn a_package_registered_on_a_later_day_starts_the_first_steps_clock_then() {
     // Late, but the first step already done: only recorded.
     let mut run = Run::new(process_a(Channel::StateCorporation));
     run.at(received).intake(&staff(Role::Operator), A_DOCS);
-    run.later(Duration::minutes(1)).ok(&staff(Role::Clerk), complete());
+    run.later(Duration::minutes(1))
+        .ok(&staff(Role::Clerk), complete());
     run.at(late);
     let kinds = run.ok(&system, Command::Registered);
     assert_eq!(kinds, [EventKind::PackageRegistered {}]);

@@ -506,16 +506,13 @@ fn finish(l: Layer) -> Result<Settings, String> {
     let operator_certificates = files(l.operator_certificates)?;
     let one_file = |f: Option<Sourced<PathBuf>>| -> Result<Option<PathBuf>, String> {
         match f {
-            Some(f) if !f.value.is_file() => Err(format!(
-                "{}: {}: no such file",
-                f.source,
-                f.value.display()
-            )),
+            Some(f) if !f.value.is_file() => {
+                Err(format!("{}: {}: no such file", f.source, f.value.display()))
+            }
             f => Ok(f.map(|f| f.value)),
         }
     };
-    let (operator_p12, operator_password_file) = match (l.operator_p12, l.operator_password_file)
-    {
+    let (operator_p12, operator_password_file) = match (l.operator_p12, l.operator_password_file) {
         (Some(p12), None) => {
             return Err(format!(
                 "{}: operator_p12 needs operator_password_file (the key's password, in a file)",
@@ -769,7 +766,10 @@ mod tests {
             Layer::default(),
         )
         .unwrap_err();
-        assert!(err.starts_with("q.toml:1: operator_p12 needs operator_password_file"), "{err}");
+        assert!(
+            err.starts_with("q.toml:1: operator_p12 needs operator_password_file"),
+            "{err}"
+        );
         let err = resolve(
             None,
             &env(&[("QYZMET_OPERATOR_PASSWORD_FILE", &pw)]),

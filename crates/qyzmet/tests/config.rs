@@ -119,7 +119,11 @@ fn flags_win_and_secrets_stay_secret() {
 fn an_operator_key_that_does_not_open_stops_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let pki = dir.path().join("pki");
-    let o = run(dir.path(), &[], &["pki", "demo", "--out", pki.to_str().unwrap()]);
+    let o = run(
+        dir.path(),
+        &[],
+        &["pki", "demo", "--out", pki.to_str().unwrap()],
+    );
     assert_eq!(o.status, 0, "{}", o.stderr);
     let secret = dir.path().join("operator-password");
     std::fs::write(&secret, "not-the-password\n").unwrap();

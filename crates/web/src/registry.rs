@@ -263,13 +263,19 @@ pub fn check_package(
     use base64::Engine;
     let Some(b64) = signature else {
         if !state.operator_certificates().is_empty() {
-            return Err(("package-unsigned", "the package carries no signature".into()));
+            return Err((
+                "package-unsigned",
+                "the package carries no signature".into(),
+            ));
         }
         tracing::warn!("package accepted without a signature: no operator key is configured");
         return Ok(());
     };
     let Ok(cms) = base64::engine::general_purpose::STANDARD.decode(b64) else {
-        return Err(("package-signature-invalid", "the signature is not base64".into()));
+        return Err((
+            "package-signature-invalid",
+            "the signature is not base64".into(),
+        ));
     };
     let v = state
         .verifier()
@@ -283,11 +289,7 @@ pub fn check_package(
     let package: Value = serde_json::from_str(data).unwrap_or(Value::Null);
     match package["channel"].as_str() {
         Some("state-corporation") => {
-            if !state
-                .operator_certificates()
-                .iter()
-                .any(|c| *c == v.certificate)
-            {
+            if !state.operator_certificates().contains(&v.certificate) {
                 return Err((
                     "package-signer-unknown",
                     "the package is not signed by a known State Corporation operator".into(),

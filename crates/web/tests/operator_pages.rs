@@ -201,7 +201,11 @@ impl Server {
             .submit(
                 &mut jar,
                 "/login",
-                &[("login", user), ("password", password), ("next", "/operator")],
+                &[
+                    ("login", user),
+                    ("password", password),
+                    ("next", "/operator"),
+                ],
             )
             .await;
         assert_eq!(r.status, 303, "{}", r.body);
@@ -304,12 +308,21 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     // The workstation: the services of this channel, and the way in.
     let home = s.page(&mut op, "/operator?lang=en").await;
     assert_eq!(home.status, 200, "{}", home.body);
-    assert!(home.body.contains("href=\"/operator/services/meeting-permission\""));
-    assert!(home.body.contains("Operator&#39;s workstation") || home.body.contains("Operator's workstation"));
+    assert!(home
+        .body
+        .contains("href=\"/operator/services/meeting-permission\""));
+    assert!(
+        home.body.contains("Operator&#39;s workstation")
+            || home.body.contains("Operator's workstation")
+    );
     // The others are not operators.
     let mut clerk = s.log_in("clerk", "demo-clerk").await;
     assert_eq!(s.page(&mut clerk, "/operator").await.status, 403);
-    assert!(!s.page(&mut clerk, "/").await.body.contains("href=\"/operator\""));
+    assert!(!s
+        .page(&mut clerk, "/")
+        .await
+        .body
+        .contains("href=\"/operator\""));
 
     // The applicant's data come from the individuals database, not typed.
     let path = "/operator/services/meeting-permission";
@@ -318,17 +331,25 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     assert!(p.body.contains("Асанова"), "{}", p.body);
     assert!(p.body.contains("1987-10-08"));
     assert!(p.body.contains("name=\"f.child.iin\""));
-    assert!(p.body.contains("name=\"doc.application\" type=\"checkbox\""));
-    assert!(p.body.contains(&format!("name=\"csrf\" value=\"{}\"", op.csrf())));
+    assert!(p
+        .body
+        .contains("name=\"doc.application\" type=\"checkbox\""));
+    assert!(p
+        .body
+        .contains(&format!("name=\"csrf\" value=\"{}\"", op.csrf())));
     assert!(!p.body.contains("style="));
 
     // Unknown to the registry, or not an IIN: said so, and no form to send.
     let p = s.page(&mut op, &format!("{path}?iin={NOBODY}")).await;
     assert!(p.body.contains("class=\"error-summary\""));
-    assert!(!p.body.contains("method=\"post\" action=\"/operator/services"));
+    assert!(!p
+        .body
+        .contains("method=\"post\" action=\"/operator/services"));
     let p = s.page(&mut op, &format!("{path}?iin=12345")).await;
     assert!(p.body.contains("class=\"error-summary\""));
-    assert!(!p.body.contains("method=\"post\" action=\"/operator/services"));
+    assert!(!p
+        .body
+        .contains("method=\"post\" action=\"/operator/services"));
 
     // A representative: the power of attorney as the notary system has it.
     let rep = |number: &str, date: &str| {
@@ -336,14 +357,18 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     };
     let p = s.page(&mut op, &rep("DOV-2026-0001", "2026-01-15")).await;
     assert!(p.body.contains("poa-valid"), "{}", p.body);
-    assert!(p.body.contains("method=\"post\" action=\"/operator/services"));
+    assert!(p
+        .body
+        .contains("method=\"post\" action=\"/operator/services"));
     for (number, date, verdict) in [
         ("DOV-2026-0001", "2026-01-16", "poa-mismatch"),
         ("DOV-2026-9999", "2026-01-15", "poa-unknown"),
     ] {
         let p = s.page(&mut op, &rep(number, date)).await;
         assert!(p.body.contains(verdict), "{verdict}: {}", p.body);
-        assert!(!p.body.contains("method=\"post\" action=\"/operator/services"));
+        assert!(!p
+            .body
+            .contains("method=\"post\" action=\"/operator/services"));
     }
 
     // An incomplete package: refused on the spot, the receipt to print,
@@ -355,9 +380,16 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     s.run_jobs().await;
     assert_eq!(s.state.store().inbound_count().await.unwrap(), 0);
     let p = s
-        .page(&mut op, &format!("/operator/applications/{refused}?lang=en"))
+        .page(
+            &mut op,
+            &format!("/operator/applications/{refused}?lang=en"),
+        )
         .await;
-    assert!(p.body.contains("Refusal to accept the documents"), "{}", p.body);
+    assert!(
+        p.body.contains("Refusal to accept the documents"),
+        "{}",
+        p.body
+    );
     let receipt = p
         .body
         .split("href=\"/operator/documents/")
@@ -372,7 +404,11 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     assert!(pdf.bytes.starts_with(b"%PDF-"));
 
     // A form the schema refuses is drawn again with the problem linked.
-    let mut bad = package(&["application", "identity-document", "supporting-certificates"]);
+    let mut bad = package(&[
+        "application",
+        "identity-document",
+        "supporting-certificates",
+    ]);
     bad.retain(|(k, _)| k != "f.child.iin");
     bad.push(("f.child.iin".into(), "123".into()));
     let r = s.submit(&mut op, path, &pairs(&bad)).await;
@@ -381,14 +417,23 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
 
     // The complete package goes to the provider through the gateway and is
     // registered there.
-    let complete = package(&["application", "identity-document", "supporting-certificates"]);
+    let complete = package(&[
+        "application",
+        "identity-document",
+        "supporting-certificates",
+    ]);
     let r = s.submit(&mut op, path, &pairs(&complete)).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let id = application_id(&r.location);
     s.run_jobs().await;
     assert_eq!(s.state.store().inbound_count().await.unwrap(), 1);
     let events = s
-        .api("operator", "demo-operator", &format!("/applications/{id}/events"), None)
+        .api(
+            "operator",
+            "demo-operator",
+            &format!("/applications/{id}/events"),
+            None,
+        )
         .await;
     assert!(events
         .as_array()
@@ -411,16 +456,31 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
         json!({"action": "complete", "assignee": "specialist"}),
     )
     .await;
-    act("specialist", "demo-specialist", json!({"action": "complete"})).await;
-    let p = s.page(&mut op, &format!("/operator/applications/{id}")).await;
-    assert!(!p.body.contains("/issue\""), "not before the result is signed");
+    act(
+        "specialist",
+        "demo-specialist",
+        json!({"action": "complete"}),
+    )
+    .await;
+    let p = s
+        .page(&mut op, &format!("/operator/applications/{id}"))
+        .await;
+    assert!(
+        !p.body.contains("/issue\""),
+        "not before the result is signed"
+    );
     // The result's draft is rendered, then the head seals it.
     s.run_jobs().await;
     act("head", "demo-head", json!({"action": "complete"})).await;
     let p = s
         .page(&mut op, &format!("/operator/applications/{id}?lang=ru"))
         .await;
-    assert!(p.body.contains(&format!("action=\"/operator/applications/{id}/issue\"")), "{}", p.body);
+    assert!(
+        p.body
+            .contains(&format!("action=\"/operator/applications/{id}/issue\"")),
+        "{}",
+        p.body
+    );
     let r = s
         .submit(&mut op, &format!("/operator/applications/{id}/issue"), &[])
         .await;
@@ -429,7 +489,12 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     assert!(p.body.contains("Результат выдан заявителю."), "{}", p.body);
     assert!(p.body.contains("status-completed"));
     let v = s
-        .api("operator", "demo-operator", &format!("/applications/{id}"), None)
+        .api(
+            "operator",
+            "demo-operator",
+            &format!("/applications/{id}"),
+            None,
+        )
         .await;
     assert_eq!(v["status"], "completed");
     let result = v["result"]["document"].as_str().unwrap();
@@ -458,10 +523,19 @@ async fn when_the_registry_cannot_answer_nothing_is_sent() {
         })
         .unwrap();
     let path = "/operator/services/meeting-permission";
-    let p = s.page(&mut op, &format!("{path}?iin={APPLICANT}&lang=en")).await;
+    let p = s
+        .page(&mut op, &format!("{path}?iin={APPLICANT}&lang=en"))
+        .await;
     assert_eq!(p.status, 200);
-    assert!(p.body.contains("Nothing was stored or sent to the provider."), "{}", p.body);
-    assert!(!p.body.contains("method=\"post\" action=\"/operator/services"));
+    assert!(
+        p.body
+            .contains("Nothing was stored or sent to the provider."),
+        "{}",
+        p.body
+    );
+    assert!(!p
+        .body
+        .contains("method=\"post\" action=\"/operator/services"));
     // A form posted anyway (from a page drawn before the outage): the API
     // refuses it and nothing is stored.
     let count = || async {
@@ -472,9 +546,15 @@ async fn when_the_registry_cannot_answer_nothing_is_sent() {
             .len()
     };
     let before = count().await;
-    let complete = package(&["application", "identity-document", "supporting-certificates"]);
+    let complete = package(&[
+        "application",
+        "identity-document",
+        "supporting-certificates",
+    ]);
     let r = s.submit(&mut op, path, &pairs(&complete)).await;
     assert_eq!(r.status, 503, "{}", r.body);
-    assert!(r.body.contains("Nothing was stored or sent to the provider."));
+    assert!(r
+        .body
+        .contains("Nothing was stored or sent to the provider."));
     assert_eq!(count().await, before);
 }

@@ -293,8 +293,12 @@ fn operator_signer(cfg: &config::Settings) -> Result<Option<qyzmet_pki::Signer>,
 fn operator_certificates(cfg: &config::Settings) -> Result<Vec<Vec<u8>>, Failure> {
     let mut known = Vec::new();
     for f in &cfg.operator_certificates {
-        let bad =
-            |e: &dyn std::fmt::Display| Failure::usage(format!("error: operator_certificates: {}: {e}", f.display()));
+        let bad = |e: &dyn std::fmt::Display| {
+            Failure::usage(format!(
+                "error: operator_certificates: {}: {e}",
+                f.display()
+            ))
+        };
         let bytes = std::fs::read(f).map_err(|e| bad(&e))?;
         known.extend(qyzmet_pki::verify::certificates_der(&bytes).map_err(|e| bad(&e))?);
     }

@@ -266,12 +266,18 @@ async fn check_poa(state: &AppState, c: &Ctx, who: &Who) -> PoaView {
         Err(_) => "unavailable",
         Ok(v) => {
             let detail = match (v["attorney_iin"].as_str(), v["date"].as_str()) {
-                (Some(a), Some(d)) => format!("{} {a}; {} {d}", c.t("operator.attorney"), c.t("operator.poa-date")),
+                (Some(a), Some(d)) => format!(
+                    "{} {a}; {} {d}",
+                    c.t("operator.attorney"),
+                    c.t("operator.poa-date")
+                ),
                 _ => String::new(),
             };
             let status = match v["status"].as_str() {
                 Some("valid") => {
-                    if v["attorney_iin"] == who.rep_iin.as_str() && v["date"] == who.poa_date.as_str() {
+                    if v["attorney_iin"] == who.rep_iin.as_str()
+                        && v["date"] == who.poa_date.as_str()
+                    {
                         "valid"
                     } else {
                         "mismatch"
@@ -448,9 +454,37 @@ pub async fn intake_form(
         ("poa_number".to_owned(), q.poa_number),
         ("poa_date".to_owned(), q.poa_date),
     ]));
-    match intake_page(&state, c, &code, q, &Posted::new(), &HashMap::new(), Vec::new()).await {
+    match intake_page(
+        &state,
+        c,
+        &code,
+        q,
+        &Posted::new(),
+        &HashMap::new(),
+        Vec::new(),
+    )
+    .await
+    {
         Ok(p) => render(&p),
         Err(e) => e.into_response(),
+    }
+}
+
+/// What a posted form is answered with when it is drawn again: the
+/// problems by field, the summary's lines, and the HTTP status.
+struct Problems {
+    errors: HashMap<String, String>,
+    summary: Vec<(String, String)>,
+    status: StatusCode,
+}
+
+impl Problems {
+    fn of_form(c: &Ctx, errors: HashMap<String, String>, status: StatusCode) -> Problems {
+        Problems {
+            summary: schema_form::summary(c, &errors),
+            errors,
+            status,
+        }
     }
 }
 
@@ -460,14 +494,12 @@ async fn redraw(
     code: &str,
     who: Who,
     posted: &Posted,
-    errors: &HashMap<String, String>,
-    summary: Vec<(String, String)>,
-    status: StatusCode,
+    p: Problems,
 ) -> Response {
-    match intake_page(state, c, code, who, posted, errors, summary).await {
-        Ok(p) => {
-            let mut res = render(&p);
-            *res.status_mut() = status;
+    match intake_page(state, c, code, who, posted, &p.errors, p.summary).await {
+        Ok(page) => {
+            let mut res = render(&page);
+            *res.status_mut() = p.status;
             res
         }
         Err(e) => e.into_response(),
@@ -501,23 +533,13 @@ pub async fn intake(
         .collect();
     // A row asked for: draw the form again, nothing is sent.
     if posted.contains_key("add") {
-        let none = HashMap::new();
-        return redraw(&state, c, &code, who, &posted, &none, Vec::new(), StatusCode::OK).await;
+        let none = Problems::of_form(&c, HashMap::new(), StatusCode::OK);
+        return redraw(&state, c, &code, who, &posted, none).await;
     }
     let (form, errors) = schema_form::parse(&c, &schema, &posted);
     if !errors.is_empty() || !check_who(&c, &who).is_empty() {
-        let summary = schema_form::summary(&c, &errors);
-        return redraw(
-            &state,
-            c,
-            &code,
-            who,
-            &posted,
-            &errors,
-            summary,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        let p = Problems::of_form(&c, errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return redraw(&state, c, &code, who, &posted, p).await;
     }
     let mut body = json!({
         "service": code,
@@ -551,12 +573,13 @@ pub async fn intake(
                     );
                 }
             }
-            let mut summary = schema_form::summary(&c, &errors);
+            let mut p = Problems::of_form(&c, errors, e.status);
             let (title, message) = crate::lang::problem_text(e.code, c.lang);
-            summary.push((String::new(), format!("{title}: {message}")));
-            summary.push((String::new(), c.t("operator.nothing-sent").to_owned()));
-            let status = e.status;
-            redraw(&state, c, &code, who, &posted, &errors, summary, status).await
+            p.summary
+                .push((String::new(), format!("{title}: {message}")));
+            p.summary
+                .push((String::new(), c.t("operator.nothing-sent").to_owned()));
+            redraw(&state, c, &code, who, &posted, p).await
         }
         Err(e) => e.into_response(),
     }
@@ -742,7 +765,14 @@ mod tests {
         for kind in ["id-card", "passport", "birth-certificate"] {
             assert!(known(&format!("iddoc.{kind}")), "{kind}");
         }
-        for st in ["valid", "revoked", "unknown", "mismatch", "unavailable", "invalid"] {
+        for st in [
+            "valid",
+            "revoked",
+            "unknown",
+            "mismatch",
+            "unavailable",
+            "invalid",
+        ] {
             assert!(known(&format!("poa.{st}")), "{st}");
         }
     }

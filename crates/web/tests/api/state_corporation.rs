@@ -382,7 +382,11 @@ async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
     let head = pki.signer("head").unwrap();
     let not_an_operator = b64.encode(head.sign_at(data.as_bytes(), true, app.now()).unwrap());
     for (body, sig, code) in [
-        (data.clone(), Some(not_an_operator), "package-signer-unknown"),
+        (
+            data.clone(),
+            Some(not_an_operator),
+            "package-signer-unknown",
+        ),
         (
             tampered,
             Some(b64.encode(&cms)),
@@ -470,7 +474,10 @@ async fn the_first_step_starts_the_morning_after_the_package_is_registered(app: 
     let body = intake("meeting-permission", "state-corporation", P1);
     // Delivered the day it was taken in (Tuesday): Wednesday 09:00 stays.
     let on_time = app.take_in_ok("operator", &body).await;
-    assert_eq!(on_time.body["steps"][0]["started_at"], "2026-11-25T09:00:00+05:00");
+    assert_eq!(
+        on_time.body["steps"][0]["started_at"],
+        "2026-11-25T09:00:00+05:00"
+    );
     app.advance_minutes(1);
     assert_eq!(deliver(app).await.succeeded, 1);
     let v = app.read_case("operator", &on_time.id).await;
@@ -503,12 +510,7 @@ async fn the_first_step_starts_the_morning_after_the_package_is_registered(app: 
 
     // Sent again (a retry after a lost answer): registered once.
     let job_data = {
-        let jobs = app
-            .state
-            .store()
-            .jobs(JobStatus::Done)
-            .await
-            .unwrap();
+        let jobs = app.state.store().jobs(JobStatus::Done).await.unwrap();
         jobs.into_iter()
             .find(|j| j.payload["data"].as_str().unwrap().contains(&late.id))
             .unwrap()
@@ -518,7 +520,11 @@ async fn the_first_step_starts_the_morning_after_the_package_is_registered(app: 
         .send_once(
             PROVIDER_SERVICE,
             job_data.payload["data"].as_str().unwrap().to_owned(),
-            job_data.payload["message_id"].as_str().unwrap().parse().unwrap(),
+            job_data.payload["message_id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
             None,
         )
         .await
@@ -570,14 +576,9 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backen
         .await;
     draft.expect(201);
     let id = draft.body["id"].as_str().unwrap().to_owned();
-    let to_sign = b64
-        .decode(draft.body["to_sign"].as_str().unwrap())
-        .unwrap();
+    let to_sign = b64.decode(draft.body["to_sign"].as_str().unwrap()).unwrap();
     // A draft goes nowhere.
-    assert!(pending_jobs(&app)
-        .await
-        .iter()
-        .all(|j| j.kind != SEND_JOB));
+    assert!(pending_jobs(&app).await.iter().all(|j| j.kind != SEND_JOB));
     let p1 = pki.signer(P1).unwrap();
     let cms = p1.sign_at(&to_sign, true, app.now()).unwrap();
     app.post(
@@ -604,7 +605,13 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backen
     let err = app
         .gateway
         .client
-        .send_once_signed(PROVIDER_SERVICE, data.clone(), Some(forged), uuid::Uuid::new_v4(), None)
+        .send_once_signed(
+            PROVIDER_SERVICE,
+            data.clone(),
+            Some(forged),
+            uuid::Uuid::new_v4(),
+            None,
+        )
         .await
         .unwrap_err();
     match err {
@@ -624,7 +631,10 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backen
         .unwrap()
         .expect("registered at the provider");
     assert_eq!(got.payload, data);
-    assert_eq!(got.package_signature.as_deref(), Some(b64.encode(&cms).as_str()));
+    assert_eq!(
+        got.package_signature.as_deref(),
+        Some(b64.encode(&cms).as_str())
+    );
     let again = qyzmet_web::registry::recheck_inbound(&app.state, &got.message_id, app.now())
         .await
         .unwrap();
