@@ -88,40 +88,21 @@ async fn server() -> Server {
     // As `serve --demo` has it: the demo PKI trusted, results sealed by the
     // demo head's key, packages signed by the demo operator's.
     let pki = qyzmet_pki::demo::ensure(&dir.path().join("demo-pki")).unwrap();
-    let trust = || {
-        let mut t = qyzmet_pki::TrustConfig {
-            accept_test_iins: true,
-            ..Default::default()
-        };
-        t.add_anchor_file(&pki.ca).unwrap();
-        t.add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
-            .unwrap();
-        t.add_crl_file(&pki.crl).unwrap();
-        qyzmet_pki::Verifier::new(t)
-    };
     let documents = qyzmet_web::documents::Settings::new(
         Some(Arc::new(qyzmet_web::documents::P12Sealer::new(
             pki.signer("head").unwrap(),
         ))),
-        Some(Arc::new(trust())),
+        Some(Arc::new(support::demo_verifier(&pki))),
     );
     let state = AppState::new(catalog, calendar, store, base.clone(), true)
-        .with_verifier(trust())
+        .with_verifier(support::demo_verifier(&pki))
         .with_documents(documents)
         .with_registry(node.registry.clone() as Arc<dyn qyzmet_gateway::Registry>)
         .with_inbox(node.inbox.clone())
         .with_gateway_client(node.client.clone())
         .with_operator_signer(Arc::new(pki.signer("operator").unwrap()));
     qyzmet_web::demo::seed(&state).await.unwrap();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serve_state = state.clone();
-    tokio::spawn(async move {
-        qyzmet_web::serve(listener, serve_state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let stop = support::serve_in_background(listener, state.clone());
     Server {
         base,
         state,
@@ -133,7 +114,7 @@ async fn server() -> Server {
             .build()
             .unwrap(),
         _dir: dir,
-        _stop: tx,
+        _stop: stop,
     }
 }
 

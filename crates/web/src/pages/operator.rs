@@ -11,7 +11,7 @@
 //! do what: these pages only ask and show.
 
 use super::api::Call;
-use super::cabinet::{fragment, StatusFragment};
+use super::cabinet::{document_name, fetch, fragment, s, service_name, StatusFragment};
 use super::forms::c_token;
 use super::schema_form::{self, Item, Posted};
 use super::{render, Ctx};
@@ -20,8 +20,9 @@ use crate::auth::Principal;
 use crate::problem::ApiError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use qyzmet_domain::{Channel, Iin, Role};
@@ -29,24 +30,23 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-fn operator_only(who: &Principal) -> Result<(), ApiError> {
-    if who.role == Role::Operator {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "action-forbidden"))
+/// The logged-in State Corporation operator: anyone else is refused
+/// (`action-forbidden`), before a handler runs.
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let who = Principal::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if who.role == Role::Operator {
+            Ok(Operator)
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "action-forbidden").into_response())
+        }
     }
-}
-
-fn s(v: &Value, k: &str) -> String {
-    v[k].as_str().unwrap_or_default().to_owned()
-}
-
-fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
-    state
-        .catalog()
-        .service(code)
-        .map(|s| s.name.get(c.lang).to_owned())
-        .unwrap_or_else(|| code.to_owned())
 }
 
 // ------------------------------------------------------------- the home
@@ -77,10 +77,7 @@ pub struct HomePage {
 
 /// `GET /operator`: the services taken in at the State Corporation today
 /// and the applications of this channel, newest first.
-pub async fn home(State(state): State<AppState>, c: Ctx, who: Principal) -> Response {
-    if let Err(e) = operator_only(&who) {
-        return e.into_response();
-    }
+pub async fn home(State(state): State<AppState>, c: Ctx, _: Operator) -> Response {
     let today = local_date(state.now());
     let catalog = state.catalog();
     let services = catalog
@@ -441,13 +438,10 @@ async fn intake_page(
 pub async fn intake_form(
     State(state): State<AppState>,
     c: Ctx,
-    who: Principal,
+    _: Operator,
     Path(code): Path<String>,
     Query(q): Query<Who>,
 ) -> Response {
-    if let Err(e) = operator_only(&who) {
-        return e.into_response();
-    }
     let q = Who::from_posted(&HashMap::from([
         ("iin".to_owned(), q.iin),
         ("rep_iin".to_owned(), q.rep_iin),
@@ -511,13 +505,10 @@ async fn redraw(
 pub async fn intake(
     State(state): State<AppState>,
     c: Ctx,
-    principal: Principal,
+    _: Operator,
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(e) = operator_only(&principal) {
-        return e.into_response();
-    }
     let posted: Posted = fields.into_iter().collect();
     let who = Who::from_posted(&posted);
     let catalog = state.catalog();
@@ -610,20 +601,6 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), ApiError> {
-    let token = c_token(c);
-    let answer = Call::get(format!("/applications/{id}"), token.as_deref())
-        .send(state)
-        .await;
-    let etag = answer
-        .headers
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    Ok((answer.ok()?, etag))
-}
-
 fn can_issue(v: &Value) -> bool {
     v["step"] == "issue"
         && v["actions"]
@@ -631,15 +608,6 @@ fn can_issue(v: &Value) -> bool {
             .into_iter()
             .flatten()
             .any(|a| a["action"] == "complete" && a["role"] == "operator")
-}
-
-fn document_name(state: &AppState, c: &Ctx, app: &Value, kind: &str) -> String {
-    state
-        .catalog()
-        .version(&s(app, "service"), &s(app, "version"))
-        .and_then(|v| v.documents.iter().find(|d| d.code == kind))
-        .map(|d| d.name.get(c.lang).to_owned())
-        .unwrap_or_else(|| kind.to_owned())
 }
 
 async fn application_page(
@@ -699,13 +667,10 @@ async fn application_page(
 pub async fn application(
     State(state): State<AppState>,
     c: Ctx,
-    who: Principal,
+    _: Operator,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    if let Err(e) = operator_only(&who) {
-        return e.into_response();
-    }
     let notice = match q.done.as_deref() {
         Some("issued") => Some(c.t("operator.issued-done")),
         _ => None,
@@ -718,12 +683,9 @@ pub async fn application(
 pub async fn issue(
     State(state): State<AppState>,
     c: Ctx,
-    who: Principal,
+    _: Operator,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(e) = operator_only(&who) {
-        return e.into_response();
-    }
     let (v, etag) = match fetch(&state, &c, &id).await {
         Ok(x) => x,
         Err(e) => return e.into_response(),

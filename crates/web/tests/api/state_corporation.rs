@@ -323,20 +323,11 @@ async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let (_, pki, other) = demo_pkis();
-    let mut trust = qyzmet_pki::TrustConfig {
-        accept_test_iins: true,
-        ..Default::default()
-    };
-    trust.add_anchor_file(&pki.ca).unwrap();
-    trust
-        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
-        .unwrap();
-    trust.add_crl_file(&pki.crl).unwrap();
     let operator = Arc::new(pki.signer("operator").unwrap());
     let Some(app) = spawn_app_signing(
         backend,
         Default::default(),
-        Some((operator.clone(), qyzmet_pki::Verifier::new(trust))),
+        Some((operator.clone(), crate::support::demo_verifier(pki))),
     )
     .await
     else {
@@ -551,20 +542,11 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backen
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let (_, pki, _) = demo_pkis();
-    let mut trust = qyzmet_pki::TrustConfig {
-        accept_test_iins: true,
-        ..Default::default()
-    };
-    trust.add_anchor_file(&pki.ca).unwrap();
-    trust
-        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
-        .unwrap();
-    trust.add_crl_file(&pki.crl).unwrap();
     let operator = Arc::new(pki.signer("operator").unwrap());
     let Some(app) = spawn_app_signing(
         backend,
         Default::default(),
-        Some((operator, qyzmet_pki::Verifier::new(trust))),
+        Some((operator, crate::support::demo_verifier(pki))),
     )
     .await
     else {
