@@ -319,27 +319,28 @@ fn demo_pkis() -> &'static (
     })
 }
 
+/// A server trusting the demo PKI, signing its packages with the demo
+/// operator's key, and the provider's endpoint at its gateway.
+async fn signing_provider(backend: Backend) -> Option<TestApp> {
+    let (_, pki, _) = demo_pkis();
+    let operator = Arc::new(pki.signer("operator").unwrap());
+    let app = spawn_app_signing(
+        backend,
+        Default::default(),
+        Some((operator, crate::support::demo_verifier(pki))),
+    )
+    .await?;
+    join_as_provider(&app);
+    Some(app)
+}
+
 async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let (_, pki, other) = demo_pkis();
-    let operator = Arc::new(pki.signer("operator").unwrap());
-    let Some(app) = spawn_app_signing(
-        backend,
-        Default::default(),
-        Some((operator.clone(), crate::support::demo_verifier(pki))),
-    )
-    .await
-    else {
+    let Some(app) = signing_provider(backend).await else {
         return;
     };
-    let endpoint = app.url(qyzmet_gateway::delivery::INBOX_PATH);
-    app.sandbox.sandbox.register_endpoint(
-        PROVIDER_SERVICE,
-        &endpoint,
-        "qyzmet",
-        app.gateway.key.verifying_key(),
-    );
     app.take_in_ok(
         "operator",
         &intake("meeting-permission", "state-corporation", P1),
@@ -542,17 +543,9 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backen
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let (_, pki, _) = demo_pkis();
-    let operator = Arc::new(pki.signer("operator").unwrap());
-    let Some(app) = spawn_app_signing(
-        backend,
-        Default::default(),
-        Some((operator, crate::support::demo_verifier(pki))),
-    )
-    .await
-    else {
+    let Some(app) = signing_provider(backend).await else {
         return;
     };
-    join_as_provider(&app);
     let draft = app
         .take_in(P1, &intake("foster-care-payment", "portal", P1))
         .await;
