@@ -226,13 +226,7 @@ async fn operators_look_people_up(app: &TestApp) {
 
 async fn the_package_reaches_the_provider_through_the_gateway_once(app: &TestApp) {
     // The provider's endpoint is this server's, registered at the gateway.
-    let endpoint = app.url(qyzmet_gateway::delivery::INBOX_PATH);
-    app.sandbox.sandbox.register_endpoint(
-        PROVIDER_SERVICE,
-        &endpoint,
-        "qyzmet",
-        app.gateway.key.verifying_key(),
-    );
+    join_as_provider(app);
     let case = app
         .take_in_ok(
             "operator",
@@ -240,18 +234,9 @@ async fn the_package_reaches_the_provider_through_the_gateway_once(app: &TestApp
         )
         .await;
     let job = pending_jobs(app).await.remove(0);
-    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
-    handlers.insert(
-        SEND_JOB.into(),
-        Arc::new(SendHandler::new(app.gateway.client.clone())),
-    );
-    let st = app.state.clone();
-    let runner =
-        JobRunner::new(app.state.store().clone(), handlers).clock(Arc::new(move || st.now()));
-    let report = runner.run_pending().await.unwrap();
-    assert_eq!(report.succeeded, 1, "{report:?}");
+    assert_eq!(deliver(app).await.succeeded, 1);
     let id = job.payload["message_id"].as_str().unwrap();
-    let got = app.state.store().inbound(id).await.unwrap().unwrap();
+    let got = recorded_at_provider(app, &job).await;
     assert_eq!(got.service_id, PROVIDER_SERVICE);
     let package: Value = serde_json::from_str(&got.payload).unwrap();
     assert_eq!(package["number"], case.body["number"]);
@@ -400,26 +385,25 @@ async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
         assert_eq!(app.state.store().inbound_count().await.unwrap(), 0);
     }
 
-    // The job itself is delivered and recorded.
-    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
-    handlers.insert(
-        SEND_JOB.into(),
-        Arc::new(SendHandler::new(app.gateway.client.clone())),
-    );
-    let st = app.state.clone();
-    let runner =
-        JobRunner::new(app.state.store().clone(), handlers).clock(Arc::new(move || st.now()));
-    let report = runner.run_pending().await.unwrap();
-    assert_eq!(report.succeeded, 1, "{report:?}");
+    // The job itself is delivered and recorded, its CMS with it.
+    assert_eq!(deliver(&app).await.succeeded, 1);
+    recorded_at_provider(&app, &job).await;
+}
+
+/// The message of a `gateway-send` job as the provider's endpoint recorded
+/// it: its data, and its package's CMS kept with it and checking again now.
+async fn recorded_at_provider(
+    app: &TestApp,
+    job: &qyzmet_store::Job,
+) -> qyzmet_store::InboundMessage {
     let got = app
         .state
         .store()
         .inbound(job.payload["message_id"].as_str().unwrap())
         .await
         .unwrap()
-        .unwrap();
-    assert_eq!(got.payload, data);
-    // The CMS is kept with the record and checks again later.
+        .expect("registered at the provider");
+    assert_eq!(got.payload, job.payload["data"].as_str().unwrap());
     assert_eq!(
         got.package_signature.as_deref(),
         job.payload["package_signature"].as_str()
@@ -428,6 +412,7 @@ async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again, Ok(()));
+    got
 }
 
 /// Runs the outbox's gateway messages as the server's job runner would.
@@ -525,13 +510,10 @@ async fn the_first_step_starts_the_morning_after_the_package_is_registered(app: 
 }
 
 #[tokio::test]
-async fn a_signed_package_is_verified_and_a_bad_one_refused_sqlite() {
-    a_signed_package_is_verified_and_a_bad_one_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_signed_package_is_verified_and_a_bad_one_refused_postgres() {
-    a_signed_package_is_verified_and_a_bad_one_refused(Backend::Postgres).await;
+async fn a_signed_package_is_verified_and_a_bad_one_refused_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_signed_package_is_verified_and_a_bad_one_refused(backend).await;
+    }
 }
 
 /// §9 process 5: a signed portal request reaches the provider through the
@@ -598,30 +580,14 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backen
     assert_eq!(app.state.store().inbound_count().await.unwrap(), 0);
 
     deliver(&app).await;
-    let got = app
-        .state
-        .store()
-        .inbound(job.payload["message_id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .expect("registered at the provider");
+    let got = recorded_at_provider(&app, &job).await;
     assert_eq!(got.payload, data);
-    assert_eq!(
-        got.package_signature.as_deref(),
-        Some(b64.encode(&cms).as_str())
-    );
-    let again = qyzmet_web::registry::recheck_inbound(&app.state, &got.message_id, app.now())
-        .await
-        .unwrap();
-    assert_eq!(again, Ok(()));
+    assert_eq!(got.package_signature, Some(b64.encode(&cms)));
 }
 
 #[tokio::test]
-async fn a_signed_portal_request_reaches_the_provider_through_the_gateway_sqlite() {
-    a_signed_portal_request_reaches_the_provider_through_the_gateway(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_signed_portal_request_reaches_the_provider_through_the_gateway_postgres() {
-    a_signed_portal_request_reaches_the_provider_through_the_gateway(Backend::Postgres).await;
+async fn a_signed_portal_request_reaches_the_provider_through_the_gateway_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_signed_portal_request_reaches_the_provider_through_the_gateway(backend).await;
+    }
 }
