@@ -406,6 +406,10 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     let r = s.submit(&mut op, path, &pairs(&complete)).await;
     assert_eq!(r.status, 303, "{}", r.body);
     let id = application_id(&r.location);
+    let p = s
+        .page(&mut op, &format!("/operator/applications/{id}?lang=en"))
+        .await;
+    assert!(p.body.contains("The package is on its way to the provider"));
     s.run_jobs().await;
     assert_eq!(s.state.store().inbound_count().await.unwrap(), 1);
     let events = s
@@ -421,6 +425,15 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
         .unwrap()
         .iter()
         .any(|e| e["type"] == "package-registered"));
+    let p = s
+        .page(&mut op, &format!("/operator/applications/{id}?lang=en"))
+        .await;
+    assert!(
+        p.body
+            .contains("The package was registered at the provider"),
+        "{}",
+        p.body
+    );
     let list = s.page(&mut op, "/operator").await;
     assert!(list.body.contains(&format!("/operator/applications/{id}")));
 

@@ -202,6 +202,8 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("operator.issue-lead", ["Нәтиже көрсетілетін қызметті берушіден келді: оны өтініш берушіге беріп, беруді белгілеңіз.", "Результат вернулся от услугодателя: выдайте его заявителю и отметьте выдачу.", "The result has come back from the provider: hand it to the applicant and record the issue."]),
     ("operator.result-pdf", ["Нәтиже (PDF)", "Результат (PDF)", "Result (PDF)"]),
     ("operator.issue", ["Нәтиже берілді", "Результат выдан", "Result issued"]),
+    ("operator.on-its-way", ["Пакет көрсетілетін қызметті берушіге жіберілуде", "Пакет отправляется услугодателю", "The package is on its way to the provider"]),
+    ("operator.registered", ["Пакет көрсетілетін қызметті берушіде тіркелді", "Пакет зарегистрирован у услугодателя", "The package was registered at the provider"]),
     ("operator.issued-done", ["Нәтиже өтініш берушіге берілді.", "Результат выдан заявителю.", "The result was issued to the applicant."]),
     ("field.iin", ["ЖСН", "ИИН", "IIN"]),
     ("field.name", ["Тегі, аты, әкесінің аты", "Фамилия, имя, отчество", "Full name"]),

@@ -591,6 +591,9 @@ pub struct ApplicationPage {
     pub rejected: bool,
     pub missing: Vec<String>,
     pub can_issue: bool,
+    /// When the package was registered at the provider (local time), or
+    /// empty while it is on its way.
+    pub registered: String,
     pub documents: Vec<String>,
     pub notice: Option<&'static str>,
     pub error: Option<(&'static str, &'static str)>,
@@ -608,6 +611,30 @@ fn can_issue(v: &Value) -> bool {
             .into_iter()
             .flatten()
             .any(|a| a["action"] == "complete" && a["role"] == "operator")
+}
+
+/// When the package was registered at the provider, as its history says
+/// (`package-registered`), in local time; empty while it is on its way.
+async fn registered_at(state: &AppState, c: &Ctx, id: &str) -> String {
+    let token = c_token(c);
+    let events = Call::get(format!("/applications/{id}/events"), token.as_deref())
+        .send(state)
+        .await
+        .ok()
+        .unwrap_or_default();
+    events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["type"] == "package-registered")
+        .and_then(|e| e["at"].as_str())
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| {
+            at.with_timezone(&qyzmet_domain::calendar::ZONE)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 async fn application_page(
@@ -638,7 +665,13 @@ async fn application_page(
                 .collect()
         })
         .unwrap_or_default();
+    let registered = if v["status"] == "rejected-at-intake" {
+        String::new()
+    } else {
+        registered_at(state, &c, id).await
+    };
     let page = ApplicationPage {
+        registered,
         number: s(&v, "number"),
         service: service_name(state, &c, &s(&v, "service")),
         applicant: s(&v["applicant"], "name"),
