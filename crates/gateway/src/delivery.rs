@@ -114,11 +114,17 @@ pub trait PackageCheck: Send + Sync {
     /// anything is recorded.
     fn check(&self, request: &soap::Request, now: DateTime<Utc>) -> Result<(), (String, String)>;
 
-    /// Called once the message is recorded, and again for a repeat (so a
-    /// registration that failed the first time is made then): it must be
-    /// idempotent. Its failures are its own to log; the sender is answered
-    /// OK either way, the message being recorded.
-    async fn registered(&self, _request: &soap::Request, _now: DateTime<Utc>) {}
+    /// Called once the message is recorded, and again for a repeat: it must
+    /// be idempotent. An `Err` answers the sender 503 (try again) though the
+    /// message is recorded, so the sender's retry, a repeat, makes the
+    /// registration that failed.
+    async fn registered(
+        &self,
+        _request: &soap::Request,
+        _now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Our receiving endpoint.
@@ -158,6 +164,20 @@ impl Inbox {
 
     pub fn metrics(&self) -> &Arc<GatewayMetrics> {
         &self.metrics
+    }
+
+    /// Not refused by us: the sender should try again.
+    fn unavailable(&self) -> Answer {
+        Answer {
+            status: 503,
+            body: soap::encode_fault(
+                &ErrorInfo {
+                    error_code: "service-unavailable".into(),
+                    error_message: "try again later".into(),
+                },
+                &*self.signer,
+            ),
+        }
     }
 
     fn fault(&self, status: u16, code: &str, message: impl Into<String>) -> Answer {
@@ -255,22 +275,16 @@ impl Inbox {
             Ok(new) => new,
             Err(e) => {
                 tracing::warn!(error = %e.detail(), "gateway inbox: store");
-                // Not refused by us: the sender should try again.
-                return Answer {
-                    status: 503,
-                    body: soap::encode_fault(
-                        &ErrorInfo {
-                            error_code: "service-unavailable".into(),
-                            error_message: "try again later".into(),
-                        },
-                        &*self.signer,
-                    ),
-                };
+                return self.unavailable();
             }
         };
         self.metrics.received(!new);
-        if let Some(c) = check {
-            c.registered(&req, now).await;
+        if let Some(Err(why)) = match check {
+            Some(c) => Some(c.registered(&req, now).await),
+            None => None,
+        } {
+            tracing::warn!(message_id = %req.message_id, %why, "gateway inbox: registration");
+            return self.unavailable();
         }
         let zone = qyzmet_domain::calendar::ZONE;
         Answer {

@@ -342,26 +342,30 @@ impl qyzmet_gateway::PackageCheck for PackageSigner {
     /// A State Corporation package registered at the provider: its
     /// application records it, and the first step's clock counts from the
     /// next working morning after it (contract.md, "Time").
+    ///
+    /// A failure answers the sender "try again" (the message stays
+    /// recorded): its retry, a repeat, registers it then. A package naming
+    /// no application of this installation has nothing to register.
     async fn registered(
         &self,
         request: &qyzmet_gateway::soap::Request,
         now: chrono::DateTime<chrono::Utc>,
-    ) {
+    ) -> Result<(), String> {
         let package: Value = serde_json::from_str(&request.data).unwrap_or(Value::Null);
         if package["channel"] != "state-corporation" {
-            return;
+            return Ok(());
         }
         let Some(id) = package["application_id"].as_str() else {
-            return;
+            return Ok(());
         };
         let command = || qyzmet_domain::case::Command::Registered;
-        if let Err(e) = crate::applications::apply_system(&self.0, id, command, now).await {
-            tracing::error!(
-                application = id,
-                message_id = %request.message_id,
-                code = e.code,
-                "registering the package at the provider failed"
-            );
+        match crate::applications::apply_system(&self.0, id, command, now).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == "not-found" => {
+                tracing::warn!(application = id, "a package for no application here");
+                Ok(())
+            }
+            Err(e) => Err(format!("registering application {id}: {}", e.code)),
         }
     }
 }

@@ -507,6 +507,22 @@ async fn the_first_step_starts_the_morning_after_the_package_is_registered(app: 
         .await
         .unwrap();
     assert_eq!(app.events(&late.id).await.len(), events.len());
+
+    // A package naming no application here has nothing to register, and is
+    // not refused for it.
+    let stray = json!({"channel": "state-corporation", "application_id": uuid::Uuid::new_v4()});
+    let answer = app
+        .gateway
+        .client
+        .send_once(
+            PROVIDER_SERVICE,
+            stray.to_string(),
+            uuid::Uuid::new_v4(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status_code, "OK");
 }
 
 #[tokio::test]
