@@ -625,6 +625,66 @@ fn state_corporation_clock_starts_next_working_opening_and_operator_issues() {
 }
 
 #[test]
+fn a_package_registered_on_a_later_day_starts_the_first_steps_clock_then() {
+    let received = Utc.with_ymd_and_hms(2026, 11, 17, 11, 0, 0).unwrap();
+    let system = staff(Role::Admin);
+    // Registered at the provider the day it was taken in: recorded once,
+    // the clock as intake started it.
+    let mut run = Run::new(process_a(Channel::StateCorporation));
+    run.at(received).intake(&staff(Role::Operator), A_DOCS);
+    let before = run.case().steps[0].clone();
+    let kinds = run
+        .later(Duration::minutes(1))
+        .ok(&system, Command::Registered);
+    assert_eq!(kinds, [EventKind::PackageRegistered {}]);
+    assert_eq!(run.case().steps[0], before);
+    assert!(run.case().registered_at.is_some());
+    assert!(run.ok(&system, Command::Registered).is_empty());
+
+    // Two days late: the clock starts the morning after registration, with
+    // the step's whole limit, and an overdue mark made meanwhile is lifted.
+    let mut run = Run::new(process_a(Channel::StateCorporation));
+    run.at(received).intake(&staff(Role::Operator), A_DOCS);
+    let late = Utc.with_ymd_and_hms(2026, 11, 19, 10, 0, 0).unwrap();
+    run.at(late);
+    assert!(!run.ok(&system, Command::Tick).is_empty());
+    assert!(run.case().steps[0].overdue);
+    let kinds = run.ok(&system, Command::Registered);
+    let opening = Utc.with_ymd_and_hms(2026, 11, 20, 4, 0, 0).unwrap();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::PackageRegistered {},
+            EventKind::ClockRestarted {
+                step: StepCode::Register,
+                started_at: opening,
+                due_at: opening + Duration::minutes(15),
+                previous_started_at: Utc.with_ymd_and_hms(2026, 11, 18, 4, 0, 0).unwrap(),
+            }
+        ]
+    );
+    let first = &run.case().steps[0];
+    assert_eq!(first.started_at, opening);
+    assert!(!first.overdue);
+    assert_eq!(run.case().due_at(), Some(opening + Duration::minutes(15)));
+
+    // Late, but the first step already done: only recorded.
+    let mut run = Run::new(process_a(Channel::StateCorporation));
+    run.at(received).intake(&staff(Role::Operator), A_DOCS);
+    run.later(Duration::minutes(1))
+        .ok(&staff(Role::Clerk), complete());
+    run.at(late);
+    let kinds = run.ok(&system, Command::Registered);
+    assert_eq!(kinds, [EventKind::PackageRegistered {}]);
+
+    // Not a State Corporation package: a conflict.
+    let mut run = Run::new(process_a(Channel::Office));
+    run.at(received).intake(&staff(Role::Clerk), A_DOCS);
+    let e = run.err(&system, Command::Registered);
+    assert!(is_conflict(&e), "{e}");
+}
+
+#[test]
 fn tick_marks_overdue_once() {
     let mut run = Run::new(process_a(Channel::Office));
     run.intake(&staff(Role::Clerk), A_DOCS);
@@ -1003,6 +1063,7 @@ fn command(kind: u8, variant: u8, process: &Process) -> Command {
         8 => Command::Resume,
         9 => Command::MarkOverdue,
         10 if matches!(variant % 3, 0) => Command::Recompute,
+        10 if matches!(variant % 3, 1) => Command::Registered,
         10 => Command::Tick,
         _ => unreachable!(),
     }

@@ -106,12 +106,25 @@ impl JobHandler for SendHandler {
     }
 }
 
-/// A check of a request's package signature made by whoever serves the
-/// endpoint (crates/web checks the operator's CMS with its PKI verifier):
-/// `Err((code, message))` refuses the message with that fault, before
-/// anything is recorded.
+/// What whoever serves the endpoint does with a package (crates/web checks
+/// the signer's CMS with its PKI verifier and registers the application).
+#[async_trait]
 pub trait PackageCheck: Send + Sync {
+    /// `Err((code, message))` refuses the message with that fault, before
+    /// anything is recorded.
     fn check(&self, request: &soap::Request, now: DateTime<Utc>) -> Result<(), (String, String)>;
+
+    /// Called once the message is recorded, and again for a repeat: it must
+    /// be idempotent. An `Err` answers the sender 503 (try again) though the
+    /// message is recorded, so the sender's retry, a repeat, makes the
+    /// registration that failed.
+    async fn registered(
+        &self,
+        _request: &soap::Request,
+        _now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Our receiving endpoint.
@@ -151,6 +164,20 @@ impl Inbox {
 
     pub fn metrics(&self) -> &Arc<GatewayMetrics> {
         &self.metrics
+    }
+
+    /// Not refused by us: the sender should try again.
+    fn unavailable(&self) -> Answer {
+        Answer {
+            status: 503,
+            body: soap::encode_fault(
+                &ErrorInfo {
+                    error_code: "service-unavailable".into(),
+                    error_message: "try again later".into(),
+                },
+                &*self.signer,
+            ),
+        }
     }
 
     fn fault(&self, status: u16, code: &str, message: impl Into<String>) -> Answer {
@@ -240,6 +267,7 @@ impl Inbox {
                 sender_id: req.sender_id.clone(),
                 correlation_id: req.correlation_id.map(|c| c.to_string()),
                 payload: req.data.clone(),
+                package_signature: req.package_signature.clone(),
                 received_at: now,
             })
             .await
@@ -247,20 +275,17 @@ impl Inbox {
             Ok(new) => new,
             Err(e) => {
                 tracing::warn!(error = %e.detail(), "gateway inbox: store");
-                // Not refused by us: the sender should try again.
-                return Answer {
-                    status: 503,
-                    body: soap::encode_fault(
-                        &ErrorInfo {
-                            error_code: "service-unavailable".into(),
-                            error_message: "try again later".into(),
-                        },
-                        &*self.signer,
-                    ),
-                };
+                return self.unavailable();
             }
         };
         self.metrics.received(!new);
+        if let Some(Err(why)) = match check {
+            Some(c) => Some(c.registered(&req, now).await),
+            None => None,
+        } {
+            tracing::warn!(message_id = %req.message_id, %why, "gateway inbox: registration");
+            return self.unavailable();
+        }
         let zone = qyzmet_domain::calendar::ZONE;
         Answer {
             status: 200,

@@ -185,6 +185,12 @@ impl Signer {
         &self.chain[0]
     }
 
+    /// The signer's certificate, DER.
+    pub fn certificate_der(&self) -> Vec<u8> {
+        use der::Encode;
+        self.chain[0].to_der().unwrap_or_default()
+    }
+
     /// The whole chain, the signer's certificate first.
     pub fn chain(&self) -> &[Certificate] {
         &self.chain

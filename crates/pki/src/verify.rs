@@ -158,6 +158,16 @@ pub fn certificates(bytes: &[u8]) -> Result<Vec<Certificate>, PkiError> {
 }
 
 /// The PEM blocks of a file (label, DER), ignoring text around them.
+/// [`certificates`], each as its DER bytes (to compare a signer's
+/// certificate with configured ones).
+pub fn certificates_der(bytes: &[u8]) -> Result<Vec<Vec<u8>>, PkiError> {
+    use der::Encode;
+    certificates(bytes)?
+        .iter()
+        .map(|c| c.to_der().map_err(PkiError::from))
+        .collect()
+}
+
 fn pem_blocks(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PkiError> {
     let text = std::str::from_utf8(bytes).map_err(|_| PkiError::Encoding("not PEM".into()))?;
     let mut out = Vec::new();

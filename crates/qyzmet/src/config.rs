@@ -94,6 +94,9 @@ pub struct Layer {
     pub log_format: Option<Sourced<String>>,
     pub gateway_url: Option<Sourced<String>>,
     pub gateway_password: Option<Sourced<String>>,
+    pub operator_p12: Option<Sourced<PathBuf>>,
+    pub operator_password_file: Option<Sourced<PathBuf>>,
+    pub operator_certificates: Option<Sourced<Vec<PathBuf>>>,
 }
 
 impl Layer {
@@ -112,6 +115,11 @@ impl Layer {
             log_format: higher.log_format.or(self.log_format),
             gateway_url: higher.gateway_url.or(self.gateway_url),
             gateway_password: higher.gateway_password.or(self.gateway_password),
+            operator_p12: higher.operator_p12.or(self.operator_p12),
+            operator_password_file: higher
+                .operator_password_file
+                .or(self.operator_password_file),
+            operator_certificates: higher.operator_certificates.or(self.operator_certificates),
         }
     }
 }
@@ -134,6 +142,13 @@ pub struct Settings {
     pub gateway_url: Option<String>,
     /// The password this node sends as the gateway's `senderId` `qyzmet`.
     pub gateway_password: Option<String>,
+    /// The State Corporation operator's key (PKCS#12) that signs packages
+    /// to the provider, and the file holding its password (a secret).
+    pub operator_p12: Option<PathBuf>,
+    pub operator_password_file: Option<PathBuf>,
+    /// More operators' certificates (PEM) whose packages the provider's
+    /// endpoint accepts, besides the key above.
+    pub operator_certificates: Vec<PathBuf>,
 }
 
 impl fmt::Debug for Settings {
@@ -154,6 +169,9 @@ impl fmt::Debug for Settings {
                 "gateway_password",
                 &self.gateway_password.as_ref().map(|_| "***"),
             )
+            .field("operator_p12", &self.operator_p12)
+            .field("operator_password_file", &self.operator_password_file)
+            .field("operator_certificates", &self.operator_certificates)
             .finish()
     }
 }
@@ -204,6 +222,9 @@ pub const FILE_KEYS: &[&str] = &[
     "log_format",
     "gateway_url",
     "gateway_password",
+    "operator_p12",
+    "operator_password_file",
+    "operator_certificates",
 ];
 
 /// Reads a configuration file's text (`path` is how to name it in messages).
@@ -279,6 +300,11 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
             "log_format" => layer.log_format = sourced(string()?, src),
             "gateway_url" => layer.gateway_url = sourced(string()?, src),
             "gateway_password" => layer.gateway_password = sourced(string()?, src),
+            "operator_p12" => layer.operator_p12 = sourced(string()?.into(), src),
+            "operator_password_file" => {
+                layer.operator_password_file = sourced(string()?.into(), src)
+            }
+            "operator_certificates" => layer.operator_certificates = sourced(paths()?, src),
             other => {
                 return Err(format!(
                     "{src}: unknown key `{other}` (known: {})",
@@ -343,6 +369,15 @@ pub fn from_env(env: &BTreeMap<String, String>) -> Result<Layer, String> {
     }
     if let Some((n, v)) = get("QYZMET_GATEWAY_PASSWORD") {
         layer.gateway_password = sourced(v, src(n));
+    }
+    if let Some((n, v)) = get("QYZMET_OPERATOR_P12") {
+        layer.operator_p12 = sourced(v.into(), src(n));
+    }
+    if let Some((n, v)) = get("QYZMET_OPERATOR_PASSWORD_FILE") {
+        layer.operator_password_file = sourced(v.into(), src(n));
+    }
+    if let Some((n, v)) = get("QYZMET_OPERATOR_CERTIFICATES") {
+        layer.operator_certificates = sourced(env_paths(&v), src(n));
     }
     if let Some((n, v)) = get("QYZMET_BASE_URL") {
         layer.base_url = sourced(v, src(n));
@@ -468,6 +503,30 @@ fn finish(l: Layer) -> Result<Settings, String> {
     };
     let trust_anchors = files(l.trust_anchors)?;
     let crl = files(l.crl)?;
+    let operator_certificates = files(l.operator_certificates)?;
+    let one_file = |f: Option<Sourced<PathBuf>>| -> Result<Option<PathBuf>, String> {
+        match f {
+            Some(f) if !f.value.is_file() => {
+                Err(format!("{}: {}: no such file", f.source, f.value.display()))
+            }
+            f => Ok(f.map(|f| f.value)),
+        }
+    };
+    let (operator_p12, operator_password_file) = match (l.operator_p12, l.operator_password_file) {
+        (Some(p12), None) => {
+            return Err(format!(
+                "{}: operator_p12 needs operator_password_file (the key's password, in a file)",
+                p12.source
+            ))
+        }
+        (None, Some(pw)) => {
+            return Err(format!(
+                "{}: operator_password_file goes with operator_p12",
+                pw.source
+            ))
+        }
+        (p12, pw) => (one_file(p12)?, one_file(pw)?),
+    };
     let demo = l.demo.as_ref().is_some_and(|d| d.value);
     let insecure_demo = l.insecure_demo.as_ref().is_some_and(|d| d.value);
     if let (Some(insecure), false) = (&l.insecure_demo, demo) {
@@ -512,6 +571,9 @@ fn finish(l: Layer) -> Result<Settings, String> {
             .gateway_url
             .map(|g| g.value.trim_end_matches('/').to_owned()),
         gateway_password: l.gateway_password.map(|g| g.value),
+        operator_p12,
+        operator_password_file,
+        operator_certificates,
     })
 }
 
@@ -548,6 +610,20 @@ data_dir = "./data"
 # node sends as sender `qyzmet` (QYZMET_GATEWAY_PASSWORD).
 # gateway_url = "http://127.0.0.1:8081"
 # gateway_password = "…"
+
+# The State Corporation operator's key (PKCS#12, as the national CA issues
+# it) that signs the packages sent to the provider, and the file holding
+# its password (a container secret; the password itself is never set
+# here). Unset outside demo mode, packages go unsigned (logged); `--demo`
+# uses DATA/demo-pki/operator.p12.
+# operator_p12 = "/etc/qyzmet/operator.p12"
+# operator_password_file = "/run/secrets/operator_p12_password"
+
+# More State Corporation operators' certificates (PEM) whose packages this
+# provider's endpoint accepts; a package signed by any other certificate is
+# refused, however it chains. The key above's certificate is always known.
+# (QYZMET_OPERATOR_CERTIFICATES takes a comma-separated list.)
+operator_certificates = []
 
 # Read the regulations from this directory instead of the built-in copy.
 # catalog = "/etc/qyzmet/catalog"
@@ -652,6 +728,65 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, "QYZMET_CRL: /nonexistent.crl: no such file");
+    }
+
+    #[test]
+    fn the_operators_key_comes_with_its_password_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, "x").unwrap();
+            p.display().to_string()
+        };
+        let (p12, pw, cert) = (file("op.p12"), file("op.pw"), file("op.pem"));
+        let text = format!(
+            "operator_p12 = {p12:?}\noperator_password_file = {pw:?}\noperator_certificates = [{cert:?}]\n"
+        );
+        let s = resolve(Some(("q.toml", &text)), &env(&[]), Layer::default()).unwrap();
+        assert_eq!(s.operator_p12, Some(PathBuf::from(&p12)));
+        assert_eq!(s.operator_password_file, Some(PathBuf::from(&pw)));
+        assert_eq!(s.operator_certificates, vec![PathBuf::from(&cert)]);
+        // The environment too, certificates as a comma-separated list.
+        let s = resolve(
+            None,
+            &env(&[
+                ("QYZMET_OPERATOR_P12", &p12),
+                ("QYZMET_OPERATOR_PASSWORD_FILE", &pw),
+                ("QYZMET_OPERATOR_CERTIFICATES", &format!("{cert},{p12}")),
+            ]),
+            Layer::default(),
+        )
+        .unwrap();
+        assert_eq!(s.operator_certificates.len(), 2);
+        // A key without its password, a password without a key, a file
+        // that is not there: refused, naming where.
+        let err = resolve(
+            Some(("q.toml", &format!("operator_p12 = {p12:?}\n"))),
+            &env(&[]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("q.toml:1: operator_p12 needs operator_password_file"),
+            "{err}"
+        );
+        let err = resolve(
+            None,
+            &env(&[("QYZMET_OPERATOR_PASSWORD_FILE", &pw)]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("QYZMET_OPERATOR_PASSWORD_FILE: "), "{err}");
+        let err = resolve(
+            None,
+            &env(&[
+                ("QYZMET_OPERATOR_P12", "/nonexistent.p12"),
+                ("QYZMET_OPERATOR_PASSWORD_FILE", &pw),
+            ]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err, "QYZMET_OPERATOR_P12: /nonexistent.p12: no such file");
     }
 
     #[test]

@@ -114,3 +114,39 @@ fn flags_win_and_secrets_stay_secret() {
     let err = refused(dir.path(), &[("QYZMET_DEMO", "perhaps")], &["serve"]);
     assert!(err.starts_with("error: QYZMET_DEMO: "), "{err}");
 }
+
+#[test]
+fn an_operator_key_that_does_not_open_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let o = run(
+        dir.path(),
+        &[],
+        &["pki", "demo", "--out", pki.to_str().unwrap()],
+    );
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let secret = dir.path().join("operator-password");
+    std::fs::write(&secret, "not-the-password\n").unwrap();
+    std::fs::write(
+        dir.path().join("qyzmet.toml"),
+        format!(
+            "addr = \"127.0.0.1:0\"\noperator_p12 = {:?}\noperator_password_file = {:?}\n",
+            pki.join("operator.p12").display().to_string(),
+            secret.display().to_string()
+        ),
+    )
+    .unwrap();
+    let err = refused(dir.path(), &[], &["serve"]);
+    assert!(err.starts_with("error: operator_p12: "), "{err}");
+    assert!(!err.contains("not-the-password"), "{err}");
+    // A certificates file that holds none.
+    std::fs::write(&secret, "demo\n").unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let err = refused(
+        dir.path(),
+        &[("QYZMET_OPERATOR_CERTIFICATES", junk.to_str().unwrap())],
+        &["serve"],
+    );
+    assert!(err.starts_with("error: operator_certificates: "), "{err}");
+}

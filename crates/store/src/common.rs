@@ -1050,8 +1050,9 @@ impl Store for Backend {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "insert into gateway_inbox \
-             (message_id, service_id, sender_id, correlation_id, payload, received_at) \
-             values ($1, $2, $3, $4, $5, $6) on conflict (message_id) do nothing",
+             (message_id, service_id, sender_id, correlation_id, payload, received_at, \
+              package_signature) \
+             values ($1, $2, $3, $4, $5, $6, $7) on conflict (message_id) do nothing",
         )
         .bind(m.message_id)
         .bind(m.service_id)
@@ -1059,6 +1060,7 @@ impl Store for Backend {
         .bind(m.correlation_id)
         .bind(m.payload)
         .bind(micros(m.received_at))
+        .bind(m.package_signature)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -1067,8 +1069,8 @@ impl Store for Backend {
 
     async fn inbound(&self, message_id: &str) -> Result<Option<InboundMessage>, StoreError> {
         let row = sqlx::query(
-            "select message_id, service_id, sender_id, correlation_id, payload, received_at \
-             from gateway_inbox where message_id = $1",
+            "select message_id, service_id, sender_id, correlation_id, payload, received_at, \
+             package_signature from gateway_inbox where message_id = $1",
         )
         .bind(message_id.to_owned())
         .fetch_optional(self.reader())
@@ -1080,6 +1082,7 @@ impl Store for Backend {
             sender_id: r.try_get("sender_id")?,
             correlation_id: r.try_get("correlation_id")?,
             payload: r.try_get("payload")?,
+            package_signature: r.try_get("package_signature")?,
             received_at: from_micros(r.try_get("received_at")?)?,
         }))
     }

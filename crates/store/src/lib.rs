@@ -335,6 +335,8 @@ pub struct InboundMessage {
     pub correlation_id: Option<String>,
     /// The message's `data`, as received.
     pub payload: String,
+    /// The package's detached CMS over `payload` (base64), as received.
+    pub package_signature: Option<String>,
     pub received_at: DateTime<Utc>,
 }
 

@@ -1739,6 +1739,8 @@ async fn a_gateway_message_is_recorded_once(db: &Db) {
         sender_id: "qyzmet".into(),
         correlation_id: None,
         payload: payload.into(),
+        // The package's CMS is kept with the record, to be checked again.
+        package_signature: Some("MIIBsignature==".into()),
         received_at: t(10),
     };
     assert!(s.record_inbound(msg("{\"a\":1}")).await.unwrap());

@@ -1170,6 +1170,18 @@ pub(crate) async fn append_at_rev(
 /// ends a pause on its 30th day). Returns whether anything was recorded.
 /// A concurrent change is retried: the clock's events must not be lost.
 pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
+    apply_system(state, id, || Command::Tick, now).await
+}
+
+/// Decides and appends a command of the system's own (the clock's, the
+/// gateway's) on application `id`, recorded as the system actor; a
+/// concurrent change is retried. Returns whether anything was recorded.
+pub async fn apply_system(
+    state: &AppState,
+    id: &str,
+    command: impl Fn() -> Command,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
     for _ in 0..3 {
         let app = state.store().get(id).await?;
         let case = load_case(&app)?;
@@ -1184,7 +1196,7 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
             &process,
             &*state.calendar(),
             &system,
-            Command::Tick,
+            command(),
             now,
         )
         .map_err(command_error)?;
@@ -1198,7 +1210,7 @@ pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Resu
     // People kept changing it; the next pass tries again.
     tracing::warn!(
         id,
-        "the clock could not catch up with a busy application; retrying next pass"
+        "the system could not catch up with a busy application; retrying next pass"
     );
     Ok(false)
 }

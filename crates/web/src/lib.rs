@@ -82,6 +82,11 @@ struct Gateway {
     /// CMS by the operator's key); when set, the provider's endpoint also
     /// refuses a package without one.
     operator: Option<Arc<qyzmet_pki::Signer>>,
+    /// The State Corporation operators' certificates (DER) whose packages
+    /// the provider's endpoint accepts: the configured ones and our own
+    /// operator key's. A package signed by any other certificate, however
+    /// well it chains to a trusted CA, is refused.
+    operator_certificates: Vec<Vec<u8>>,
 }
 
 impl AppState {
@@ -152,8 +157,24 @@ impl AppState {
     /// The operator's key that signs packages to the provider. Set before
     /// the state is cloned.
     pub fn with_operator_signer(mut self, signer: Arc<qyzmet_pki::Signer>) -> Self {
+        let der = signer.certificate_der();
+        self.gateway_mut().operator_certificates.push(der);
         self.gateway_mut().operator = Some(signer);
         self
+    }
+
+    /// More operators' certificates (DER) the provider's endpoint accepts
+    /// packages from. Set before the state is cloned.
+    pub fn with_operator_certificates(mut self, certificates: Vec<Vec<u8>>) -> Self {
+        self.gateway_mut()
+            .operator_certificates
+            .extend(certificates);
+        self
+    }
+
+    /// The operators' certificates (DER) whose packages are accepted.
+    pub fn operator_certificates(&self) -> &[Vec<u8>] {
+        &self.inner.gateway.operator_certificates
     }
 
     pub fn operator_signer(&self) -> Option<&Arc<qyzmet_pki::Signer>> {
@@ -333,6 +354,10 @@ pub fn api_routes() -> Router<AppState> {
         .route("/applications/{id}/events", get(applications::events))
         .route("/applications/{id}/signature", post(signature::sign))
         .route("/registry/persons/{iin}", get(registry::person))
+        .route(
+            "/registry/powers-of-attorney/{number}",
+            get(registry::power_of_attorney),
+        )
         .merge(admin::routes())
         .route("/documents/{code}", get(documents::download))
         .route("/documents/{code}/seal", get(documents::seal))

@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         crate::applications::act,
         crate::applications::events,
         crate::registry::person,
+        crate::registry::power_of_attorney,
         crate::signature::sign,
         crate::admin::list_users,
         crate::admin::create_user,

@@ -46,10 +46,7 @@ pub async fn person(
     who: Principal,
     Path(iin): Path<String>,
 ) -> Result<Json<Person>, ApiError> {
-    if !matches!(who.role, Role::Operator | Role::Admin) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "action-forbidden")
-            .with_detail("registry lookups are for State Corporation operators"));
-    }
+    operator_only(&who)?;
     let iin =
         Iin::parse(iin.trim()).map_err(|e| unprocessable("iin-invalid", &format!("iin: {e}")))?;
     let registry = state
@@ -60,6 +57,88 @@ pub async fn person(
         Ok(None) => Err(ApiError::new(StatusCode::NOT_FOUND, "person-unknown")),
         Err(e) => Err(unavailable(&e)),
     }
+}
+
+/// The notary system's answer about a power of attorney, as the operator's
+/// workstation shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PowerOfAttorneyView {
+    /// `valid`, `revoked` or `unknown`.
+    pub status: String,
+    pub number: String,
+    pub principal_iin: String,
+    /// Known when the notary system knows the power of attorney.
+    pub attorney_iin: Option<String>,
+    pub date: Option<String>,
+    pub revoked_on: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct PoaParams {
+    /// The principal's (the applicant's) IIN.
+    pub principal: String,
+}
+
+fn operator_only(who: &Principal) -> Result<(), ApiError> {
+    if matches!(who.role, Role::Operator | Role::Admin) {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "action-forbidden")
+            .with_detail("registry lookups are for State Corporation operators"))
+    }
+}
+
+/// Check a power of attorney in the notary system
+///
+/// What the operator's workstation shows before intake: whether the power
+/// of attorney by this number from this principal is valid, revoked or
+/// unknown, and whom it names.
+#[utoipa::path(get, path = "/api/v1/registry/powers-of-attorney/{number}", tag = "registry",
+    params(("number" = String, Path, description = "The power of attorney's number"), PoaParams),
+    responses(
+        (status = 200, body = PowerOfAttorneyView),
+        (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem),
+        (status = 422, body = crate::problem::Problem),
+        (status = 503, description = "`registry-unavailable`", body = crate::problem::Problem),
+    ),
+    security(("bearer" = [])))]
+pub async fn power_of_attorney(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(number): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<PoaParams>,
+) -> Result<Json<PowerOfAttorneyView>, ApiError> {
+    operator_only(&who)?;
+    let principal = Iin::parse(q.principal.trim())
+        .map_err(|e| unprocessable("iin-invalid", &format!("principal: {e}")))?;
+    let number = number.trim();
+    if number.is_empty() || number.chars().count() > 100 {
+        return Err(unprocessable(
+            "field-invalid",
+            "number: 1 to 100 characters",
+        ));
+    }
+    let registry = state
+        .registry()
+        .ok_or_else(|| unavailable(&"no registry is configured"))?;
+    let answer = registry
+        .power_of_attorney(number, &principal)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    let status = match (answer.status, &answer.record) {
+        (PoaStatus::Valid, Some(_)) => "valid",
+        (PoaStatus::Revoked, _) => "revoked",
+        _ => "unknown",
+    };
+    let record = answer.record.filter(|_| status != "unknown");
+    Ok(Json(PowerOfAttorneyView {
+        status: status.to_owned(),
+        number: number.to_owned(),
+        principal_iin: principal.to_string(),
+        attorney_iin: record.as_ref().map(|r| r.attorney_iin.clone()),
+        date: record.as_ref().map(|r| r.date.to_string()),
+        revoked_on: record.and_then(|r| r.revoked_on.map(|d| d.to_string())),
+    }))
 }
 
 /// Condition 1 of §8: the applicant is in the individuals database and a
@@ -160,53 +239,172 @@ pub fn sign_package(
     }
 }
 
-/// The provider's check of a package's signature: the CMS must verify
-/// over `data` with the server's PKI verifier (trusted chain, not revoked,
-/// valid now). A package without one is refused when this installation
-/// signs its own packages, and otherwise accepted as before (logged).
-struct OperatorCms(AppState);
+/// Who signed a package the provider's endpoint accepts, by the channel
+/// the package says it came through:
+///
+/// - `state-corporation`: the operator's detached CMS over `data`, by one
+///   of the configured operators' certificates
+///   ([`AppState::operator_certificates`]), not merely any certificate
+///   chaining to a trusted CA (`package-signer-unknown`);
+/// - `portal` (§9 process 5): `data` is exactly the bytes the applicant
+///   signed (`to_sign`), and the CMS is theirs: its certificate's IIN is the
+///   application's applicant's or representative's (`package-signer-mismatch`).
+///
+/// The CMS must verify over `data` with the server's PKI verifier (trusted
+/// chain, not revoked, valid at `now`). A package without one is refused
+/// when this installation knows any operator certificate, and otherwise
+/// accepted as before (logged).
+pub fn check_package(
+    state: &AppState,
+    data: &str,
+    signature: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), (&'static str, String)> {
+    use base64::Engine;
+    let Some(b64) = signature else {
+        if !state.operator_certificates().is_empty() {
+            return Err((
+                "package-unsigned",
+                "the package carries no signature".into(),
+            ));
+        }
+        tracing::warn!("package accepted without a signature: no operator key is configured");
+        return Ok(());
+    };
+    let Ok(cms) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+        return Err((
+            "package-signature-invalid",
+            "the signature is not base64".into(),
+        ));
+    };
+    let v = state
+        .verifier()
+        .verify(&cms, Some(data.as_bytes()), now)
+        .map_err(|r| {
+            (
+                "package-signature-invalid",
+                format!("the package's signature is refused: {}", r.code()),
+            )
+        })?;
+    let package: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+    match package["channel"].as_str() {
+        Some("state-corporation") => {
+            if !state.operator_certificates().contains(&v.certificate) {
+                return Err((
+                    "package-signer-unknown",
+                    "the package is not signed by a known State Corporation operator".into(),
+                ));
+            }
+        }
+        Some("portal") if package["purpose"] == "qyzmet-application/1" => {
+            let signer = Some(v.iin.as_str());
+            if package["applicant"]["iin"].as_str() != signer
+                && package["representative"]["iin"].as_str() != signer
+            {
+                return Err((
+                    "package-signer-mismatch",
+                    "the request is not signed by its applicant or representative".into(),
+                ));
+            }
+        }
+        _ => {
+            return Err((
+                "package-invalid",
+                "the package names no channel it may come through".into(),
+            ))
+        }
+    }
+    tracing::info!(signer_iin = %v.iin, serial = %v.serial, "package signature verified");
+    Ok(())
+}
 
-impl qyzmet_gateway::PackageCheck for OperatorCms {
+struct PackageSigner(AppState);
+
+#[async_trait::async_trait]
+impl qyzmet_gateway::PackageCheck for PackageSigner {
     fn check(
         &self,
         request: &qyzmet_gateway::soap::Request,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), (String, String)> {
-        use base64::Engine;
-        let refuse = |code: &str, message: &str| Err((code.to_owned(), message.to_owned()));
-        let Some(b64) = &request.package_signature else {
-            if self.0.operator_signer().is_some() {
-                return refuse("package-unsigned", "the package carries no signature");
-            }
-            tracing::warn!(
-                message_id = %request.message_id,
-                "package accepted without a signature: no operator key is configured"
-            );
+        check_package(
+            &self.0,
+            &request.data,
+            request.package_signature.as_deref(),
+            now,
+        )
+        .map_err(|(code, message)| {
+            tracing::warn!(message_id = %request.message_id, code, "package refused");
+            (code.to_owned(), message)
+        })
+    }
+
+    /// A State Corporation package registered at the provider: its
+    /// application records it, and the first step's clock counts from the
+    /// next working morning after it (contract.md, "Time").
+    ///
+    /// A failure answers the sender "try again" (the message stays
+    /// recorded): its retry, a repeat, registers it then. A package naming
+    /// no application of this installation has nothing to register.
+    async fn registered(
+        &self,
+        request: &qyzmet_gateway::soap::Request,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), String> {
+        let package: Value = serde_json::from_str(&request.data).unwrap_or(Value::Null);
+        if package["channel"] != "state-corporation" {
+            return Ok(());
+        }
+        let Some(id) = package["application_id"].as_str() else {
             return Ok(());
         };
-        let Ok(cms) = base64::engine::general_purpose::STANDARD.decode(b64) else {
-            return refuse("package-signature-invalid", "the signature is not base64");
-        };
-        match self
-            .0
-            .verifier()
-            .verify(&cms, Some(request.data.as_bytes()), now)
-        {
-            Ok(v) => {
-                tracing::info!(
-                    message_id = %request.message_id,
-                    signer_iin = %v.iin,
-                    serial = %v.serial,
-                    "package signature verified"
-                );
+        let command = || qyzmet_domain::case::Command::Registered;
+        match crate::applications::apply_system(&self.0, id, command, now).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == "not-found" => {
+                tracing::warn!(application = id, "a package for no application here");
                 Ok(())
             }
-            Err(r) => refuse(
-                "package-signature-invalid",
-                &format!("the package's signature is refused: {}", r.code()),
-            ),
+            Err(e) => Err(format!("registering application {id}: {}", e.code)),
         }
     }
+}
+
+/// Checks a package the provider's endpoint recorded again, as of `at`
+/// (with today's trust anchors, CRLs and operator certificates): its
+/// kept CMS over its kept `data`.
+pub async fn recheck_inbound(
+    state: &AppState,
+    message_id: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Result<(), &'static str>, ApiError> {
+    let m = state
+        .store()
+        .inbound(message_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(check_package(state, &m.payload, m.package_signature.as_deref(), at).map_err(|(c, _)| c))
+}
+
+/// The package that carries a signed portal request to the provider
+/// through the gateway (§9 process 5): `data` is exactly the bytes the
+/// applicant signed, and the signature their CMS. `None` when this
+/// installation has no gateway to send it through.
+pub fn portal_request_job(
+    state: &AppState,
+    signed: &[u8],
+    cms: &[u8],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<qyzmet_store::NewJob> {
+    use base64::Engine;
+    state.gateway_client()?;
+    let data = String::from_utf8(signed.to_vec()).ok()?;
+    Some(qyzmet_gateway::signed_send_job(
+        qyzmet_gateway::registry::PROVIDER,
+        data,
+        Some(base64::engine::general_purpose::STANDARD.encode(cms)),
+        now,
+    ))
 }
 
 /// `POST /gateway/provider`: the provider's endpoint at the gateway (SOAP,
@@ -215,7 +413,7 @@ pub async fn gateway_inbox(State(state): State<AppState>, body: Bytes) -> Respon
     match state.inbox() {
         Some(inbox) => {
             let check: std::sync::Arc<dyn qyzmet_gateway::PackageCheck> =
-                std::sync::Arc::new(OperatorCms(state.clone()));
+                std::sync::Arc::new(PackageSigner(state.clone()));
             inbox
                 .receive_detached_with(body, state.now(), Some(check))
                 .await

@@ -14,6 +14,11 @@
 //! under a power of attorney, the representative. The certificate's IIN must
 //! be that person's IIN (`iin-mismatch` otherwise); the case engine then
 //! checks that this person is the applicant or the representative.
+//!
+//! Once submitted, the signed request goes to the provider through the
+//! gateway like a State Corporation package (§9 process 5): an outbox job
+//! written with the submission, whose `data` is `to_sign` and whose package
+//! signature is the applicant's CMS (see `registry::check_package`).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -141,6 +146,10 @@ pub async fn sign(
         return Err(refused(&Refusal::IinMismatch));
     }
 
+    // The signed request goes on to the provider through the gateway, the
+    // same way as a State Corporation package (§9 process 5).
+    let to_provider = crate::registry::portal_request_job(&state, &content, &cms, now);
+
     // Kept first: should the submission below lose a race, the record of a
     // valid signature made for this draft does no harm.
     state
@@ -167,7 +176,10 @@ pub async fn sign(
     let new_rev = app.rev + 1;
     // The signed application is accepted: its receipt is rendered like any
     // other (a job in the same transaction).
-    let jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
+    let jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now)
+        .into_iter()
+        .chain(to_provider)
+        .collect();
     let change = Change {
         events: new_events(&events)?,
         row: row.clone(),

@@ -74,6 +74,7 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 refusal: None,
                 receipt: None,
                 paused: None,
+                registered_at: None,
                 created_at: at,
                 updated_at: at,
                 version_seq: 1,
@@ -135,6 +136,29 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 resumed: None,
             });
             case.current = Some(case.steps.len() - 1);
+        }
+        EventKind::PackageRegistered {} => {
+            if case.channel != crate::Channel::StateCorporation || case.registered_at.is_some() {
+                return Err(fail("a State Corporation package is registered once"));
+            }
+            case.registered_at = Some(at);
+        }
+        EventKind::ClockRestarted {
+            step,
+            started_at,
+            due_at,
+            ..
+        } => {
+            if case.status != Status::InProgress || case.current != Some(0) {
+                return Err(fail("only the open first step's clock restarts"));
+            }
+            let s = &mut case.steps[0];
+            if s.code != *step {
+                return Err(fail("the step is not the open one"));
+            }
+            s.started_at = *started_at;
+            s.due_at = *due_at;
+            s.overdue = false;
         }
         EventKind::StepCompleted { step } => {
             if case.status != Status::InProgress {

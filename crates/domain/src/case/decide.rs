@@ -28,6 +28,7 @@ pub enum Action {
     MarkOverdue,
     Tick,
     Recompute,
+    Registered,
 }
 
 impl Action {
@@ -44,6 +45,7 @@ impl Action {
             Action::MarkOverdue => "mark-overdue",
             Action::Tick => "tick",
             Action::Recompute => "recompute",
+            Action::Registered => "registered",
         }
     }
 }
@@ -114,6 +116,12 @@ pub enum Command {
     /// The deadline worker's call: ends pauses whose time is up and marks
     /// overdue steps; nothing to do gives no events.
     Tick,
+    /// The State Corporation's package was registered at the provider,
+    /// delivered through the gateway (§8 process 6): the first step's clock
+    /// counts from the next working morning after that. The gateway's
+    /// doing, recorded as [`SYSTEM_ACTOR`] with no role check; a second
+    /// gives no events.
+    Registered,
     /// An administrator's explicit action after a calendar edit: count the
     /// open step's deadline again from its basis (its start and limit, or
     /// the resume and what was left) with the calendar the deadlines now
@@ -136,6 +144,7 @@ impl Command {
             Command::MarkOverdue => Action::MarkOverdue,
             Command::Tick => Action::Tick,
             Command::Recompute => Action::Recompute,
+            Command::Registered => Action::Registered,
         }
     }
 }
@@ -232,6 +241,7 @@ pub fn decide(
     let clock = Emit::new(SYSTEM_ACTOR, now);
     match cmd {
         Command::Tick => return Ok(tick(case, deadlines, clock)),
+        Command::Registered => return registered(case, process, deadlines, clock),
         Command::MarkOverdue => {
             return match overdue_step(case, now) {
                 Some(step) => Ok(clock.with(EventKind::MarkedOverdue { step })),
@@ -464,6 +474,43 @@ fn has_non_integer(v: &serde_json::Value) -> bool {
     }
 }
 
+/// [`Command::Registered`]: the package is recorded as registered at the
+/// provider and, when the open first step's clock would start later counted
+/// from now than from intake, it starts again from now's next working
+/// morning. Nothing for a package registered already or never sent.
+fn registered(
+    case: &Case,
+    process: &Process,
+    deadlines: &dyn Deadlines,
+    mut out: Emit,
+) -> Result<Vec<Event>, CommandError> {
+    if case.channel != Channel::StateCorporation {
+        return Err(conflict(
+            Action::Registered,
+            "only a State Corporation package is registered at the provider",
+        ));
+    }
+    if case.registered_at.is_some()
+        || matches!(case.status, Status::Draft | Status::RejectedAtIntake)
+    {
+        return Ok(Vec::new());
+    }
+    out.push(EventKind::PackageRegistered {});
+    if case.status == Status::InProgress && case.current == Some(0) {
+        let step = &case.steps[0];
+        let start = time::micros(deadlines.state_corporation_start(out.at));
+        if start > step.started_at {
+            out.push(EventKind::ClockRestarted {
+                step: step.code,
+                started_at: start,
+                due_at: time::micros(deadlines.due(start, process.steps[0].limit)),
+                previous_started_at: step.started_at,
+            });
+        }
+    }
+    Ok(out.events)
+}
+
 /// Takes the package in: refused when incomplete where the regulation says
 /// so, else accepted with the clock of the first step started.
 fn accept(process: &Process, deadlines: &dyn Deadlines, documents: &[String], out: &mut Emit) {
@@ -651,7 +698,9 @@ fn decide_on(
             ),
         )),
         Command::Intake(_) => Err(conflict(action, "the application already exists")),
-        Command::Tick | Command::MarkOverdue => unreachable!("decided before"),
+        Command::Tick | Command::MarkOverdue | Command::Registered => {
+            unreachable!("decided before")
+        }
         Command::Submit => {
             if !is_applicant(actor, case.applicant, case.representative.as_ref()) {
                 return Err(forbidden(action, actor, "only the applicant signs"));

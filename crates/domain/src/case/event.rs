@@ -107,6 +107,23 @@ pub enum EventKind {
         #[serde(with = "time")]
         previous_until: DateTime<Utc>,
     },
+    /// The State Corporation's package was registered at the provider
+    /// (regulation §8, process 6), delivered through the gateway.
+    PackageRegistered {},
+    /// The open first step's clock started again from the package's
+    /// registration at the provider: the next working day's opening after
+    /// it (contract.md, "Time"), later than the one counted from intake
+    /// when the package was delivered on a later day. An overdue mark is
+    /// lifted.
+    ClockRestarted {
+        step: StepCode,
+        #[serde(with = "time")]
+        started_at: DateTime<Utc>,
+        #[serde(with = "time")]
+        due_at: DateTime<Utc>,
+        #[serde(with = "time")]
+        previous_started_at: DateTime<Utc>,
+    },
     /// The applicant withdrew the application.
     Withdrawn { reason: Option<String> },
     /// The result was issued.
@@ -131,6 +148,8 @@ impl EventKind {
             EventKind::MarkedOverdue { .. } => "marked-overdue",
             EventKind::DeadlineRecomputed { .. } => "deadline-recomputed",
             EventKind::PauseRecomputed { .. } => "pause-recomputed",
+            EventKind::PackageRegistered {} => "package-registered",
+            EventKind::ClockRestarted { .. } => "clock-restarted",
             EventKind::Withdrawn { .. } => "withdrawn",
             EventKind::Completed { .. } => "completed",
         }

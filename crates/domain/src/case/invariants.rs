@@ -165,6 +165,7 @@ mod tests {
                 missing: vec![],
             }),
             paused: None,
+            registered_at: None,
             created_at: at,
             updated_at: at,
             version_seq: 3,

@@ -181,6 +181,9 @@ pub struct Case {
     pub refusal: Option<Refusal>,
     pub receipt: Option<Receipt>,
     pub paused: Option<PauseState>,
+    /// When a State Corporation package was registered at the provider.
+    #[serde(default, with = "time::option")]
+    pub registered_at: Option<DateTime<Utc>>,
     #[serde(with = "time")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "time")]

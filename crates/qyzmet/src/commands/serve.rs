@@ -41,6 +41,7 @@ fn flag_layer(args: &ServeArgs) -> config::Layer {
             .clone()
             .and_then(|g| flag(g, "--gateway-url")),
         gateway_password: None,
+        ..config::Layer::default()
     }
 }
 
@@ -94,6 +95,10 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             cfg.data_dir.display()
         ))
     })?;
+    // The operator's key and the operators' certificates are read before
+    // anything is served: a bad one stops the server (exit 2), gateway or not.
+    let operator = operator_signer(&cfg)?;
+    let known = operator_certificates(&cfg)?;
 
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -139,8 +144,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                         node.registry.clone() as std::sync::Arc<dyn qyzmet_gateway::Registry>
                     )
                     .with_inbox(node.inbox.clone())
-                    .with_gateway_client(node.client.clone());
-            match operator_signer(&cfg)? {
+                    .with_gateway_client(node.client.clone())
+                    .with_operator_certificates(known);
+            match operator {
                 Some(signer) => state = state.with_operator_signer(std::sync::Arc::new(signer)),
                 None => tracing::warn!(
                     "no operator key: State Corporation packages go to the provider unsigned"
@@ -256,9 +262,22 @@ async fn gateway(
 }
 
 /// The key that signs the State Corporation's packages to the provider
-/// (issue #9): in demo mode the demo operator's `DATA/demo-pki/operator.p12`;
-/// otherwise none is configured yet.
+/// (issue #9): `operator_p12` with its password read from
+/// `operator_password_file`; else in demo mode the demo operator's
+/// `DATA/demo-pki/operator.p12`; else none. A key that does not open stops
+/// the server (exit 2).
 fn operator_signer(cfg: &config::Settings) -> Result<Option<qyzmet_pki::Signer>, Failure> {
+    if let (Some(p12), Some(pw)) = (&cfg.operator_p12, &cfg.operator_password_file) {
+        let bad = |why: String| Failure::usage(format!("error: operator_p12: {why}"));
+        let der = std::fs::read(p12).map_err(|e| bad(format!("{}: {e}", p12.display())))?;
+        let password = std::fs::read_to_string(pw)
+            .map_err(|e| bad(format!("password file {}: {e}", pw.display())))?;
+        // A secret file usually ends with a newline that is not the password's.
+        let password = password.trim_end_matches(['\r', '\n']);
+        return qyzmet_pki::Signer::from_p12(&der, password)
+            .map(Some)
+            .map_err(|e| bad(format!("{}: {e}", p12.display())));
+    }
     if !cfg.demo {
         return Ok(None);
     }
@@ -267,6 +286,23 @@ fn operator_signer(cfg: &config::Settings) -> Result<Option<qyzmet_pki::Signer>,
     pki.signer("operator")
         .map(Some)
         .map_err(|e| Failure::found(format!("error: demo operator key: {e}")))
+}
+
+/// `operator_certificates`: the certificates (DER) of the State
+/// Corporation operators whose packages the provider's endpoint accepts.
+fn operator_certificates(cfg: &config::Settings) -> Result<Vec<Vec<u8>>, Failure> {
+    let mut known = Vec::new();
+    for f in &cfg.operator_certificates {
+        let bad = |e: &dyn std::fmt::Display| {
+            Failure::usage(format!(
+                "error: operator_certificates: {}: {e}",
+                f.display()
+            ))
+        };
+        let bytes = std::fs::read(f).map_err(|e| bad(&e))?;
+        known.extend(qyzmet_pki::verify::certificates_der(&bytes).map_err(|e| bad(&e))?);
+    }
+    Ok(known)
 }
 
 /// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode

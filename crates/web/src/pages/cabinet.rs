@@ -40,7 +40,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub(super) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
+pub(crate) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
     state
         .catalog()
         .service(code)
@@ -48,12 +48,12 @@ pub(super) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-pub(super) fn s(v: &Value, k: &str) -> String {
+pub(crate) fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or_default().to_owned()
 }
 
 /// RFC 3339 local time as people read it (`2026-11-24 18:30`).
-pub(super) fn when(t: &str) -> String {
+pub(crate) fn when(t: &str) -> String {
     if t.len() >= 16 {
         t[..16].replace('T', " ")
     } else {
@@ -145,7 +145,11 @@ pub struct ApplicationPage {
     pub error: Option<(&'static str, &'static str)>,
 }
 
-async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), ApiError> {
+pub(crate) async fn fetch(
+    state: &AppState,
+    c: &Ctx,
+    id: &str,
+) -> Result<(Value, String), ApiError> {
     let token = c_token(c);
     let answer = Call::get(format!("/applications/{id}"), token.as_deref())
         .send(state)
@@ -159,7 +163,7 @@ async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), A
     Ok((answer.ok()?, etag))
 }
 
-fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
+pub(crate) fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
     let status_code = s(v, "status");
     let steps = v["steps"]
         .as_array()
@@ -202,7 +206,7 @@ fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
 
 /// A document kind's name in the regulation version the application is
 /// handled under.
-fn document_name(state: &AppState, c: &Ctx, app: &Value, kind: &str) -> String {
+pub(crate) fn document_name(state: &AppState, c: &Ctx, app: &Value, kind: &str) -> String {
     state
         .catalog()
         .version(&s(app, "service"), &s(app, "version"))

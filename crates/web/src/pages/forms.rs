@@ -259,22 +259,7 @@ fn invalid(
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
 ) -> Response {
-    // The summary links each problem to its field (the GOV.UK pattern).
-    let mut summary: Vec<(String, String)> = errors
-        .iter()
-        .map(|(name, message)| {
-            let path = name.trim_start_matches("f.");
-            let field = path
-                .rsplit('.')
-                .find(|seg| !seg.chars().all(|ch| ch.is_ascii_digit()))
-                .unwrap_or(path);
-            (
-                format!("#f-{}", path.replace('.', "-")),
-                format!("{}: {message}", c.t(&format!("field.{field}"))),
-            )
-        })
-        .collect();
-    summary.sort();
+    let mut summary = schema_form::summary(&c, errors);
     for (kind, message) in doc_errors {
         if kind.is_empty() {
             summary.push((String::new(), message.clone()));

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod forms;
 pub mod i18n;
 pub mod monitoring;
+pub mod operator;
 pub mod schema_form;
 pub mod session;
 
@@ -73,6 +74,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(crate::documents::verify_page).post(crate::documents::verify_upload),
         )
         .merge(admin::router())
+        .route("/operator", get(operator::home))
+        .route(
+            "/operator/services/{code}",
+            get(operator::intake_form).post(operator::intake),
+        )
+        .route("/operator/applications/{id}", get(operator::application))
+        .route("/operator/applications/{id}/issue", post(operator::issue))
+        .route("/operator/documents/{code}", get(cabinet::document))
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 
@@ -125,6 +134,12 @@ impl Ctx {
             .as_ref()
             .map(|u| u.display_name.as_str())
             .unwrap_or("")
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == qyzmet_domain::Role::Operator)
     }
 
     pub fn is_applicant(&self) -> bool {

@@ -435,6 +435,27 @@ fn simple_pattern_matches(pattern: &str, value: &str) -> Option<bool> {
     Some(true)
 }
 
+/// The error summary's lines for the form's `errors` (by field name), each
+/// linking to its field (the GOV.UK pattern), in a stable order.
+pub fn summary(c: &Ctx, errors: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut summary: Vec<(String, String)> = errors
+        .iter()
+        .map(|(name, message)| {
+            let path = name.trim_start_matches("f.");
+            let field = path
+                .rsplit('.')
+                .find(|seg| !seg.chars().all(|ch| ch.is_ascii_digit()))
+                .unwrap_or(path);
+            (
+                format!("#f-{}", path.replace('.', "-")),
+                format!("{}: {message}", c.t(&format!("field.{field}"))),
+            )
+        })
+        .collect();
+    summary.sort();
+    summary
+}
+
 /// The field name of an API problem's JSON pointer (`/children/0/iin`).
 pub fn field_of_pointer(pointer: &str) -> String {
     format!("f.{}", pointer.trim_start_matches('/').replace('/', "."))

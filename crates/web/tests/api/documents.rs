@@ -27,16 +27,7 @@ fn pki() -> &'static (tempfile::TempDir, DemoPki) {
 }
 
 fn verifier(pki: &DemoPki) -> qyzmet_pki::Verifier {
-    let mut trust = qyzmet_pki::TrustConfig {
-        accept_test_iins: true,
-        ..Default::default()
-    };
-    trust.add_anchor_file(&pki.ca).unwrap();
-    trust
-        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
-        .unwrap();
-    trust.add_crl_file(&pki.crl).unwrap();
-    qyzmet_pki::Verifier::new(trust)
+    crate::support::demo_verifier(pki)
 }
 
 /// Documents on; with the demo head's key held by the server, or not.

@@ -324,15 +324,7 @@ pub async fn spawn_app_signing(
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serve_state = state.clone();
-    tokio::spawn(async move {
-        qyzmet_web::serve(listener, serve_state, async {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap();
-    });
+    let tx = crate::support::serve_in_background(listener, state.clone());
     Some(TestApp {
         address,
         state,

@@ -143,6 +143,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/applications/{id}/actions", &["post"]),
     ("/api/v1/applications/{id}/events", &["get"]),
     ("/api/v1/registry/persons/{iin}", &["get"]),
+    ("/api/v1/registry/powers-of-attorney/{number}", &["get"]),
     ("/api/v1/applications/{id}/signature", &["post"]),
     ("/api/v1/applications/{id}/audit", &["get"]),
     ("/api/v1/admin/users", &["get", "post"]),

@@ -181,6 +181,40 @@ async fn operators_look_people_up(app: &TestApp) {
     app.get("clerk", &format!("/api/v1/registry/persons/{P1}"))
         .await
         .problem(403, "action-forbidden");
+    // The notary system, as the workstation shows it.
+    let poa = |number: &str, principal: &str| {
+        format!("/api/v1/registry/powers-of-attorney/{number}?principal={principal}")
+    };
+    let r = app.get("operator", &poa("DOV-2026-0001", P1)).await;
+    r.expect(200);
+    assert_eq!(r.body["status"], "valid");
+    assert_eq!(r.body["attorney_iin"], P2);
+    assert_eq!(r.body["date"], "2026-01-15");
+    let r = app.get("operator", &poa("DOV-2026-0001", P2)).await;
+    r.expect(200);
+    assert_eq!(r.body["status"], "unknown");
+    assert!(r.body["attorney_iin"].is_null());
+    let seed = qyzmet_gateway::registry::generated(100);
+    let revoked = seed
+        .powers
+        .values()
+        .find(|r| r.revoked_on.is_some())
+        .unwrap();
+    let r = app
+        .get("operator", &poa(&revoked.number, &revoked.principal_iin))
+        .await;
+    r.expect(200);
+    assert_eq!(r.body["status"], "revoked");
+    assert_eq!(
+        r.body["revoked_on"],
+        revoked.revoked_on.unwrap().to_string().as_str()
+    );
+    app.get("operator", &poa("DOV-2026-0001", "123"))
+        .await
+        .problem(422, "iin-invalid");
+    app.get("clerk", &poa("DOV-2026-0001", P1))
+        .await
+        .problem(403, "action-forbidden");
     let anonymous = app
         .client
         .get(app.url(&format!("/api/v1/registry/persons/{P1}")))
@@ -192,13 +226,7 @@ async fn operators_look_people_up(app: &TestApp) {
 
 async fn the_package_reaches_the_provider_through_the_gateway_once(app: &TestApp) {
     // The provider's endpoint is this server's, registered at the gateway.
-    let endpoint = app.url(qyzmet_gateway::delivery::INBOX_PATH);
-    app.sandbox.sandbox.register_endpoint(
-        PROVIDER_SERVICE,
-        &endpoint,
-        "qyzmet",
-        app.gateway.key.verifying_key(),
-    );
+    join_as_provider(app);
     let case = app
         .take_in_ok(
             "operator",
@@ -206,18 +234,9 @@ async fn the_package_reaches_the_provider_through_the_gateway_once(app: &TestApp
         )
         .await;
     let job = pending_jobs(app).await.remove(0);
-    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
-    handlers.insert(
-        SEND_JOB.into(),
-        Arc::new(SendHandler::new(app.gateway.client.clone())),
-    );
-    let st = app.state.clone();
-    let runner =
-        JobRunner::new(app.state.store().clone(), handlers).clock(Arc::new(move || st.now()));
-    let report = runner.run_pending().await.unwrap();
-    assert_eq!(report.succeeded, 1, "{report:?}");
+    assert_eq!(deliver(app).await.succeeded, 1);
     let id = job.payload["message_id"].as_str().unwrap();
-    let got = app.state.store().inbound(id).await.unwrap().unwrap();
+    let got = recorded_at_provider(app, &job).await;
     assert_eq!(got.service_id, PROVIDER_SERVICE);
     let package: Value = serde_json::from_str(&got.payload).unwrap();
     assert_eq!(package["number"], case.body["number"]);
@@ -263,6 +282,7 @@ crate::on_both_backends!(
     an_incomplete_package_gets_its_receipt_and_goes_nowhere,
     operators_look_people_up,
     the_package_reaches_the_provider_through_the_gateway_once,
+    the_first_step_starts_the_morning_after_the_package_is_registered,
 );
 
 /// The demo PKI the signed-package tests trust, and one it does not.
@@ -284,36 +304,28 @@ fn demo_pkis() -> &'static (
     })
 }
 
+/// A server trusting the demo PKI, signing its packages with the demo
+/// operator's key, and the provider's endpoint at its gateway.
+async fn signing_provider(backend: Backend) -> Option<TestApp> {
+    let (_, pki, _) = demo_pkis();
+    let operator = Arc::new(pki.signer("operator").unwrap());
+    let app = spawn_app_signing(
+        backend,
+        Default::default(),
+        Some((operator, crate::support::demo_verifier(pki))),
+    )
+    .await?;
+    join_as_provider(&app);
+    Some(app)
+}
+
 async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
     let (_, pki, other) = demo_pkis();
-    let mut trust = qyzmet_pki::TrustConfig {
-        accept_test_iins: true,
-        ..Default::default()
-    };
-    trust.add_anchor_file(&pki.ca).unwrap();
-    trust
-        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
-        .unwrap();
-    trust.add_crl_file(&pki.crl).unwrap();
-    let operator = Arc::new(pki.signer("operator").unwrap());
-    let Some(app) = spawn_app_signing(
-        backend,
-        Default::default(),
-        Some((operator.clone(), qyzmet_pki::Verifier::new(trust))),
-    )
-    .await
-    else {
+    let Some(app) = signing_provider(backend).await else {
         return;
     };
-    let endpoint = app.url(qyzmet_gateway::delivery::INBOX_PATH);
-    app.sandbox.sandbox.register_endpoint(
-        PROVIDER_SERVICE,
-        &endpoint,
-        "qyzmet",
-        app.gateway.key.verifying_key(),
-    );
     app.take_in_ok(
         "operator",
         &intake("meeting-permission", "state-corporation", P1),
@@ -343,7 +355,15 @@ async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
     assert_ne!(tampered, data);
     let stranger = other.signer("operator").unwrap();
     let foreign = b64.encode(stranger.sign(data.as_bytes(), true).unwrap());
+    // Trusted, valid, but not a State Corporation operator's certificate.
+    let head = pki.signer("head").unwrap();
+    let not_an_operator = b64.encode(head.sign_at(data.as_bytes(), true, app.now()).unwrap());
     for (body, sig, code) in [
+        (
+            data.clone(),
+            Some(not_an_operator),
+            "package-signer-unknown",
+        ),
         (
             tampered,
             Some(b64.encode(&cms)),
@@ -365,33 +385,225 @@ async fn a_signed_package_is_verified_and_a_bad_one_refused(backend: Backend) {
         assert_eq!(app.state.store().inbound_count().await.unwrap(), 0);
     }
 
-    // The job itself is delivered and recorded.
-    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
-    handlers.insert(
-        SEND_JOB.into(),
-        Arc::new(SendHandler::new(app.gateway.client.clone())),
-    );
-    let st = app.state.clone();
-    let runner =
-        JobRunner::new(app.state.store().clone(), handlers).clock(Arc::new(move || st.now()));
-    let report = runner.run_pending().await.unwrap();
-    assert_eq!(report.succeeded, 1, "{report:?}");
+    // The job itself is delivered and recorded, its CMS with it.
+    assert_eq!(deliver(&app).await.succeeded, 1);
+    recorded_at_provider(&app, &job).await;
+}
+
+/// The message of a `gateway-send` job as the provider's endpoint recorded
+/// it: its data, and its package's CMS kept with it and checking again now.
+async fn recorded_at_provider(
+    app: &TestApp,
+    job: &qyzmet_store::Job,
+) -> qyzmet_store::InboundMessage {
     let got = app
         .state
         .store()
         .inbound(job.payload["message_id"].as_str().unwrap())
         .await
         .unwrap()
+        .expect("registered at the provider");
+    assert_eq!(got.payload, job.payload["data"].as_str().unwrap());
+    assert_eq!(
+        got.package_signature.as_deref(),
+        job.payload["package_signature"].as_str()
+    );
+    let again = qyzmet_web::registry::recheck_inbound(&app.state, &got.message_id, app.now())
+        .await
         .unwrap();
+    assert_eq!(again, Ok(()));
+    got
+}
+
+/// Runs the outbox's gateway messages as the server's job runner would.
+async fn deliver(app: &TestApp) -> qyzmet_store::jobs::RunReport {
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert(
+        SEND_JOB.into(),
+        Arc::new(SendHandler::new(app.gateway.client.clone())),
+    );
+    let st = app.state.clone();
+    JobRunner::new(app.state.store().clone(), handlers)
+        .clock(Arc::new(move || st.now()))
+        .run_pending()
+        .await
+        .unwrap()
+}
+
+fn join_as_provider(app: &TestApp) {
+    app.sandbox.sandbox.register_endpoint(
+        PROVIDER_SERVICE,
+        &app.url(qyzmet_gateway::delivery::INBOX_PATH),
+        "qyzmet",
+        app.gateway.key.verifying_key(),
+    );
+}
+
+fn event_types(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["type"].as_str().unwrap()).collect()
+}
+
+/// contract.md "Time": the provider's first step starts at the next working
+/// day's opening after the package reaches it, not after State Corporation
+/// intake, when the two fall on different days.
+async fn the_first_step_starts_the_morning_after_the_package_is_registered(app: &TestApp) {
+    join_as_provider(app);
+    let body = intake("meeting-permission", "state-corporation", P1);
+    // Delivered the day it was taken in (Tuesday): Wednesday 09:00 stays.
+    let on_time = app.take_in_ok("operator", &body).await;
+    assert_eq!(
+        on_time.body["steps"][0]["started_at"],
+        "2026-11-25T09:00:00+05:00"
+    );
+    app.advance_minutes(1);
+    assert_eq!(deliver(app).await.succeeded, 1);
+    let v = app.read_case("operator", &on_time.id).await;
+    assert_eq!(v["steps"][0]["started_at"], "2026-11-25T09:00:00+05:00");
+    let events = app.events(&on_time.id).await;
+    assert_eq!(event_types(&events).last(), Some(&"package-registered"));
+    assert_eq!(events.last().unwrap()["actor"], "system");
+
+    // Held up by the gateway until Thursday afternoon: the clock starts on
+    // Friday morning, the 15 minutes of `register` counted from then.
+    let late = app.take_in_ok("operator", &body).await;
+    assert_eq!(late.body["steps"][0]["due_at"], "2026-11-25T09:15:00+05:00");
+    app.set_now("2026-11-26T15:00:00+05:00");
+    assert_eq!(deliver(app).await.succeeded, 1);
+    let v = app.read_case("operator", &late.id).await;
+    assert_eq!(v["steps"][0]["started_at"], "2026-11-27T09:00:00+05:00");
+    assert_eq!(v["steps"][0]["due_at"], "2026-11-27T09:15:00+05:00");
+    assert_eq!(v["due_at"], "2026-11-27T09:15:00+05:00");
+    assert_eq!(v["steps"][0]["overdue"], false);
+    let events = app.events(&late.id).await;
+    let types = event_types(&events);
+    assert_eq!(
+        &types[types.len() - 2..],
+        ["package-registered", "clock-restarted"]
+    );
+    assert_eq!(
+        events.last().unwrap()["data"]["previous_started_at"],
+        "2026-11-25T04:00:00.000000Z"
+    );
+
+    // Sent again (a retry after a lost answer): registered once.
+    let job_data = {
+        let jobs = app.state.store().jobs(JobStatus::Done).await.unwrap();
+        jobs.into_iter()
+            .find(|j| j.payload["data"].as_str().unwrap().contains(&late.id))
+            .unwrap()
+    };
+    app.gateway
+        .client
+        .send_once(
+            PROVIDER_SERVICE,
+            job_data.payload["data"].as_str().unwrap().to_owned(),
+            job_data.payload["message_id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.events(&late.id).await.len(), events.len());
+
+    // A package naming no application here has nothing to register, and is
+    // not refused for it.
+    let stray = json!({"channel": "state-corporation", "application_id": uuid::Uuid::new_v4()});
+    let answer = app
+        .gateway
+        .client
+        .send_once(
+            PROVIDER_SERVICE,
+            stray.to_string(),
+            uuid::Uuid::new_v4(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status_code, "OK");
+}
+
+#[tokio::test]
+async fn a_signed_package_is_verified_and_a_bad_one_refused_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_signed_package_is_verified_and_a_bad_one_refused(backend).await;
+    }
+}
+
+/// §9 process 5: a signed portal request reaches the provider through the
+/// gateway the same way as a State Corporation package: an outbox job
+/// written with the submission, its `data` the exact bytes the applicant
+/// signed and its package signature the applicant's CMS, checked and
+/// recorded (with the CMS) at the provider's endpoint.
+async fn a_signed_portal_request_reaches_the_provider_through_the_gateway(backend: Backend) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (_, pki, _) = demo_pkis();
+    let Some(app) = signing_provider(backend).await else {
+        return;
+    };
+    let draft = app
+        .take_in(P1, &intake("foster-care-payment", "portal", P1))
+        .await;
+    draft.expect(201);
+    let id = draft.body["id"].as_str().unwrap().to_owned();
+    let to_sign = b64.decode(draft.body["to_sign"].as_str().unwrap()).unwrap();
+    // A draft goes nowhere.
+    assert!(pending_jobs(&app).await.iter().all(|j| j.kind != SEND_JOB));
+    let p1 = pki.signer(P1).unwrap();
+    let cms = p1.sign_at(&to_sign, true, app.now()).unwrap();
+    app.post(
+        P1,
+        &format!("/api/v1/applications/{id}/signature"),
+        &json!({"cms": b64.encode(&cms)}),
+    )
+    .await
+    .expect(200);
+    let job = pending_jobs(&app)
+        .await
+        .into_iter()
+        .find(|j| j.kind == SEND_JOB)
+        .expect("the signed request waits in the outbox");
+    assert_eq!(job.payload["service_id"], PROVIDER_SERVICE);
+    let data = job.payload["data"].as_str().unwrap().to_owned();
+    assert_eq!(data.as_bytes(), to_sign.as_slice());
+    assert_eq!(job.payload["package_signature"], b64.encode(&cms));
+
+    // Someone else's signature over the request, though valid and trusted,
+    // is refused and nothing recorded.
+    let p2 = pki.signer(P2).unwrap();
+    let forged = b64.encode(p2.sign_at(data.as_bytes(), true, app.now()).unwrap());
+    let err = app
+        .gateway
+        .client
+        .send_once_signed(
+            PROVIDER_SERVICE,
+            data.clone(),
+            Some(forged),
+            uuid::Uuid::new_v4(),
+            None,
+        )
+        .await
+        .unwrap_err();
+    match err {
+        qyzmet_gateway::GatewayError::Fault(f) => {
+            assert_eq!(f.error_code, "package-signer-mismatch")
+        }
+        e => panic!("expected package-signer-mismatch, got {e}"),
+    }
+    assert_eq!(app.state.store().inbound_count().await.unwrap(), 0);
+
+    deliver(&app).await;
+    let got = recorded_at_provider(&app, &job).await;
     assert_eq!(got.payload, data);
+    assert_eq!(got.package_signature, Some(b64.encode(&cms)));
 }
 
 #[tokio::test]
-async fn a_signed_package_is_verified_and_a_bad_one_refused_sqlite() {
-    a_signed_package_is_verified_and_a_bad_one_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_signed_package_is_verified_and_a_bad_one_refused_postgres() {
-    a_signed_package_is_verified_and_a_bad_one_refused(Backend::Postgres).await;
+async fn a_signed_portal_request_reaches_the_provider_through_the_gateway_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        a_signed_portal_request_reaches_the_provider_through_the_gateway(backend).await;
+    }
 }

@@ -45,6 +45,38 @@ pub fn calendar_data() -> CalendarData {
     CalendarData::parse(BUILTIN_KZ_FILE, BUILTIN_KZ_TOML).expect("calendar")
 }
 
+/// A verifier trusting the demo PKI of `pki` (its root, intermediate and
+/// CRL), accepting the national CA's test IIN as demo mode does.
+pub fn demo_verifier(pki: &qyzmet_pki::demo::DemoPki) -> qyzmet_pki::Verifier {
+    let mut trust = qyzmet_pki::TrustConfig {
+        accept_test_iins: true,
+        ..Default::default()
+    };
+    trust.add_anchor_file(&pki.ca).unwrap();
+    trust
+        .add_intermediates(&std::fs::read(&pki.intermediate).unwrap())
+        .unwrap();
+    trust.add_crl_file(&pki.crl).unwrap();
+    qyzmet_pki::Verifier::new(trust)
+}
+
+/// Serves `state` on `listener` in the background until the returned
+/// sender is dropped or sent to.
+pub fn serve_in_background(
+    listener: tokio::net::TcpListener,
+    state: qyzmet_web::AppState,
+) -> tokio::sync::oneshot::Sender<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        qyzmet_web::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    tx
+}
+
 /// A PostgreSQL database of the test's own on the server of
 /// `TEST_DATABASE_URL`, dropped however the test ends.
 pub struct FreshPg {
