@@ -16,6 +16,7 @@ pub mod registry;
 pub mod request_id;
 pub mod services;
 pub mod signature;
+pub mod staff;
 pub mod telemetry;
 pub mod view;
 pub mod worker;
@@ -333,6 +334,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/applications/{id}/events", get(applications::events))
         .route("/applications/{id}/signature", post(signature::sign))
         .route("/registry/persons/{iin}", get(registry::person))
+        .route("/staff/specialists", get(staff::specialists))
         .merge(admin::routes())
         .route("/documents/{code}", get(documents::download))
         .route("/documents/{code}/seal", get(documents::seal))

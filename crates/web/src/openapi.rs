@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         crate::applications::events,
         crate::registry::person,
         crate::signature::sign,
+        crate::staff::specialists,
         crate::admin::list_users,
         crate::admin::create_user,
         crate::admin::disable_user,

@@ -40,7 +40,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
+pub(crate) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
     state
         .catalog()
         .service(code)
@@ -48,12 +48,12 @@ fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn s(v: &Value, k: &str) -> String {
+pub(crate) fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or_default().to_owned()
 }
 
 /// RFC 3339 local time as people read it (`2026-11-24 18:30`).
-fn when(t: &str) -> String {
+pub(crate) fn when(t: &str) -> String {
     if t.len() >= 16 {
         t[..16].replace('T', " ")
     } else {
@@ -118,6 +118,8 @@ pub struct StepLine {
 #[template(path = "status.html")]
 pub struct StatusFragment {
     pub c: Ctx,
+    /// Where its links go: `/cabinet` (the applicant's) or `/work` (staff).
+    pub base: &'static str,
     pub id: String,
     pub status: String,
     pub status_code: String,
@@ -145,7 +147,7 @@ pub struct ApplicationPage {
     pub error: Option<(&'static str, &'static str)>,
 }
 
-async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), ApiError> {
+pub(crate) async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), ApiError> {
     let token = c_token(c);
     let answer = Call::get(format!("/applications/{id}"), token.as_deref())
         .send(state)
@@ -160,6 +162,11 @@ async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), A
 }
 
 fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
+    fragment_at(c, v, "/cabinet")
+}
+
+/// The live part of an application's page, its links under `base`.
+pub(crate) fn fragment_at(c: &Ctx, v: &Value, base: &'static str) -> StatusFragment {
     let status_code = s(v, "status");
     let steps = v["steps"]
         .as_array()
@@ -175,6 +182,7 @@ fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
         .collect();
     StatusFragment {
         c: c.clone(),
+        base,
         id: s(v, "id"),
         status: c.t(&format!("status.{status_code}")).to_owned(),
         live: matches!(status_code.as_str(), "in-progress" | "paused"),

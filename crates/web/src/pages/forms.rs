@@ -259,22 +259,7 @@ fn invalid(
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
 ) -> Response {
-    // The summary links each problem to its field (the GOV.UK pattern).
-    let mut summary: Vec<(String, String)> = errors
-        .iter()
-        .map(|(name, message)| {
-            let path = name.trim_start_matches("f.");
-            let field = path
-                .rsplit('.')
-                .find(|seg| !seg.chars().all(|ch| ch.is_ascii_digit()))
-                .unwrap_or(path);
-            (
-                format!("#f-{}", path.replace('.', "-")),
-                format!("{}: {message}", c.t(&format!("field.{field}"))),
-            )
-        })
-        .collect();
-    summary.sort();
+    let mut summary = field_summary(&c, errors);
     for (kind, message) in doc_errors {
         if kind.is_empty() {
             summary.push((String::new(), message.clone()));
@@ -293,6 +278,27 @@ fn invalid(
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// The error summary of a schema form: each problem linked to its field
+/// (the GOV.UK pattern), in a stable order.
+pub(crate) fn field_summary(c: &Ctx, errors: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut summary: Vec<(String, String)> = errors
+        .iter()
+        .map(|(name, message)| {
+            let path = name.trim_start_matches("f.");
+            let field = path
+                .rsplit('.')
+                .find(|seg| !seg.chars().all(|ch| ch.is_ascii_digit()))
+                .unwrap_or(path);
+            (
+                format!("#f-{}", path.replace('.', "-")),
+                format!("{}: {message}", c.t(&format!("field.{field}"))),
+            )
+        })
+        .collect();
+    summary.sort();
+    summary
 }
 
 /// The page session's API token (the middleware made it the bearer).

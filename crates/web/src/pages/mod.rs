@@ -13,6 +13,8 @@ pub mod forms;
 pub mod i18n;
 pub mod schema_form;
 pub mod session;
+pub mod work;
+pub mod work_intake;
 
 use crate::auth::Principal;
 use crate::lang::{Lang, ReqLang};
@@ -65,6 +67,17 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(cabinet::withdraw),
         )
         .route("/cabinet/documents/{code}", get(cabinet::document))
+        .route("/work", get(work::queue))
+        .route("/work/intake", get(work_intake::services))
+        .route(
+            "/work/intake/{code}",
+            get(work_intake::form).post(work_intake::submit),
+        )
+        .route("/work/applications/{id}", get(work::case))
+        .route("/work/applications/{id}/status", get(work::status))
+        .route("/work/applications/{id}/act", post(work::act))
+        .route("/work/applications/{id}/sign", post(work::sign))
+        .route("/work/documents/{code}", get(cabinet::document))
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 
@@ -117,6 +130,16 @@ impl Ctx {
             .as_ref()
             .map(|u| u.display_name.as_str())
             .unwrap_or("")
+    }
+
+    /// The logged-in user's role code, or empty.
+    pub fn role(&self) -> &'static str {
+        self.user.as_ref().map(|u| u.role.code()).unwrap_or("")
+    }
+
+    /// The provider's office staff: clerk, head, specialist (`/work`).
+    pub fn is_office_staff(&self) -> bool {
+        matches!(self.role(), "clerk" | "head" | "specialist")
     }
 
     pub fn is_applicant(&self) -> bool {

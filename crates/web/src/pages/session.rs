@@ -163,6 +163,15 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Where a login lands when no page was asked for: the office's staff at
+/// their workspace, everyone else at the cabinet.
+pub fn landing(role: &str) -> &'static str {
+    match role {
+        "clerk" | "head" | "specialist" => "/work",
+        _ => "/cabinet",
+    }
+}
+
 /// The peer's address, when the server knows it (the login limits count
 /// per address).
 pub struct Peer(pub Option<ConnectInfo<SocketAddr>>);
@@ -205,7 +214,13 @@ pub async fn login_form(c: Ctx, Query(q): Query<NextQuery>) -> Response {
         _ => None,
     };
     render(&LoginPage {
-        next: safe_next(q.next.as_deref()),
+        // Empty: the login lands where the role works (`landing`).
+        next: q
+            .next
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(|n| safe_next(Some(n)))
+            .unwrap_or_default(),
         login: String::new(),
         error: None,
         notice,
@@ -236,11 +251,16 @@ pub async fn login(
     let mut call = Call::post("/auth/login", None, body);
     call.peer = peer;
     let answer = call.send(&state).await;
-    let next = safe_next(f.next.as_deref());
+    let asked = f.next.as_deref().filter(|n| !n.is_empty());
+    let next = asked.map(|n| safe_next(Some(n))).unwrap_or_default();
     match answer.ok() {
         Ok(v) => {
             let token = v["token"].as_str().unwrap_or_default();
-            let mut res = Redirect::to(&next).into_response();
+            let to = match asked {
+                Some(_) => next,
+                None => landing(v["role"].as_str().unwrap_or_default()).to_owned(),
+            };
+            let mut res = Redirect::to(&to).into_response();
             set_cookie(
                 &mut res,
                 SESSION_COOKIE,

@@ -1,0 +1,168 @@
+// The harness of the browser tests: a real `qyzmet serve --demo` on a free
+// port, Debian's Chromium driven by playwright-core, every page checked with
+// axe-core (no serious or critical violation) and for sideways scrolling,
+// screenshots kept in target/screenshots/, and the JSON API for set-ups.
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+export const bin = process.env.QYZMET_BIN || join(root, "target", "debug", "qyzmet");
+const shots = join(root, "target", "screenshots");
+const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+export const applicant = "871008401427";
+
+let server;
+/// Live bindings: set once the server and the browser are up.
+export let base, browser, dataDir;
+export const cspViolations = [];
+const scriptless = new WeakSet();
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitHealthy(url, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url + "/healthz");
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("server did not start");
+}
+
+/// Starts `qyzmet serve --demo` on a free port and Chromium, for the
+/// calling test file; both end with it.
+export function setup() {
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), "qyzmet-browser-"));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir, "--demo"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    server.stderr.on("data", (d) => (stderr += d));
+    try {
+      await waitHealthy(base, 60000);
+    } catch (e) {
+      throw new Error(`${e.message}: ${stderr.slice(-2000)}`);
+    }
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-dev-shm-usage"],
+    });
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) server.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+export async function newPage({ locale, javaScript = true, width = 360 } = {}) {
+  const context = await browser.newContext({
+    locale,
+    javaScriptEnabled: javaScript,
+    viewport: { width, height: 800 },
+    extraHTTPHeaders: locale ? { "Accept-Language": locale } : {},
+  });
+  const page = await context.newPage();
+  if (!javaScript) scriptless.add(page);
+  page.on("console", (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
+  });
+  return page;
+}
+
+/// axe-core on the page (injected from its npm package; nothing fetched),
+/// a screenshot, and no sideways scrolling at the page's width.
+export async function check(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const width = page.viewportSize().width;
+  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scroll <= width, `${name}: ${scroll}px wide at a ${width}px screen`);
+  if (scriptless.has(page)) {
+    // Scripts are off in this page, so axe runs on a scripted copy of its
+    // HTML, styled by the same stylesheet.
+    const copy = await browser.newPage({ viewport: page.viewportSize() });
+    const html = (await page.content()).replace("<head>", `<head><base href="${base}/">`);
+    await copy.setContent(html, { waitUntil: "load" });
+    const res = await runAxe(copy, name);
+    await copy.close();
+    return res;
+  }
+  return runAxe(page, name);
+}
+
+export async function runAxe(page, name) {
+  // Evaluated by the driver, not as an inline script: the page's CSP
+  // rightly refuses those, and any refusal fails the last test.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+  assert.ok(Array.isArray(result), "axe ran");
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${name || page.url()}: axe violations ${JSON.stringify(bad, null, 1)}`);
+  return result;
+}
+
+export async function api(method, path, { token, body, etag } = {}) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (etag) headers["if-match"] = etag;
+  const r = await fetch(base + "/api/v1" + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await r.text();
+  return { status: r.status, etag: r.headers.get("etag"), body: text ? JSON.parse(text) : null };
+}
+
+export async function token(username, password) {
+  const r = await api("POST", "/auth/login", { body: { username, password } });
+  assert.equal(r.status, 200);
+  return r.body.token;
+}
+
+export async function act(who, id, body) {
+  const t = await token(who, `demo-${who}`);
+  // The result PDF is drafted by the background worker: until it is, the
+  // head's step answers document-not-ready, and asking again is right.
+  const until = Date.now() + 30000;
+  let r;
+  for (;;) {
+    const cur = await api("GET", `/applications/${id}`, { token: t });
+    r = await api("POST", `/applications/${id}/actions`, { token: t, body, etag: cur.etag });
+    if (r.status !== 409 || r.body?.code !== "document-not-ready" || Date.now() > until) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+}
+
+export async function login(page, iin, password) {
+  await page.goto(base + "/login");
+  await page.fill("#login", iin);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
+}
+
