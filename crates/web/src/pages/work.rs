@@ -380,7 +380,8 @@ async fn case_page(
             .as_str()
             .map(when)
             .unwrap_or_default(),
-        etag,
+        // The version as the form carries it, without the header's quotes.
+        etag: etag.trim_start_matches("W/").trim_matches('"').to_owned(),
         can,
         specialists,
         grounds,
@@ -438,11 +439,14 @@ async fn send_action(
     }
     let token = c_token(&c);
     let mut call = Call::post(format!("/applications/{id}/actions"), token.as_deref(), body);
-    call.if_match = Some(etag.to_owned());
+    call.if_match = Some(format!("\"{etag}\""));
     match call.send(state).await.ok() {
         Ok(v) => Redirect::to(&format!("/work?done={}", s(&v, "number"))).into_response(),
         Err(e) if e.status != StatusCode::NOT_FOUND && e.status.is_client_error() => {
             let status = e.status;
+            let mut c = c;
+            // The page drawn again is the case's (its language links too).
+            c.path = format!("/work/applications/{id}");
             let error = crate::lang::problem_text(e.code, c.lang);
             match case_page(state, c, who, id, kept, Some(error), "").await {
                 Ok(p) => {
@@ -546,6 +550,8 @@ pub async fn sign(
             "cms-malformed"
         };
         let error = crate::lang::problem_text(code, c.lang);
+        let mut c = c;
+        c.path = format!("/work/applications/{id}");
         return match case_page(&state, c, &who, &id, Kept::default(), Some(error), "").await {
             Ok(p) => {
                 let mut res = render(&p);
