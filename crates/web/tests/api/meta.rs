@@ -158,6 +158,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/outbox/dead/{id}/retry", &["post"]),
     ("/api/v1/admin/audit", &["get"]),
     ("/api/v1/admin/stats/load", &["get"]),
+    ("/api/v1/staff/specialists", &["get"]),
     ("/api/v1/documents/{code}", &["get"]),
     ("/api/v1/documents/{code}/seal", &["get"]),
     ("/api/v1/verify/{code}", &["get"]),
