@@ -866,6 +866,7 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     // clerk issues.
     let p = app.get(&format!("/work/applications/{id}"), &head).await;
     assert!(p.body.contains("id=\"sign-form\""), "a .p7s may be sent");
+    assert!(p.body.contains("id=\"draft-result\""), "the draft to read");
     let p = act_on(&app, &head, &id, &[("action", "complete")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let p = act_on(&app, &clerk, &id, &[("action", "complete")]).await;

@@ -206,6 +206,9 @@ pub struct CasePage {
     pub representative: String,
     pub live: StatusFragment,
     pub step_code: String,
+    /// At `sign` and `issue`: the result's document code (the draft the
+    /// head reads and seals; the sealed one the clerk issues).
+    pub draft: String,
     pub form_rows: Vec<(String, String)>,
     pub documents: Vec<DocCheck>,
     pub refusal_grounds: Vec<String>,
@@ -365,6 +368,11 @@ async fn case_page(
         applicant_iin: s(&v["applicant"], "iin"),
         representative,
         live: fragment_at(&c, &v, "/work"),
+        draft: if step_code == "sign" || step_code == "issue" {
+            crate::view::document_code(id, "result")
+        } else {
+            String::new()
+        },
         step_code,
         form_rows: rows,
         documents,
