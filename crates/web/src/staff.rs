@@ -49,7 +49,9 @@ pub async fn specialists(
         .await?
         .into_iter()
         .filter(|u| {
-            u.role == Role::Specialist.code() && !u.disabled && u.provider.as_deref() == Some(&provider)
+            u.role == Role::Specialist.code()
+                && !u.disabled
+                && u.provider.as_deref() == Some(&provider)
         })
         .map(|u| Colleague {
             username: u.username,

@@ -718,7 +718,11 @@ fn intake_form<'a>(csrf: &'a str, iin: &'a str, docs: &[&'a str]) -> Vec<(&'a st
     f
 }
 
-const SERVICE_A_DOCS: [&str; 3] = ["application", "identity-document", "supporting-certificates"];
+const SERVICE_A_DOCS: [&str; 3] = [
+    "application",
+    "identity-document",
+    "supporting-certificates",
+];
 
 /// Takes a complete service A package in at the office page; its case id.
 async fn take_in(app: &App, clerk: &str) -> String {
@@ -761,7 +765,10 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     let p = app.get("/work", &clerk).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("Кіріс хат-хабар журналы"), "{}", p.body);
-    assert!(p.body.contains("href=\"/work/intake\""), "the nav offers intake");
+    assert!(
+        p.body.contains("href=\"/work/intake\""),
+        "the nav offers intake"
+    );
     let p = app.get("/work/intake/meeting-permission", &clerk).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("name=\"f.child.iin\""));
@@ -780,7 +787,10 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("id=\"iin-error\""), "{}", p.body);
     assert!(p.body.contains("ЖСН дұрыс емес"));
-    assert!(p.body.contains("value=\"Асанов Нұрлан\""), "typed values kept");
+    assert!(
+        p.body.contains("value=\"Асанов Нұрлан\""),
+        "typed values kept"
+    );
 
     let id = take_in(&app, &clerk).await;
     let p = app
@@ -826,7 +836,11 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     assert!(p.body.contains("Рұқсат жоқ"), "{}", p.body);
     // The resolution names a specialist from the provider's list.
     let p = app.get(&format!("/work/applications/{id}"), &head).await;
-    assert!(p.body.contains("<option value=\"specialist\""), "{}", p.body);
+    assert!(
+        p.body.contains("<option value=\"specialist\""),
+        "{}",
+        p.body
+    );
     let p = act_on(
         &app,
         &head,
@@ -841,11 +855,16 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     let p = app.get("/work", &specialist).await;
     assert!(p.body.contains("Менің жұмыс тізімім"));
     assert!(p.body.contains(&format!("/work/applications/{id}")));
-    let p = app.get(&format!("/work/applications/{id}"), &specialist).await;
+    let p = app
+        .get(&format!("/work/applications/{id}"), &specialist)
+        .await;
     assert!(p.body.contains("id=\"documents\""));
     assert_eq!(p.body.matches("tag\">ұсынылды").count(), 3, "{}", p.body);
     assert!(p.body.contains("Асанов Нұрлан"), "the form's data");
-    assert!(p.body.contains("name=\"grounds\""), "refusal grounds offered");
+    assert!(
+        p.body.contains("name=\"grounds\""),
+        "refusal grounds offered"
+    );
     let p = act_on(
         &app,
         &specialist,
@@ -854,7 +873,9 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     )
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let p = app.get(&format!("/work/applications/{id}"), &specialist).await;
+    let p = app
+        .get(&format!("/work/applications/{id}"), &specialist)
+        .await;
     assert!(p.body.contains("id=\"resume-form\""));
     assert!(!p.body.contains("id=\"pause-form\""));
     let p = act_on(&app, &specialist, &id, &[("action", "resume")]).await;
@@ -912,7 +933,10 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
         &app,
         &specialist,
         &id,
-        &[("action", "refuse"), ("reason", "Анықтаманың мерзімі өткен")],
+        &[
+            ("action", "refuse"),
+            ("reason", "Анықтаманың мерзімі өткен"),
+        ],
     )
     .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
@@ -931,14 +955,19 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     // The head sees the grounds named as the regulation names them.
-    let p = app.get(&format!("/work/applications/{id}?lang=ru"), &head).await;
+    let p = app
+        .get(&format!("/work/applications/{id}?lang=ru"), &head)
+        .await;
     assert!(p.body.contains("id=\"refusal-title\""), "{}", p.body);
     assert!(p.body.contains("Анықтаманың мерзімі өткен"));
 
     // The workspace is the office's: an applicant is refused, an unknown
     // action too, and another specialist never sees the case.
     let applicant = app.login("871008401427", "demo-applicant").await;
-    assert_eq!(app.get("/work", &applicant).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/work", &applicant).await.status,
+        StatusCode::FORBIDDEN
+    );
     let p = app
         .get(&format!("/work/applications/{id}"), &applicant)
         .await;
@@ -948,7 +977,10 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
     let p = app.get("/work/intake/meeting-permission", &head).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     // The head's list of specialists to name; a specialist has none to name.
-    for (user, want) in [("head", StatusCode::OK), ("specialist", StatusCode::FORBIDDEN)] {
+    for (user, want) in [
+        ("head", StatusCode::OK),
+        ("specialist", StatusCode::FORBIDDEN),
+    ] {
         let login = app
             .send(
                 Request::post("/api/v1/auth/login")

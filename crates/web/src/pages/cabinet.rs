@@ -147,7 +147,11 @@ pub struct ApplicationPage {
     pub error: Option<(&'static str, &'static str)>,
 }
 
-pub(crate) async fn fetch(state: &AppState, c: &Ctx, id: &str) -> Result<(Value, String), ApiError> {
+pub(crate) async fn fetch(
+    state: &AppState,
+    c: &Ctx,
+    id: &str,
+) -> Result<(Value, String), ApiError> {
     let token = c_token(c);
     let answer = Call::get(format!("/applications/{id}"), token.as_deref())
         .send(state)

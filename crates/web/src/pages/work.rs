@@ -25,7 +25,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The actions a page may ask the API for.
-const ACTIONS: &[&str] = &["complete", "refuse", "return", "pause", "resume", "withdraw"];
+const ACTIONS: &[&str] = &[
+    "complete", "refuse", "return", "pause", "resume", "withdraw",
+];
 
 /// The office's roles only; anyone else is refused as the API refuses.
 fn office(who: &Principal) -> Result<Role, ApiError> {
@@ -123,7 +125,10 @@ pub async fn queue(
     };
     let cursor = q
         .cursor
-        .filter(|cur| cur.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=".contains(&b)))
+        .filter(|cur| {
+            cur.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_=".contains(&b))
+        })
         .map(|cur| format!("&cursor={cur}"))
         .unwrap_or_default();
     // The step's role is the reader's: the API narrows further (the
@@ -140,7 +145,13 @@ pub async fn queue(
     // paused case's resumption is kept behind them all the same.
     rows.sort_by_key(|r| !r.overdue);
     let journal = if role == Role::Clerk && cursor.is_empty() {
-        match list(&state, &c, "/applications?channel=office&limit=20".to_owned()).await {
+        match list(
+            &state,
+            &c,
+            "/applications?channel=office&limit=20".to_owned(),
+        )
+        .await
+        {
             Ok((j, _)) => j,
             Err(e) => return e.into_response(),
         }
@@ -384,10 +395,7 @@ async fn case_page(
             .map(ground_name)
             .collect(),
         refusal_reason: s(&v["refusal"], "reason"),
-        paused: v["paused"]["until"]
-            .as_str()
-            .map(when)
-            .unwrap_or_default(),
+        paused: v["paused"]["until"].as_str().map(when).unwrap_or_default(),
         // The version as the form carries it, without the header's quotes.
         etag: etag.trim_start_matches("W/").trim_matches('"').to_owned(),
         can,
@@ -446,7 +454,11 @@ async fn send_action(
         return e.into_response();
     }
     let token = c_token(&c);
-    let mut call = Call::post(format!("/applications/{id}/actions"), token.as_deref(), body);
+    let mut call = Call::post(
+        format!("/applications/{id}/actions"),
+        token.as_deref(),
+        body,
+    );
     call.if_match = Some(format!("\"{etag}\""));
     match call.send(state).await.ok() {
         Ok(v) => Redirect::to(&format!("/work?done={}", s(&v, "number"))).into_response(),

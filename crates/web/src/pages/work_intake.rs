@@ -148,10 +148,22 @@ fn page(
     let iin_error = errors.get("iin").cloned().unwrap_or_default();
     let name_error = errors.get("name").cloned().unwrap_or_default();
     if !iin_error.is_empty() {
-        summary.insert(0, ("#iin".into(), format!("{}: {iin_error}", c.t("work.intake.iin"))));
+        summary.insert(
+            0,
+            (
+                "#iin".into(),
+                format!("{}: {iin_error}", c.t("work.intake.iin")),
+            ),
+        );
     }
     if !name_error.is_empty() {
-        summary.insert(0, ("#name".into(), format!("{}: {name_error}", c.t("work.intake.name"))));
+        summary.insert(
+            0,
+            (
+                "#name".into(),
+                format!("{}: {name_error}", c.t("work.intake.name")),
+            ),
+        );
     }
     let language = match typed.get("language").as_str() {
         l @ ("kk" | "ru" | "en") => l.to_owned(),
