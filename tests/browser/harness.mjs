@@ -143,6 +143,22 @@ export async function token(username, password) {
   return r.body.token;
 }
 
+/// An application taken in at the office by the demo clerk, through the API.
+export async function officeIntake(service, applicantName, language, form, kinds) {
+  const made = await api("POST", "/applications", {
+    token: await token("clerk", "demo-clerk"),
+    body: {
+      service,
+      channel: "office",
+      applicant: { iin: applicant, name: applicantName, language },
+      form,
+      documents: kinds.map((k) => ({ kind: k, name: k })),
+    },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  return made.body.id;
+}
+
 export async function act(who, id, body) {
   const t = await token(who, `demo-${who}`);
   // The result PDF is drafted by the background worker: until it is, the

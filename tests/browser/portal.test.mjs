@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { setup, base, bin, dataDir, applicant, cspViolations, newPage, check, api, token, act, login } from "./harness.mjs";
+import { setup, base, bin, dataDir, applicant, cspViolations, newPage, check, api, act, login, officeIntake } from "./harness.mjs";
 
 setup();
 
@@ -125,23 +125,17 @@ test("service C through the portal in Russian, without JavaScript: form, documen
 
 test("service C to its result: the cabinet follows the staff's steps live (htmx) and offers the result", async () => {
   // The office takes in an application with the applicant's IIN.
-  const clerk = await token("clerk", "demo-clerk");
-  const made = await api("POST", "/applications", {
-    token: clerk,
-    body: {
-      service: "adoption-payment",
-      channel: "office",
-      applicant: { iin: applicant, name: "Демо Заявитель", language: "ru" },
-      form: {
-        children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
-                     court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
-        bank_account: { iban: "KZ86125KZT5004100100" },
-      },
-      documents: ["court-decision", "child-iin", "bank-account"].map((k) => ({ kind: k, name: k })),
+  const id = await officeIntake(
+    "adoption-payment",
+    "Демо Заявитель",
+    "ru",
+    {
+      children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
+                   court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
+      bank_account: { iban: "KZ86125KZT5004100100" },
     },
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const id = made.body.id;
+    ["court-decision", "child-iin", "bank-account"],
+  );
   const page = await newPage({ locale: "ru-RU", width: 1024 });
   await login(page, applicant, "demo-applicant");
   await page.goto(`${base}/cabinet/applications/${id}`);

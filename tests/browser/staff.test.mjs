@@ -7,8 +7,10 @@
 // 360-pixel-wide phone, screenshots kept (harness.mjs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { setup, base, applicant, cspViolations, newPage, check, api, token, act } from "./harness.mjs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { setup, base, bin, dataDir, applicant, cspViolations, newPage, check, act, officeIntake } from "./harness.mjs";
 
 setup();
 
@@ -133,22 +135,16 @@ test("service A through the office in Kazakh: intake, register, resolution, revi
 });
 
 test("a motivated refusal with grounds, and a stale form answered on the page", async () => {
-  const clerkToken = await token("clerk", "demo-clerk");
-  const made = await api("POST", "/applications", {
-    token: clerkToken,
-    body: {
-      service: "meeting-permission",
-      channel: "office",
-      applicant: { iin: applicant, name: "Демо Өтініш Беруші", language: "kk" },
-      form: {
-        child: { iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15" },
-        meeting: { preferred_date: "2026-12-20" },
-      },
-      documents: ["application", "identity-document", "supporting-certificates"].map((k) => ({ kind: k, name: k })),
+  const id = await officeIntake(
+    "meeting-permission",
+    "Демо Өтініш Беруші",
+    "kk",
+    {
+      child: { iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15" },
+      meeting: { preferred_date: "2026-12-20" },
     },
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  const id = made.body.id;
+    ["application", "identity-document", "supporting-certificates"],
+  );
   await act("clerk", id, { action: "complete" });
   await act("head", id, { action: "complete", assignee: "specialist" });
 
@@ -175,6 +171,19 @@ test("a motivated refusal with grounds, and a stale form answered on the page", 
   assert.match(await head.textContent("#refusal-title"), /Бас тарту негіздері/);
   assert.match(await head.textContent("main"), /Анықтаманың мерзімі өткен/);
   await check(head, "staff-refusal-sign-kk");
+  // The head signs the drafted refusal with their own key: the PDF's bytes
+  // downloaded, a detached CMS made by the CLI as any tool would, uploaded.
+  const draft = await downloadWhenReady(head, "#draft-result");
+  assert.equal(draft.subarray(0, 4).toString(), "%PDF");
+  const pdf = join(dataDir, "refusal.pdf");
+  const p7s = join(dataDir, "refusal.p7s");
+  writeFileSync(pdf, draft);
+  execFileSync(bin, ["pki", "sign", "--p12", join(dataDir, "demo-pki", "head.p12"), "--password", "demo", "--in", pdf, "--out", p7s]);
+  await head.setInputFiles("#signature", p7s);
+  await submit(head, "#sign-form button[type=submit]");
+  assert.equal(new URL(head.url()).pathname, "/work", await head.textContent("main"));
+  await head.goto(`${base}/work/applications/${id}`);
+  assert.match(await head.textContent("#live"), /Беру/);
   await specialist.context().close();
   await head.context().close();
   assert.deepEqual(cspViolations, []);

@@ -960,6 +960,40 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
         .await;
     assert!(p.body.contains("id=\"refusal-title\""), "{}", p.body);
     assert!(p.body.contains("Анықтаманың мерзімі өткен"));
+    // A head's own signature that is not one is refused on the page, in
+    // the reader's language; the case stays at signing.
+    let etag = etag_of(&p.body);
+    let csrf = csrf_of(&head);
+    let (ct, body) = multipart(
+        &[("csrf", &csrf), ("etag", &etag)],
+        &[("signature", "result.p7s", b"not a signature")],
+    );
+    let p = app
+        .send(
+            Request::post(format!("/work/applications/{id}/sign"))
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, &head)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.body.contains("Қолтаңба файлы оқылмады"), "{}", p.body);
+    assert!(p.body.contains("id=\"sign-form\""), "still at signing");
+    // Without the form's token the upload is refused before anything.
+    let (ct, body) = multipart(&[("etag", &etag)], &[("signature", "r.p7s", b"0")]);
+    let p = app
+        .send(
+            Request::post(format!("/work/applications/{id}/sign"))
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, &head)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
 
     // The workspace is the office's: an applicant is refused, an unknown
     // action too, and another specialist never sees the case.

@@ -5,7 +5,7 @@
 
 use super::api::Call;
 use super::forms::c_token;
-use super::session::{check_field, cms_der};
+use super::session::SignatureUpload;
 use super::{render, Ctx};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -307,28 +307,14 @@ pub async fn sign(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut csrf = None;
-    let mut cms: Option<Vec<u8>> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return crate::body_too_large().into_response(),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(_) => return crate::body_too_large().into_response(),
-        };
-        match name.as_str() {
-            "csrf" => csrf = Some(String::from_utf8_lossy(&data).into_owned()),
-            "signature" | "cms" if !data.is_empty() => cms = cms_der(&data),
-            _ => {}
-        }
-    }
-    if let Err(e) = check_field(&c, csrf.as_deref()) {
+    let up = match SignatureUpload::read(&mut multipart).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = up.check_csrf(&c) {
         return e.into_response();
     }
+    let cms = up.cms;
     let Some(der) = cms else {
         let err = crate::lang::problem_text("signature-file-unreadable", c.lang);
         return detail_page(&state, c, &id, Some(err)).await;

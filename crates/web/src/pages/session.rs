@@ -382,6 +382,54 @@ pub async fn challenge_file(State(state): State<AppState>, headers: HeaderMap) -
     res
 }
 
+/// A multipart form carrying a signature: its text fields (`csrf` among
+/// them), and the signature (`signature`, a `.p7s` file, or `cms`, base64
+/// from NCALayer) when one was sent.
+pub struct SignatureUpload {
+    pub fields: std::collections::HashMap<String, String>,
+    /// The CMS, DER; `None` when none was sent or it did not read.
+    pub cms: Option<Vec<u8>>,
+    /// Whether a non-empty signature was sent at all.
+    pub given: bool,
+}
+
+impl SignatureUpload {
+    /// Reads the form; a body over the limit is `body-too-large`.
+    pub async fn read(multipart: &mut Multipart) -> Result<Self, ApiError> {
+        let mut up = SignatureUpload {
+            fields: Default::default(),
+            cms: None,
+            given: false,
+        };
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => return Err(crate::body_too_large()),
+            };
+            let name = field.name().unwrap_or("").to_owned();
+            let data = field.bytes().await.map_err(|_| crate::body_too_large())?;
+            match name.as_str() {
+                "signature" | "cms" if !data.is_empty() => {
+                    up.given = true;
+                    up.cms = cms_der(&data);
+                }
+                "signature" | "cms" => {}
+                _ => {
+                    up.fields
+                        .insert(name, String::from_utf8_lossy(&data).into_owned());
+                }
+            }
+        }
+        Ok(up)
+    }
+
+    /// The form's CSRF field checked against the page's token.
+    pub fn check_csrf(&self, c: &Ctx) -> Result<(), ApiError> {
+        check_field(c, self.fields.get("csrf").map(String::as_str))
+    }
+}
+
 /// Reads a `.p7s` as uploaded: DER, or PEM / bare base64 text of it.
 pub fn cms_der(bytes: &[u8]) -> Option<Vec<u8>> {
     if bytes.first() == Some(&0x30) {

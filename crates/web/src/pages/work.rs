@@ -8,7 +8,7 @@
 use super::api::Call;
 use super::cabinet::{fetch, fragment_at, s, service_name, when, StatusFragment};
 use super::forms::c_token;
-use super::session::{check_field, cms_der};
+use super::session::SignatureUpload;
 use super::{render, Ctx};
 use crate::auth::Principal;
 use crate::problem::ApiError;
@@ -463,19 +463,31 @@ async fn send_action(
     match call.send(state).await.ok() {
         Ok(v) => Redirect::to(&format!("/work?done={}", s(&v, "number"))).into_response(),
         Err(e) if e.status != StatusCode::NOT_FOUND && e.status.is_client_error() => {
-            let status = e.status;
-            let mut c = c;
-            // The page drawn again is the case's (its language links too).
-            c.path = format!("/work/applications/{id}");
-            let error = crate::lang::problem_text(e.code, c.lang);
-            match case_page(state, c, who, id, kept, Some(error), "").await {
-                Ok(p) => {
-                    let mut res = render(&p);
-                    *res.status_mut() = status;
-                    res
-                }
-                Err(e) => e.into_response(),
-            }
+            redraw(state, c, who, id, kept, e.code, e.status).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The case page again, with the refusal `code` in the reader's language
+/// and what was typed kept, answered with `status`.
+async fn redraw(
+    state: &AppState,
+    mut c: Ctx,
+    who: &Principal,
+    id: &str,
+    kept: Kept,
+    code: &str,
+    status: StatusCode,
+) -> Response {
+    // The page drawn again is the case's (its language links too).
+    c.path = format!("/work/applications/{id}");
+    let error = crate::lang::problem_text(code, c.lang);
+    match case_page(state, c, who, id, kept, Some(error), "").await {
+        Ok(p) => {
+            let mut res = render(&p);
+            *res.status_mut() = status;
+            res
         }
         Err(e) => e.into_response(),
     }
@@ -535,55 +547,26 @@ pub async fn sign(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut csrf = None;
-    let mut etag = String::new();
-    let mut cms: Option<Vec<u8>> = None;
-    let mut given = false;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return crate::body_too_large().into_response(),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(_) => return crate::body_too_large().into_response(),
-        };
-        match name.as_str() {
-            "csrf" => csrf = Some(String::from_utf8_lossy(&data).into_owned()),
-            "etag" => etag = String::from_utf8_lossy(&data).trim().to_owned(),
-            "signature" if !data.is_empty() => {
-                given = true;
-                cms = cms_der(&data);
-            }
-            _ => {}
-        }
-    }
-    if let Err(e) = check_field(&c, csrf.as_deref()) {
+    let up = match SignatureUpload::read(&mut multipart).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = up.check_csrf(&c) {
         return e.into_response();
     }
-    let Some(der) = cms else {
-        let code = if given {
+    let etag = up.fields.get("etag").map(|e| e.trim()).unwrap_or_default();
+    let Some(der) = up.cms else {
+        let code = if up.given {
             "signature-file-unreadable"
         } else {
             "cms-malformed"
         };
-        let error = crate::lang::problem_text(code, c.lang);
-        let mut c = c;
-        c.path = format!("/work/applications/{id}");
-        return match case_page(&state, c, &who, &id, Kept::default(), Some(error), "").await {
-            Ok(p) => {
-                let mut res = render(&p);
-                *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                res
-            }
-            Err(e) => e.into_response(),
-        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return redraw(&state, c, &who, &id, Kept::default(), code, status).await;
     };
     let body = json!({
         "action": "complete",
         "cms": base64::engine::general_purpose::STANDARD.encode(der),
     });
-    send_action(&state, c, &who, &id, &etag, body, Kept::default()).await
+    send_action(&state, c, &who, &id, etag, body, Kept::default()).await
 }
