@@ -364,10 +364,10 @@ pub async fn withdraw(State(state): State<AppState>, c: Ctx, Path(id): Path<Stri
     }
 }
 
-/// A receipt or result PDF, through the API's documents endpoint.
-///
-/// GAP: `GET /api/v1/documents/{code}` comes with branch `documents`; until
-/// it is merged this answers the error page `document-unavailable`.
+/// A receipt or result PDF, through the API's documents endpoint (served
+/// at `/cabinet/documents/…` and the staff's `/work/documents/…`); one not
+/// rendered yet, or not the reader's, is the error page
+/// `document-unavailable`.
 pub async fn document(State(state): State<AppState>, c: Ctx, Path(code): Path<String>) -> Response {
     if !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return ApiError::not_found().into_response();
