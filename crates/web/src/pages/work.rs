@@ -141,8 +141,8 @@ pub async fn queue(
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
-    // The deadline order puts a late case first already; a page of a
-    // paused case's resumption is kept behind them all the same.
+    // The deadline order already puts late cases first; a paused case,
+    // dated by its pause's end, stays behind them on the page too.
     rows.sort_by_key(|r| !r.overdue);
     let journal = if role == Role::Clerk && cursor.is_empty() {
         match list(
