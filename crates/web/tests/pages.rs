@@ -112,6 +112,25 @@ impl App {
         .await
     }
 
+    async fn post_multipart(
+        &self,
+        path: &str,
+        cookies: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
+        let (ct, body) = multipart(fields, files);
+        self.send(
+            Request::post(path)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, cookies)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     /// A CSRF cookie and token, as a first visit gets them.
     async fn csrf(&self) -> String {
         self.get("/", "")
@@ -964,33 +983,25 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
     // the reader's language; the case stays at signing.
     let etag = etag_of(&p.body);
     let csrf = csrf_of(&head);
-    let (ct, body) = multipart(
-        &[("csrf", &csrf), ("etag", &etag)],
-        &[("signature", "result.p7s", b"not a signature")],
-    );
+    let sign = format!("/work/applications/{id}/sign");
     let p = app
-        .send(
-            Request::post(format!("/work/applications/{id}/sign"))
-                .header(header::ACCEPT, "text/html")
-                .header(header::COOKIE, &head)
-                .header(header::CONTENT_TYPE, ct)
-                .body(Body::from(body))
-                .unwrap(),
+        .post_multipart(
+            &sign,
+            &head,
+            &[("csrf", &csrf), ("etag", &etag)],
+            &[("signature", "result.p7s", b"not a signature")],
         )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(p.body.contains("Қолтаңба файлы оқылмады"), "{}", p.body);
     assert!(p.body.contains("id=\"sign-form\""), "still at signing");
     // Without the form's token the upload is refused before anything.
-    let (ct, body) = multipart(&[("etag", &etag)], &[("signature", "r.p7s", b"0")]);
     let p = app
-        .send(
-            Request::post(format!("/work/applications/{id}/sign"))
-                .header(header::ACCEPT, "text/html")
-                .header(header::COOKIE, &head)
-                .header(header::CONTENT_TYPE, ct)
-                .body(Body::from(body))
-                .unwrap(),
+        .post_multipart(
+            &sign,
+            &head,
+            &[("etag", &etag)],
+            &[("signature", "r.p7s", b"0")],
         )
         .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);

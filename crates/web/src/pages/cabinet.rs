@@ -307,13 +307,10 @@ pub async fn sign(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let up = match SignatureUpload::read(&mut multipart).await {
+    let up = match SignatureUpload::read(&c, &mut multipart).await {
         Ok(u) => u,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = up.check_csrf(&c) {
-        return e.into_response();
-    }
     let cms = up.cms;
     let Some(der) = cms else {
         let err = crate::lang::problem_text("signature-file-unreadable", c.lang);

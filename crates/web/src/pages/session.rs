@@ -394,8 +394,9 @@ pub struct SignatureUpload {
 }
 
 impl SignatureUpload {
-    /// Reads the form; a body over the limit is `body-too-large`.
-    pub async fn read(multipart: &mut Multipart) -> Result<Self, ApiError> {
+    /// Reads the form and checks its CSRF field against the page's token;
+    /// a body over the limit is `body-too-large`.
+    pub async fn read(c: &Ctx, multipart: &mut Multipart) -> Result<Self, ApiError> {
         let mut up = SignatureUpload {
             fields: Default::default(),
             cms: None,
@@ -421,12 +422,8 @@ impl SignatureUpload {
                 }
             }
         }
+        check_field(c, up.fields.get("csrf").map(String::as_str))?;
         Ok(up)
-    }
-
-    /// The form's CSRF field checked against the page's token.
-    pub fn check_csrf(&self, c: &Ctx) -> Result<(), ApiError> {
-        check_field(c, self.fields.get("csrf").map(String::as_str))
     }
 }
 

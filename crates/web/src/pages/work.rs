@@ -547,13 +547,10 @@ pub async fn sign(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let up = match SignatureUpload::read(&mut multipart).await {
+    let up = match SignatureUpload::read(&c, &mut multipart).await {
         Ok(u) => u,
         Err(e) => return e.into_response(),
     };
-    if let Err(e) = up.check_csrf(&c) {
-        return e.into_response();
-    }
     let etag = up.fields.get("etag").map(|e| e.trim()).unwrap_or_default();
     let Some(der) = up.cms else {
         let code = if up.given {
