@@ -89,7 +89,13 @@ fn row(state: &AppState, c: &Ctx, a: &Value) -> Row {
             .unwrap_or_default(),
         status: c.t(&format!("status.{status_code}")).to_owned(),
         overdue: a["overdue"].as_bool().unwrap_or(false),
-        due: when(&s(a, "due_at")),
+        // A paused case's clock restarts by itself when its pause ends.
+        due: when(
+            a["due_at"]
+                .as_str()
+                .or(a["paused"]["until"].as_str())
+                .unwrap_or_default(),
+        ),
         created: when(&s(a, "created_at")),
         status_code,
     }
