@@ -828,6 +828,9 @@ pub struct ListQuery {
     pub overdue: Option<bool>,
     pub assignee: Option<String>,
     pub channel: Option<String>,
+    /// Whose turn it is: the current step's role (`clerk`, `head`,
+    /// `specialist`, `operator`), as a staff member's inbox asks.
+    pub step_role: Option<String>,
     /// `due` (earliest deadline first) or `newest` (the default).
     pub order: Option<String>,
     /// 1 to 500, default 50.
@@ -889,6 +892,12 @@ pub async fn list(
             .parse()
             .map_err(|_| bad(format!("unknown channel `{c}`")))?;
         filter.channel = Some(ch.code().to_owned());
+    }
+    if let Some(r) = &q.step_role {
+        let role: Role = r
+            .parse()
+            .map_err(|_| bad(format!("unknown step role `{r}`")))?;
+        filter.step_role = Some(role.code().to_owned());
     }
     filter.order = match q.order.as_deref() {
         None | Some("newest") => ListOrder::Newest,

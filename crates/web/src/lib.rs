@@ -16,6 +16,7 @@ pub mod registry;
 pub mod request_id;
 pub mod services;
 pub mod signature;
+pub mod staff;
 pub mod telemetry;
 pub mod view;
 pub mod worker;
@@ -358,6 +359,7 @@ pub fn api_routes() -> Router<AppState> {
             "/registry/powers-of-attorney/{number}",
             get(registry::power_of_attorney),
         )
+        .route("/staff/specialists", get(staff::specialists))
         .merge(admin::routes())
         .route("/documents/{code}", get(documents::download))
         .route("/documents/{code}/seal", get(documents::seal))

@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         crate::registry::person,
         crate::registry::power_of_attorney,
         crate::signature::sign,
+        crate::staff::specialists,
         crate::admin::list_users,
         crate::admin::create_user,
         crate::admin::disable_user,

@@ -10,7 +10,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use qyzmet_web::AppState;
-use support::pages::{app, App};
+use support::pages::{app, csrf_of, App};
 
 #[tokio::test]
 async fn every_page_carries_the_policy_and_cookies_are_locked_down() {
@@ -524,4 +524,394 @@ async fn a_portal_draft_is_signed_from_the_cabinet_with_a_p7s() {
     assert!(!signed.body.contains("черновик"), "{}", signed.body);
     assert!(signed.body.contains("на рассмотрении"), "{}", signed.body);
     assert!(!signed.body.contains("to-sign"));
+}
+
+impl App {
+    async fn post_multipart(
+        &self,
+        path: &str,
+        cookies: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> support::pages::Page {
+        let (ct, body) = multipart(fields, files);
+        self.send(
+            Request::post(path)
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, cookies)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+// ------------------------------------------------------------ the staff's pages
+
+/// Logs a staff member in without asking for a page: where the role lands.
+async fn staff_login(app: &App, user: &str) -> (String, String) {
+    let csrf = app.csrf().await;
+    let cookies = format!("qz_csrf={csrf}; lang=kk");
+    let password = format!("demo-{user}");
+    let p = app
+        .post_form(
+            "/login",
+            &cookies,
+            &[("csrf", &csrf), ("login", user), ("password", &password)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let session = p.cookie_value("qz_session").unwrap();
+    (
+        format!("{cookies}; qz_session={session}"),
+        p.header("location").to_owned(),
+    )
+}
+
+/// The ETag a case page's action forms carry.
+fn etag_of(body: &str) -> String {
+    let rest = body
+        .split("name=\"etag\" value=\"")
+        .nth(1)
+        .expect("the page has an action form");
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// A clerk's intake form for service A: a child, a meeting date, and the
+/// documents ticked.
+fn intake_form<'a>(csrf: &'a str, iin: &'a str, docs: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("csrf", csrf),
+        ("iin", iin),
+        ("name", "Демо Өтініш Беруші"),
+        ("language", "kk"),
+        ("f.child.iin", "200315500017"),
+        ("f.child.name", "Асанов Нұрлан"),
+        ("f.child.birth_date", "2020-03-15"),
+        ("f.meeting.preferred_date", "2026-12-20"),
+        ("f.meeting.place", "Қарағанды"),
+    ];
+    for d in docs {
+        f.push(("doc", d));
+    }
+    f
+}
+
+const SERVICE_A_DOCS: [&str; 3] = [
+    "application",
+    "identity-document",
+    "supporting-certificates",
+];
+
+/// Takes a complete service A package in at the office page; its case id.
+async fn take_in(app: &App, clerk: &str) -> String {
+    let csrf = csrf_of(clerk);
+    let p = app
+        .post_form(
+            "/work/intake/meeting-permission",
+            clerk,
+            &intake_form(&csrf, "871008401427", &SERVICE_A_DOCS),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let to = p.header("location");
+    assert!(to.ends_with("?done=intake"), "{to}");
+    to.trim_start_matches("/work/applications/")[..36].to_owned()
+}
+
+/// One action through the case page's form, as the reader's browser sends it.
+async fn act_on(app: &App, who: &str, id: &str, fields: &[(&str, &str)]) -> Page {
+    let page = app.get(&format!("/work/applications/{id}"), who).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = csrf_of(who);
+    let etag = etag_of(&page.body);
+    let mut form = vec![("csrf", csrf.as_str()), ("etag", etag.as_str())];
+    form.extend_from_slice(fields);
+    app.post_form(&format!("/work/applications/{id}/act"), who, &form)
+        .await
+}
+
+#[tokio::test]
+async fn the_office_takes_a_paper_application_through_every_staff_page() {
+    let app = app_plain().await;
+    let (clerk, landing) = staff_login(&app, "clerk").await;
+    assert_eq!(landing, "/work", "the clerk lands in the workspace");
+    let (head, _) = staff_login(&app, "head").await;
+    let (specialist, landing) = staff_login(&app, "specialist").await;
+    assert_eq!(landing, "/work");
+
+    // The clerk's journal and the intake form from the catalog.
+    let p = app.get("/work", &clerk).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Кіріс хат-хабар журналы"), "{}", p.body);
+    assert!(
+        p.body.contains("href=\"/work/intake\""),
+        "the nav offers intake"
+    );
+    let p = app.get("/work/intake/meeting-permission", &clerk).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("name=\"f.child.iin\""));
+    for d in SERVICE_A_DOCS {
+        assert!(p.body.contains(&format!("value=\"{d}\"")), "{d}");
+    }
+    // A mistyped IIN is answered on the page, field by field; nothing kept.
+    let csrf = csrf_of(&clerk);
+    let p = app
+        .post_form(
+            "/work/intake/meeting-permission",
+            &clerk,
+            &intake_form(&csrf, "871008401428", &SERVICE_A_DOCS),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("id=\"iin-error\""), "{}", p.body);
+    assert!(p.body.contains("ЖСН дұрыс емес"));
+    assert!(
+        p.body.contains("value=\"Асанов Нұрлан\""),
+        "typed values kept"
+    );
+
+    let id = take_in(&app, &clerk).await;
+    let p = app
+        .get(&format!("/work/applications/{id}?done=intake"), &clerk)
+        .await;
+    assert!(p.body.contains("Өтініш қабылданды"));
+    assert!(p.body.contains("id=\"receipt\""), "the receipt is offered");
+    assert!(p.body.contains("Тіркеу және басшыға жіберу"));
+    let stale = etag_of(&p.body);
+    // Register: the clerk sends it to the head.
+    let p = act_on(&app, &clerk, &id, &[("action", "complete")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(p.header("location").starts_with("/work?done=KZ-"));
+
+    // The head's inbox has it; a stale form is refused, what was chosen kept.
+    let p = app.get("/work", &head).await;
+    assert!(p.body.contains(&format!("/work/applications/{id}")));
+    let csrf = csrf_of(&head);
+    let p = app
+        .post_form(
+            &format!("/work/applications/{id}/act"),
+            &head,
+            &[
+                ("csrf", &csrf),
+                ("etag", &stale),
+                ("action", "complete"),
+                ("assignee", "specialist"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::PRECONDITION_FAILED);
+    assert!(p.body.contains("Өтініш өзгерді"), "{}", p.body);
+    assert!(p.body.contains("value=\"specialist\" selected"));
+    // The wrong role: the clerk cannot resolve.
+    let p = act_on(
+        &app,
+        &clerk,
+        &id,
+        &[("action", "complete"), ("assignee", "specialist")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.body.contains("Рұқсат жоқ"), "{}", p.body);
+    // The resolution names a specialist from the provider's list.
+    let p = app.get(&format!("/work/applications/{id}"), &head).await;
+    assert!(
+        p.body.contains("<option value=\"specialist\""),
+        "{}",
+        p.body
+    );
+    let p = act_on(
+        &app,
+        &head,
+        &id,
+        &[("action", "complete"), ("assignee", "specialist")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+
+    // The specialist: the worklist, the documents against item 9, pause
+    // and resume, then the review drafts the result.
+    let p = app.get("/work", &specialist).await;
+    assert!(p.body.contains("Менің жұмыс тізімім"));
+    assert!(p.body.contains(&format!("/work/applications/{id}")));
+    let p = app
+        .get(&format!("/work/applications/{id}"), &specialist)
+        .await;
+    assert!(p.body.contains("id=\"documents\""));
+    assert_eq!(p.body.matches("tag\">ұсынылды").count(), 3, "{}", p.body);
+    assert!(p.body.contains("Асанов Нұрлан"), "the form's data");
+    assert!(
+        p.body.contains("name=\"grounds\""),
+        "refusal grounds offered"
+    );
+    let p = act_on(
+        &app,
+        &specialist,
+        &id,
+        &[("action", "pause"), ("comment", "анықтама күтілуде")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app
+        .get(&format!("/work/applications/{id}"), &specialist)
+        .await;
+    assert!(p.body.contains("id=\"resume-form\""));
+    assert!(!p.body.contains("id=\"pause-form\""));
+    let p = act_on(&app, &specialist, &id, &[("action", "resume")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = act_on(&app, &specialist, &id, &[("action", "complete")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+
+    // The head signs (documents are off in this app: no seal needed), the
+    // clerk issues.
+    let p = app.get(&format!("/work/applications/{id}"), &head).await;
+    assert!(p.body.contains("id=\"sign-form\""), "a .p7s may be sent");
+    assert!(p.body.contains("id=\"draft-result\""), "the draft to read");
+    let p = act_on(&app, &head, &id, &[("action", "complete")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = act_on(&app, &clerk, &id, &[("action", "complete")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app.get(&format!("/work/applications/{id}"), &clerk).await;
+    assert!(p.body.contains("status-completed"), "{}", p.body);
+    assert!(!p.body.contains("id=\"actions\""), "nothing left to do");
+}
+
+#[tokio::test]
+async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
+    let app = app_plain().await;
+    let (clerk, _) = staff_login(&app, "clerk").await;
+    let (head, _) = staff_login(&app, "head").await;
+    let (specialist, _) = staff_login(&app, "specialist").await;
+
+    // Service A refuses an incomplete package at intake, with a receipt.
+    let csrf = csrf_of(&clerk);
+    let p = app
+        .post_form(
+            "/work/intake/meeting-permission",
+            &clerk,
+            &intake_form(&csrf, "871008401427", &["application"]),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app.get(p.header("location"), &clerk).await;
+    assert!(p.body.contains("status-rejected-at-intake"), "{}", p.body);
+    assert!(p.body.contains("id=\"receipt\""));
+    assert_eq!(p.body.matches("tag tag-warn\">ұсынылмады").count(), 2);
+
+    let id = take_in(&app, &clerk).await;
+    act_on(&app, &clerk, &id, &[("action", "complete")]).await;
+    act_on(
+        &app,
+        &head,
+        &id,
+        &[("action", "complete"), ("assignee", "specialist")],
+    )
+    .await;
+    // Without a ground the API refuses; the reason typed stays.
+    let p = act_on(
+        &app,
+        &specialist,
+        &id,
+        &[
+            ("action", "refuse"),
+            ("reason", "Анықтаманың мерзімі өткен"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.body.contains("class=\"error-summary\""));
+    assert!(p.body.contains(">Анықтаманың мерзімі өткен</textarea>"));
+    let p = act_on(
+        &app,
+        &specialist,
+        &id,
+        &[
+            ("action", "refuse"),
+            ("grounds", "documents-violation"),
+            ("reason", "Анықтаманың мерзімі өткен"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    // The head sees the grounds named as the regulation names them.
+    let p = app
+        .get(&format!("/work/applications/{id}?lang=ru"), &head)
+        .await;
+    assert!(p.body.contains("id=\"refusal-title\""), "{}", p.body);
+    assert!(p.body.contains("Анықтаманың мерзімі өткен"));
+    // A head's own signature that is not one is refused on the page, in
+    // the reader's language; the case stays at signing.
+    let etag = etag_of(&p.body);
+    let csrf = csrf_of(&head);
+    let sign = format!("/work/applications/{id}/sign");
+    let p = app
+        .post_multipart(
+            &sign,
+            &head,
+            &[("csrf", &csrf), ("etag", &etag)],
+            &[("signature", "result.p7s", b"not a signature")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.body.contains("Қолтаңба файлы оқылмады"), "{}", p.body);
+    assert!(p.body.contains("id=\"sign-form\""), "still at signing");
+    // Without the form's token the upload is refused before anything.
+    let p = app
+        .post_multipart(
+            &sign,
+            &head,
+            &[("etag", &etag)],
+            &[("signature", "r.p7s", b"0")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+
+    // The workspace is the office's: an applicant is refused, an unknown
+    // action too, and another specialist never sees the case.
+    let applicant = app.login("871008401427", "demo-applicant").await;
+    assert_eq!(
+        app.get("/work", &applicant).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let p = app
+        .get(&format!("/work/applications/{id}"), &applicant)
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = act_on(&app, &head, &id, &[("action", "explode")]).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let p = app.get("/work/intake/meeting-permission", &head).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    // The head's list of specialists to name; a specialist has none to name.
+    for (user, want) in [
+        ("head", StatusCode::OK),
+        ("specialist", StatusCode::FORBIDDEN),
+    ] {
+        let login = app
+            .send(
+                Request::post("/api/v1/auth/login")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(format!(
+                        r#"{{"username":"{user}","password":"demo-{user}"}}"#
+                    )))
+                    .unwrap(),
+            )
+            .await;
+        let token: serde_json::Value = serde_json::from_str(&login.body).unwrap();
+        let p = app
+            .send(
+                Request::get("/api/v1/staff/specialists")
+                    .header(
+                        header::AUTHORIZATION,
+                        format!("Bearer {}", token["token"].as_str().unwrap()),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(p.status, want, "{user}: {}", p.body);
+        if want == StatusCode::OK {
+            assert!(p.body.contains(r#""username":"specialist""#), "{}", p.body);
+        }
+    }
 }

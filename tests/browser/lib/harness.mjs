@@ -189,3 +189,22 @@ export async function officeApplication(clerk, applicant = "871008401427") {
   assert.equal(made.status, 201, JSON.stringify(made.body));
   return made.body;
 }
+
+/** The demo applicant's IIN. */
+export const applicant = "871008401427";
+
+/** An application taken in at the office by the demo clerk, through the API; its id. */
+export async function officeIntake(service, applicantName, language, form, kinds) {
+  const made = await api("POST", "/applications", {
+    token: await token("clerk", "demo-clerk"),
+    body: {
+      service,
+      channel: "office",
+      applicant: { iin: applicant, name: applicantName, language },
+      form,
+      documents: kinds.map((k) => ({ kind: k, name: k })),
+    },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  return made.body.id;
+}

@@ -196,6 +196,8 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     );
     seed_users(store.as_ref(), args.seed_cases.is_some()).await?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    // The pages are timed through the router in process (server time).
+    let pages = state.clone();
     let server = tokio::spawn(qyzmet_web::serve(listener, state, async {
         let _ = stop_rx.await;
     }));
@@ -289,7 +291,7 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     let _ = std::io::stdout().flush();
 
     if let Some(n) = args.seed_cases {
-        lists(&api, db, n, run.lifecycles).await?;
+        lists(&api, &pages, db, n, run.lifecycles).await?;
         let mut t = Table::default();
         t.row("peak RSS", peak_rss());
         print!("{}", t.render());
@@ -741,7 +743,13 @@ const STAGE_WEIGHTS: [u64; 6] = [2, 2, 2, 2, 2, 15];
 /// Fills the database to `target` cases by copying the rows of real cases
 /// (taken through the API and stopped at each stage) with their deadlines,
 /// creation times and assignees spread, then times the lists.
-async fn lists(api: &Api, db: &Database, target: u64, existing: u64) -> Result<(), Failure> {
+async fn lists(
+    api: &Api,
+    pages: &AppState,
+    db: &Database,
+    target: u64,
+    existing: u64,
+) -> Result<(), Failure> {
     // Templates: for each service, the application's row after each stage.
     let mut templates: Vec<(usize, String)> = Vec::new();
     for s in 0..SERVICES.len() {
@@ -823,8 +831,50 @@ async fn lists(api: &Api, db: &Database, target: u64, existing: u64) -> Result<(
             ),
         );
     }
+    let (l, rows) = worklist_page(api, pages).await?;
+    t.row(
+        "specialist's worklist page (/work)",
+        format!(
+            "p50 {}  p95 {}  max {}  ({rows} rows, 200 renders through the router in process: \
+             server time, no socket)",
+            ms(l.p50),
+            ms(l.p95),
+            ms(l.max)
+        ),
+    );
     print!("{}", t.render());
     Ok(())
+}
+
+/// The specialist's worklist page (`GET /work`: the pages' middleware, the
+/// in-process API call, the template) timed through the router, as the
+/// server spends it; the rows it shows.
+async fn worklist_page(api: &Api, state: &AppState) -> Result<(Lat, usize), Failure> {
+    use tower::ServiceExt;
+    let router = qyzmet_web::router(state.clone());
+    let cookie = format!("qz_session={}", api.token("specialist")?);
+    let mut took = Vec::with_capacity(200);
+    let mut rows = 0;
+    for _ in 0..200 {
+        let req = axum::http::Request::get("/work")
+            .header(axum::http::header::ACCEPT, "text/html")
+            .header(axum::http::header::COOKIE, &cookie)
+            .body(axum::body::Body::empty())
+            .map_err(fail)?;
+        let start = Instant::now();
+        let res = router.clone().oneshot(req).await.map_err(fail)?;
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .map_err(fail)?;
+        took.push(start.elapsed());
+        let html = String::from_utf8_lossy(&body);
+        if status != axum::http::StatusCode::OK {
+            return Err(fail(format!("worklist page: {status}")));
+        }
+        rows = html.matches("<tr").count().saturating_sub(1);
+    }
+    Ok((Lat::of(&took), rows))
 }
 
 /// A case of service `s` taken through the API to `stage` (0: just taken

@@ -53,23 +53,23 @@ pub fn router() -> Router<AppState> {
 }
 
 impl Ctx {
-    fn role(&self) -> Option<Role> {
+    fn user_role(&self) -> Option<Role> {
         self.user.as_ref().map(|u| u.role)
     }
 
     /// Whether the reader is an administrator (the layout's links, and the
     /// forms only an administrator may send).
     pub fn is_admin(&self) -> bool {
-        self.role() == Some(Role::Admin)
+        self.user_role() == Some(Role::Admin)
     }
 
     pub fn is_auditor(&self) -> bool {
-        self.role() == Some(Role::Auditor)
+        self.user_role() == Some(Role::Auditor)
     }
 
     /// Administrators, auditors and heads see the monitoring.
     pub fn sees_monitoring(&self) -> bool {
-        matches!(self.role(), Some(Role::Admin | Role::Auditor | Role::Head))
+        matches!(self.user_role(), Some(Role::Admin | Role::Auditor | Role::Head))
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::api::Call;
 use super::forms::c_token;
-use super::session::{check_field, cms_der};
+use super::session::SignatureUpload;
 use super::{render, Ctx};
 use crate::problem::ApiError;
 use crate::AppState;
@@ -118,6 +118,8 @@ pub struct StepLine {
 #[template(path = "status.html")]
 pub struct StatusFragment {
     pub c: Ctx,
+    /// Where its links go: `/cabinet` (the applicant's) or `/work` (staff).
+    pub base: &'static str,
     pub id: String,
     pub status: String,
     pub status_code: String,
@@ -163,7 +165,12 @@ pub(crate) async fn fetch(
     Ok((answer.ok()?, etag))
 }
 
-pub(crate) fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
+fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
+    fragment_at(c, v, "/cabinet")
+}
+
+/// The live part of an application's page, its links under `base`.
+pub(crate) fn fragment_at(c: &Ctx, v: &Value, base: &'static str) -> StatusFragment {
     let status_code = s(v, "status");
     let steps = v["steps"]
         .as_array()
@@ -179,6 +186,7 @@ pub(crate) fn fragment(c: &Ctx, v: &Value) -> StatusFragment {
         .collect();
     StatusFragment {
         c: c.clone(),
+        base,
         id: s(v, "id"),
         status: c.t(&format!("status.{status_code}")).to_owned(),
         live: matches!(status_code.as_str(), "in-progress" | "paused"),
@@ -299,28 +307,11 @@ pub async fn sign(
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let mut csrf = None;
-    let mut cms: Option<Vec<u8>> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return crate::body_too_large().into_response(),
-        };
-        let name = field.name().unwrap_or("").to_owned();
-        let data = match field.bytes().await {
-            Ok(d) => d,
-            Err(_) => return crate::body_too_large().into_response(),
-        };
-        match name.as_str() {
-            "csrf" => csrf = Some(String::from_utf8_lossy(&data).into_owned()),
-            "signature" | "cms" if !data.is_empty() => cms = cms_der(&data),
-            _ => {}
-        }
-    }
-    if let Err(e) = check_field(&c, csrf.as_deref()) {
-        return e.into_response();
-    }
+    let up = match SignatureUpload::read(&c, &mut multipart).await {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    let cms = up.cms;
     let Some(der) = cms else {
         let err = crate::lang::problem_text("signature-file-unreadable", c.lang);
         return detail_page(&state, c, &id, Some(err)).await;
@@ -370,10 +361,10 @@ pub async fn withdraw(State(state): State<AppState>, c: Ctx, Path(id): Path<Stri
     }
 }
 
-/// A receipt or result PDF, through the API's documents endpoint.
-///
-/// GAP: `GET /api/v1/documents/{code}` comes with branch `documents`; until
-/// it is merged this answers the error page `document-unavailable`.
+/// A receipt or result PDF, through the API's documents endpoint (served
+/// at `/cabinet/documents/…` and the staff's `/work/documents/…`); one not
+/// rendered yet, or not the reader's, is the error page
+/// `document-unavailable`.
 pub async fn document(State(state): State<AppState>, c: Ctx, Path(code): Path<String>) -> Response {
     if !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return ApiError::not_found().into_response();

@@ -17,6 +17,8 @@ pub mod monitoring;
 pub mod operator;
 pub mod schema_form;
 pub mod session;
+pub mod work;
+pub mod work_intake;
 
 use crate::auth::Principal;
 use crate::lang::{Lang, ReqLang};
@@ -80,8 +82,20 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(operator::intake_form).post(operator::intake),
         )
         .route("/operator/applications/{id}", get(operator::application))
+        .route("/operator/applications/{id}/status", get(operator::status))
         .route("/operator/applications/{id}/issue", post(operator::issue))
         .route("/operator/documents/{code}", get(cabinet::document))
+        .route("/work", get(work::queue))
+        .route("/work/intake", get(work_intake::services))
+        .route(
+            "/work/intake/{code}",
+            get(work_intake::form).post(work_intake::submit),
+        )
+        .route("/work/applications/{id}", get(work::case))
+        .route("/work/applications/{id}/status", get(work::status))
+        .route("/work/applications/{id}/act", post(work::act))
+        .route("/work/applications/{id}/sign", post(work::sign))
+        .route("/work/documents/{code}", get(cabinet::document))
         .layer(axum::middleware::from_fn_with_state(state, layer))
 }
 
@@ -140,6 +154,16 @@ impl Ctx {
         self.user
             .as_ref()
             .is_some_and(|u| u.role == qyzmet_domain::Role::Operator)
+    }
+
+    /// The logged-in user's role code, or empty.
+    pub fn role(&self) -> &'static str {
+        self.user.as_ref().map(|u| u.role.code()).unwrap_or("")
+    }
+
+    /// The provider's office staff: clerk, head, specialist (`/work`).
+    pub fn is_office_staff(&self) -> bool {
+        matches!(self.role(), "clerk" | "head" | "specialist")
     }
 
     pub fn is_applicant(&self) -> bool {

@@ -11,7 +11,7 @@
 //! do what: these pages only ask and show.
 
 use super::api::Call;
-use super::cabinet::{document_name, fetch, fragment, s, service_name, StatusFragment};
+use super::cabinet::{document_name, fetch, fragment_at, s, service_name, StatusFragment};
 use super::forms::c_token;
 use super::schema_form::{self, Item, Posted};
 use super::{render, Ctx};
@@ -677,7 +677,7 @@ async fn application_page(
         applicant: s(&v["applicant"], "name"),
         applicant_iin: s(&v["applicant"], "iin"),
         representative_iin: s(&v["representative"], "iin"),
-        live: fragment(&c, &v),
+        live: fragment_at(&c, &v, "/operator"),
         rejected: v["status"] == "rejected-at-intake",
         missing,
         can_issue: can_issue(&v),
@@ -770,5 +770,14 @@ mod tests {
         ] {
             assert!(known(&format!("poa.{st}")), "{st}");
         }
+    }
+}
+
+/// `GET /operator/applications/{id}/status`: the live part of the page,
+/// polled by htmx while the application is in progress.
+pub async fn status(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
+    match fetch(&state, &c, &id).await {
+        Ok((v, _)) => render(&fragment_at(&c, &v, "/operator")),
+        Err(e) => e.into_response(),
     }
 }

@@ -163,6 +163,18 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// Where a login lands when no page was asked for: the office's staff at
+/// their workspace, everyone else at the cabinet.
+pub fn landing(role: &str) -> &'static str {
+    match role {
+        "clerk" | "head" | "specialist" => "/work",
+        "operator" => "/operator",
+        "admin" => "/admin",
+        "auditor" => "/audit",
+        _ => "/cabinet",
+    }
+}
+
 /// The peer's address, when the server knows it (the login limits count
 /// per address).
 pub struct Peer(pub Option<ConnectInfo<SocketAddr>>);
@@ -205,7 +217,13 @@ pub async fn login_form(c: Ctx, Query(q): Query<NextQuery>) -> Response {
         _ => None,
     };
     render(&LoginPage {
-        next: safe_next(q.next.as_deref()),
+        // Empty: the login lands where the role works (`landing`).
+        next: q
+            .next
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(|n| safe_next(Some(n)))
+            .unwrap_or_default(),
         login: String::new(),
         error: None,
         notice,
@@ -236,11 +254,16 @@ pub async fn login(
     let mut call = Call::post("/auth/login", None, body);
     call.peer = peer;
     let answer = call.send(&state).await;
-    let next = safe_next(f.next.as_deref());
+    let asked = f.next.as_deref().filter(|n| !n.is_empty());
+    let next = asked.map(|n| safe_next(Some(n))).unwrap_or_default();
     match answer.ok() {
         Ok(v) => {
             let token = v["token"].as_str().unwrap_or_default();
-            let mut res = Redirect::to(&next).into_response();
+            let to = match asked {
+                Some(_) => next,
+                None => landing(v["role"].as_str().unwrap_or_default()).to_owned(),
+            };
+            let mut res = Redirect::to(&to).into_response();
             set_cookie(
                 &mut res,
                 SESSION_COOKIE,
@@ -360,6 +383,51 @@ pub async fn challenge_file(State(state): State<AppState>, headers: HeaderMap) -
         https(&state),
     );
     res
+}
+
+/// A multipart form carrying a signature: its text fields (`csrf` among
+/// them), and the signature (`signature`, a `.p7s` file, or `cms`, base64
+/// from NCALayer) when one was sent.
+pub struct SignatureUpload {
+    pub fields: std::collections::HashMap<String, String>,
+    /// The CMS, DER; `None` when none was sent or it did not read.
+    pub cms: Option<Vec<u8>>,
+    /// Whether a non-empty signature was sent at all.
+    pub given: bool,
+}
+
+impl SignatureUpload {
+    /// Reads the form and checks its CSRF field against the page's token;
+    /// a body over the limit is `body-too-large`.
+    pub async fn read(c: &Ctx, multipart: &mut Multipart) -> Result<Self, ApiError> {
+        let mut up = SignatureUpload {
+            fields: Default::default(),
+            cms: None,
+            given: false,
+        };
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => return Err(crate::body_too_large()),
+            };
+            let name = field.name().unwrap_or("").to_owned();
+            let data = field.bytes().await.map_err(|_| crate::body_too_large())?;
+            match name.as_str() {
+                "signature" | "cms" if !data.is_empty() => {
+                    up.given = true;
+                    up.cms = cms_der(&data);
+                }
+                "signature" | "cms" => {}
+                _ => {
+                    up.fields
+                        .insert(name, String::from_utf8_lossy(&data).into_owned());
+                }
+            }
+        }
+        check_field(c, up.fields.get("csrf").map(String::as_str))?;
+        Ok(up)
+    }
 }
 
 /// Reads a `.p7s` as uploaded: DER, or PEM / bare base64 text of it.

@@ -161,6 +161,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/admin/stats/load", &["get"]),
     ("/api/v1/admin/stats/times", &["get"]),
     ("/api/v1/admin/applications/by-number/{number}", &["get"]),
+    ("/api/v1/staff/specialists", &["get"]),
     ("/api/v1/documents/{code}", &["get"]),
     ("/api/v1/documents/{code}/seal", &["get"]),
     ("/api/v1/verify/{code}", &["get"]),

@@ -334,7 +334,59 @@ async fn a_representative_sees_what_they_act_in(app: &TestApp) {
     assert_eq!(app.list_ids(P2, "").await, std::slice::from_ref(&case.id));
 }
 
+/// `step_role` narrows a list to whose turn it is, within what the role
+/// sees; an unknown role is bad input. And the head reads the provider's
+/// specialists to name one.
+async fn whose_turn_it_is(app: &TestApp) {
+    let [o1, o2, _, _] = four(app).await;
+    let mut r = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    app.act_ok("clerk", &mut r, complete()).await;
+    let ids = |v: Vec<String>| {
+        let mut v = v;
+        v.sort();
+        v
+    };
+    let mut want = vec![r.id.clone()];
+    want.sort();
+    assert_eq!(ids(app.list_ids("head", "step_role=head").await), want);
+    let mut want = vec![o1.id.clone(), o2.id.clone()];
+    want.sort();
+    assert_eq!(
+        ids(app.list_ids("head", "step_role=specialist").await),
+        want
+    );
+    assert_eq!(
+        app.list_ids("specialist", "step_role=specialist").await,
+        vec![o1.id.clone()]
+    );
+    assert!(
+        !app.list_ids("clerk", "step_role=clerk")
+            .await
+            .contains(&o1.id),
+        "at review it is not the clerk's turn"
+    );
+    app.get("head", "/api/v1/applications?step_role=boss")
+        .await
+        .problem(400, "query-invalid");
+    let r = app.get("head", "/api/v1/staff/specialists").await;
+    r.expect(200);
+    let names: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"specialist"), "{names:?}");
+    assert!(!names.contains(&"other-specialist"), "another provider's");
+    app.get("specialist", "/api/v1/staff/specialists")
+        .await
+        .problem(403, "action-forbidden");
+}
+
 crate::on_both_backends!(
+    whose_turn_it_is,
     a_representative_sees_what_they_act_in,
     who_sees_what,
     the_auditor_reads_and_never_acts,
