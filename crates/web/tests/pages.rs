@@ -10,7 +10,7 @@ mod support;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use qyzmet_web::AppState;
-use support::pages::{app, csrf_of, App};
+use support::pages::{app, csrf_of, App, Page};
 
 #[tokio::test]
 async fn every_page_carries_the_policy_and_cookies_are_locked_down() {
@@ -533,7 +533,7 @@ impl App {
         cookies: &str,
         fields: &[(&str, &str)],
         files: &[(&str, &str, &[u8])],
-    ) -> support::pages::Page {
+    ) -> Page {
         let (ct, body) = multipart(fields, files);
         self.send(
             Request::post(path)
