@@ -113,7 +113,7 @@ test("a State Corporation application from the operator's page to the provider a
   assert.match(await page.textContent(".notice"), /Нәтиже өтініш берушіге берілді/);
   assert.ok(await page.$("#live .status-completed"));
   assert.equal(await page.$("#issue"), null);
-  await pdf(page, "#live a[href^='/cabinet/documents/']");
+  await pdf(page, "#live a[href^='/operator/documents/']");
   await check(page, "operator-issued-kk");
 
   // The application in the operator's list, with its status.
