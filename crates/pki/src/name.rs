@@ -83,7 +83,7 @@ pub fn text(value: &Any) -> Option<String> {
             .map(|s| s.to_string()),
         Tag::BmpString => {
             let b = value.value();
-            if b.len() % 2 != 0 {
+            if !b.len().is_multiple_of(2) {
                 return None;
             }
             let units: Vec<u16> = b

@@ -69,7 +69,10 @@ impl Ctx {
 
     /// Administrators, auditors and heads see the monitoring.
     pub fn sees_monitoring(&self) -> bool {
-        matches!(self.user_role(), Some(Role::Admin | Role::Auditor | Role::Head))
+        matches!(
+            self.user_role(),
+            Some(Role::Admin | Role::Auditor | Role::Head)
+        )
     }
 }
 

@@ -746,6 +746,15 @@ pub async fn issue(
     }
 }
 
+/// `GET /operator/applications/{id}/status`: the live part of the page,
+/// polled by htmx while the application is in progress.
+pub async fn status(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
+    match fetch(&state, &c, &id).await {
+        Ok((v, _)) => render(&fragment_at(&c, &v, "/operator")),
+        Err(e) => e.into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::pages::i18n::TEXTS;
@@ -770,14 +779,5 @@ mod tests {
         ] {
             assert!(known(&format!("poa.{st}")), "{st}");
         }
-    }
-}
-
-/// `GET /operator/applications/{id}/status`: the live part of the page,
-/// polled by htmx while the application is in progress.
-pub async fn status(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
-    match fetch(&state, &c, &id).await {
-        Ok((v, _)) => render(&fragment_at(&c, &v, "/operator")),
-        Err(e) => e.into_response(),
     }
 }
