@@ -179,6 +179,26 @@ fn openssl_verifies(pdf: &[u8], cms: &[u8]) -> (bool, String) {
 
 /// Takes an application of `service` in at the office and brings it to
 /// `sign`; returns the case.
+/// A refusal ground the specialist may cite at `review` (the catalog lists
+/// the intake-stage grounds first).
+async fn decision_ground(app: &TestApp, service: &str) -> String {
+    let services = public(app, "/api/v1/services").await;
+    services
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == service)
+        .unwrap()["refusal_grounds"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn to_sign(app: &TestApp, service: &str, language: &str, refuse: bool) -> Case {
     let mut body = intake(service, "office", P1);
     body["applicant"]["language"] = json!(language);
@@ -187,21 +207,7 @@ async fn to_sign(app: &TestApp, service: &str, language: &str, refuse: bool) -> 
     app.act_ok("clerk", &mut case, complete()).await;
     app.act_ok("head", &mut case, assign("specialist")).await;
     if refuse {
-        let services = public(app, "/api/v1/services").await;
-        let ground = services
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["code"] == service)
-            .unwrap()["refusal_grounds"]
-            .as_array()
-            .unwrap()
-            .last()
-            .unwrap()["code"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let ground = decision_ground(app, service).await;
         app.act_ok(
             "specialist",
             &mut case,
@@ -578,21 +584,7 @@ async fn a_sealed_result_sent_back_to_review_is_drafted_afresh(app: &TestApp) {
     )
     .await;
     assert_eq!(case.body["step"], "review");
-    let services = public(app, "/api/v1/services").await;
-    let ground = services
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["code"] == "meeting-permission")
-        .unwrap()["refusal_grounds"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ground = decision_ground(app, "meeting-permission").await;
     app.act_ok(
         "specialist",
         &mut case,
