@@ -294,7 +294,7 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
             format!(
                 "{checked} drafted by the job runner and sealed at sign, {checked} receipts \
                  (checked in the store); sign found its draft not ready {} times \
-                 (409 document-not-ready, retried after 2 ms)",
+                 (409 document-not-ready, asked again after 2, 4… 64 ms)",
                 run.not_ready
             ),
         );
@@ -479,9 +479,9 @@ impl Api {
     }
 
     /// `complete` (or another action) as `user`; while the result's draft is
-    /// still being rendered (409 `document-not-ready` at `sign`) it waits
-    /// 2 ms and asks again, as the head would. Returns the answer and how
-    /// many times it had to ask again.
+    /// still being rendered (409 `document-not-ready` at `sign`) it asks
+    /// again after 2 ms, then 4, 8… up to 64 ms, as a head's page would.
+    /// Returns the answer and how many times it had to ask again.
     async fn act(
         &self,
         user: &str,
@@ -490,11 +490,13 @@ impl Api {
         etag: &str,
     ) -> Result<(Answer, u64), Failure> {
         let mut again = 0;
+        let mut wait = Duration::from_millis(2);
         loop {
             let a = self.post(user, path, body, Some(etag)).await?;
             if a.status == 409 && a.body["code"] == "document-not-ready" && again < 5_000 {
                 again += 1;
-                tokio::time::sleep(Duration::from_millis(2)).await;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_millis(64));
                 continue;
             }
             return Ok((a, again));
