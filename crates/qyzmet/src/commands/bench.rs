@@ -101,7 +101,7 @@ impl Database {
                 url: format!("sqlite://{}", tmp.path().join("qyzmet.db").display()),
                 probe_dir: tmp.path().to_owned(),
                 pg: None,
-                tmp: tmp,
+                tmp,
             }),
             Some(url) if url.starts_with("sqlite://") => {
                 let path = Path::new(url.trim_start_matches("sqlite://"));
@@ -118,7 +118,7 @@ impl Database {
                     url: url.to_owned(),
                     probe_dir: dir,
                     pg: None,
-                    tmp: tmp,
+                    tmp,
                 })
             }
             Some(admin) => {
@@ -144,7 +144,7 @@ impl Database {
                     url: format!("{host_part}/{name}{query}"),
                     probe_dir: tmp.path().to_owned(),
                     pg: Some((admin.to_owned(), name)),
-                    tmp: tmp,
+                    tmp,
                 })
             }
         }
