@@ -95,7 +95,18 @@ fn main() {
     });
     let sealed_2 = (n / 2 * 2) as f64 / t.elapsed().as_secs_f64();
 
-    println!("PDF size: {} bytes", fixed.len());
+    // A fingerprint of the bytes, to compare renders across versions of the
+    // code (a faster render must lay out the same PDF).
+    let fingerprint = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        fixed.hash(&mut h);
+        h.finish()
+    };
+    println!(
+        "PDF size: {} bytes, fingerprint {fingerprint:016x}",
+        fixed.len()
+    );
     println!(
         "baseline: bare signature (RSA-2048, SHA-256) of a fixed PDF: {sign_only:>8.0}/s  1.00"
     );

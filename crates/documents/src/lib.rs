@@ -18,7 +18,7 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
 
 mod qr;
@@ -27,10 +27,13 @@ pub use qr::{qr_matrix, QrMatrix};
 static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
-/// A font for drawing (krilla) and its metrics for line breaking.
+/// A font for drawing (krilla), its metrics for line breaking, and its
+/// shaper, parsed once: krilla's `draw_text` would parse the font's layout
+/// tables again for every line.
 struct Face {
     pdf: Font,
     metrics: ttf_parser::Face<'static>,
+    shaper: rustybuzz::Face<'static>,
 }
 
 impl Face {
@@ -38,7 +41,45 @@ impl Face {
         Face {
             pdf: Font::new(ttf.into(), 0).expect("the embedded font reads"),
             metrics: ttf_parser::Face::parse(ttf, 0).expect("the embedded font parses"),
+            shaper: rustybuzz::Face::from_slice(ttf, 0).expect("the embedded font shapes"),
         }
+    }
+
+    /// The glyphs of `text`, shaped as krilla's `draw_text` shapes them (its
+    /// `naive_shape`, direction guessed from the text), so the PDF is the
+    /// same byte for byte.
+    fn shape(&self, text: &str) -> Vec<KrillaGlyph> {
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        let forward = matches!(
+            buffer.direction(),
+            rustybuzz::Direction::LeftToRight | rustybuzz::Direction::TopToBottom
+        );
+        let output = rustybuzz::shape(&self.shaper, &[], buffer);
+        let upem = self.pdf.units_per_em();
+        let (positions, infos) = (output.glyph_positions(), output.glyph_infos());
+        let mut glyphs = Vec::with_capacity(infos.len());
+        for (i, (pos, info)) in positions.iter().zip(infos).enumerate() {
+            // The cluster ends where the next cluster (in text order) starts.
+            let same = |j: &usize| infos[*j].cluster == info.cluster;
+            let end = if forward {
+                (i + 1..infos.len()).find(|j| !same(j))
+            } else {
+                (0..i).rev().find(|j| !same(j))
+            }
+            .map_or(text.len(), |j| infos[j].cluster as usize);
+            glyphs.push(KrillaGlyph::new(
+                GlyphId::new(info.glyph_id),
+                pos.x_advance as f32 / upem,
+                pos.x_offset as f32 / upem,
+                pos.y_offset as f32 / upem,
+                pos.y_advance as f32 / upem,
+                info.cluster as usize..end,
+                None,
+            ));
+        }
+        glyphs
     }
 
     /// The width of `text` at `size` points, from the advances of its glyphs
@@ -385,13 +426,13 @@ fn draw(surface: &mut Surface<'_>, op: Op) {
         } => {
             surface.set_fill(Some(fill(color)));
             let face = if bold { &*BOLD } else { &*REGULAR };
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(x, y),
+                &face.shape(&text),
                 face.pdf.clone(),
-                size,
                 &text,
+                size,
                 false,
-                TextDirection::Auto,
             );
         }
         Op::Qr { x, y, matrix } => {

@@ -13,7 +13,29 @@ fn a_short_bench_reports_lifecycles_and_the_disk_baseline() {
         .success()
         .stdout(predicate::str::contains("lifecycles/s"))
         .stdout(predicate::str::contains("disk commits/s (baseline)"))
-        .stdout(predicate::str::contains("transitions/s ÷ commits/s"));
+        .stdout(predicate::str::contains("transitions/s ÷ commits/s"))
+        .stdout(predicate::str::contains(
+            "6 drafted by the job runner and sealed at sign, 6 receipts",
+        ))
+        .stdout(predicate::str::contains("latency, sign (sealing)"));
+}
+
+#[test]
+fn without_documents_the_bench_says_so() {
+    Command::new(assert_cmd::cargo::cargo_bin("qyzmet"))
+        .args([
+            "bench",
+            "--lifecycles",
+            "3",
+            "--concurrency",
+            "1",
+            "--without-documents",
+        ])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("lifecycles/s"))
+        .stdout(predicate::str::contains("left out (--without-documents)"));
 }
 
 /// Seeded cases: the lists and the specialist's worklist page are timed,

@@ -52,6 +52,11 @@ pub struct JobRunner {
     backoff_cap: Duration,
     lease: Duration,
     batch: u32,
+    /// Jobs run at once (1: one after the other).
+    parallel: usize,
+    /// Woken when jobs are enqueued on this node, so they run without
+    /// waiting for the next poll.
+    wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl JobRunner {
@@ -65,7 +70,25 @@ impl JobRunner {
             backoff_cap: Duration::from_secs(6 * 3600),
             lease: Duration::from_secs(300),
             batch: 50,
+            parallel: 1,
+            wake: None,
         }
+    }
+
+    /// Runs up to `n` claimed jobs at once (at least 1). Handlers never
+    /// relied on order: a failed job's retry already runs after jobs
+    /// enqueued later.
+    pub fn parallel(mut self, n: usize) -> Self {
+        self.parallel = n.max(1);
+        self
+    }
+
+    /// A [`spawn`](Self::spawn)ed runner also runs when `notify` is
+    /// notified (by whoever enqueues jobs on this node), not only every
+    /// interval; other nodes' jobs are still found by polling.
+    pub fn wake_on(mut self, notify: Arc<tokio::sync::Notify>) -> Self {
+        self.wake = Some(notify);
+        self
     }
 
     /// Runs that may fail before a job is dead (at least 1).
@@ -119,8 +142,24 @@ impl JobRunner {
             if jobs.is_empty() {
                 return Ok(report);
             }
-            for job in jobs {
-                self.run_one(&job, &mut report).await?;
+            if self.parallel == 1 {
+                for job in jobs {
+                    self.run_one(&job, &mut report).await?;
+                }
+                continue;
+            }
+            use futures_util::StreamExt;
+            let mut runs = futures_util::stream::iter(jobs)
+                .map(|job| async move {
+                    let mut one = RunReport::default();
+                    self.run_one(&job, &mut one).await.map(|()| one)
+                })
+                .buffer_unordered(self.parallel);
+            while let Some(one) = runs.next().await {
+                let one = one?;
+                report.succeeded += one.succeeded;
+                report.retried += one.retried;
+                report.dead += one.dead;
             }
         }
     }
@@ -163,8 +202,9 @@ impl JobRunner {
         self.store.retry_dead(job_id, (self.clock)()).await
     }
 
-    /// Runs [`run_pending`](Self::run_pending) every `interval` until
-    /// `shutdown` completes; a run under way finishes first.
+    /// Runs [`run_pending`](Self::run_pending) every `interval` (and when
+    /// woken, see [`wake_on`](Self::wake_on)) until `shutdown` completes; a
+    /// run under way finishes first.
     pub fn spawn<F>(self, interval: Duration, shutdown: F) -> tokio::task::JoinHandle<()>
     where
         F: Future<Output = ()> + Send + 'static,
@@ -175,9 +215,16 @@ impl JobRunner {
                 if let Err(e) = self.run_pending().await {
                     tracing::error!(error = %e.detail(), "job runner");
                 }
+                let woken = async {
+                    match &self.wake {
+                        Some(n) => n.notified().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = &mut shutdown => return,
                     _ = tokio::time::sleep(interval) => {}
+                    _ = woken => {}
                 }
             }
         })

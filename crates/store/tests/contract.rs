@@ -133,6 +133,7 @@ contract!(
     concurrent_runners_never_run_a_job_twice,
     an_expired_lease_is_claimed_again,
     the_background_runner_stops_on_shutdown,
+    a_woken_runner_runs_jobs_before_its_next_poll_and_in_parallel,
     lists_filter_and_page_without_gaps,
     the_applicant_sees_every_case_with_their_iin,
     steps_falling_due_finds_passed_deadlines,
@@ -807,6 +808,47 @@ async fn the_background_runner_stops_on_shutdown(db: &Db) {
         .expect("the runner stops")
         .unwrap();
     assert_eq!(h.ran.lock().unwrap().len(), 1);
+}
+
+/// A runner polling once an hour runs jobs as soon as it is woken, up to
+/// two at once, and every job once.
+async fn a_woken_runner_runs_jobs_before_its_next_poll_and_in_parallel(db: &Db) {
+    let h = Arc::new(Recorder::default());
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert("deliver".into(), h.clone());
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = JobRunner::new(db.store.clone(), handlers)
+        .wake_on(wake.clone())
+        .parallel(2)
+        .spawn(Duration::from_secs(3600), async {
+            let _ = stopped.await;
+        });
+    for round in 0..2 {
+        let jobs = (0..5)
+            .map(|k| job("deliver", 0, json!({"name": format!("w{round}-{k}")})))
+            .collect();
+        db.store.enqueue(jobs, t(0)).await.unwrap();
+        wake.notify_one();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while db.store.jobs(JobStatus::Done).await.unwrap().len() < 5 * (round + 1) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "woken, the runner did not run"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the runner stops")
+        .unwrap();
+    let mut ran = h.ran.lock().unwrap().clone();
+    ran.sort_unstable();
+    ran.dedup();
+    assert_eq!(ran.len(), 10);
+    assert_eq!(h.ran.lock().unwrap().len(), 10, "each job ran once");
 }
 
 // --- lists -------------------------------------------------------------------------

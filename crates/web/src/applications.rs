@@ -655,6 +655,7 @@ pub async fn create(
     let view_process = process.clone();
     let view_case = case.clone();
     let doc_jobs = crate::documents::jobs_after(&state, None, &case, &id, now);
+    let enqueues = !doc_jobs.is_empty() || package.is_some();
     let build_idem = idem.as_ref().map(|i| Idem {
         principal: i.principal.clone(),
         key: i.key.clone(),
@@ -716,6 +717,9 @@ pub async fn create(
         .await;
     match result {
         Ok(_) => {
+            if enqueues {
+                state.wake_jobs();
+            }
             let stored = built
                 .lock()
                 .expect("not poisoned")
@@ -1105,6 +1109,7 @@ pub async fn act(
     let before = case.clone();
     let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
     let doc_jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
+    let enqueues = !doc_jobs.is_empty();
     let row = row_of(&next, &app.row.intake_actor)?;
     let new_rev = app.rev + 1;
     let view_app = Application {
@@ -1137,7 +1142,12 @@ pub async fn act(
         None => state.store().append(&app.id, app.rev, change).await,
     };
     match written {
-        Ok(_) => Ok(stored.into_response(false)),
+        Ok(_) => {
+            if enqueues {
+                state.wake_jobs();
+            }
+            Ok(stored.into_response(false))
+        }
         Err(StoreError::Duplicate(_)) if idem.is_some() => {
             let i = idem.as_ref().expect("checked");
             replay(&state, i).await?.ok_or_else(ApiError::internal)

@@ -69,6 +69,8 @@ struct Inner {
     /// Judges applicants' signatures; set once by [`AppState::with_verifier`].
     verifier: std::sync::OnceLock<Arc<qyzmet_pki::Verifier>>,
     gateway: Gateway,
+    /// Notified when a request enqueued outbox jobs (see [`AppState::jobs_wake`]).
+    jobs_wake: Arc<tokio::sync::Notify>,
 }
 
 /// What the State Corporation channel and the provider's gateway endpoint
@@ -124,6 +126,7 @@ impl AppState {
                 verifier: std::sync::OnceLock::new(),
                 gateway: Gateway::default(),
                 documents: documents::Settings::default(),
+                jobs_wake: Arc::default(),
             }),
         }
     }
@@ -307,6 +310,18 @@ impl AppState {
             .expect("documents are configured before the state is shared")
             .documents = settings;
         self
+    }
+
+    /// Notified each time a request on this node enqueues outbox jobs (a
+    /// document to render, a message to send): give it to the job runner
+    /// (`JobRunner::wake_on`) so they run at once rather than at its next
+    /// poll.
+    pub fn jobs_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.jobs_wake.clone()
+    }
+
+    pub(crate) fn wake_jobs(&self) {
+        self.inner.jobs_wake.notify_one();
     }
 
     /// The request counters behind `GET /metrics`.

@@ -37,6 +37,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub seed_cases: Option<u64>,
+    /// Leave result documents and receipts out (as before they existed),
+    /// to compare: the lifecycle then ends at the issued result with no PDF
+    #[arg(long)]
+    pub without_documents: bool,
 }
 
 const PROVIDER: &str = qyzmet_web::demo::PROVIDER;
@@ -81,7 +85,7 @@ struct Database {
     probe_dir: PathBuf,
     /// The PostgreSQL server's URL and the database made for this run.
     pg: Option<(String, String)>,
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
 }
 
 impl Database {
@@ -97,7 +101,7 @@ impl Database {
                 url: format!("sqlite://{}", tmp.path().join("qyzmet.db").display()),
                 probe_dir: tmp.path().to_owned(),
                 pg: None,
-                _tmp: tmp,
+                tmp,
             }),
             Some(url) if url.starts_with("sqlite://") => {
                 let path = Path::new(url.trim_start_matches("sqlite://"));
@@ -114,7 +118,7 @@ impl Database {
                     url: url.to_owned(),
                     probe_dir: dir,
                     pg: None,
-                    _tmp: tmp,
+                    tmp,
                 })
             }
             Some(admin) => {
@@ -140,7 +144,7 @@ impl Database {
                     url: format!("{host_part}/{name}{query}"),
                     probe_dir: tmp.path().to_owned(),
                     pg: Some((admin.to_owned(), name)),
-                    _tmp: tmp,
+                    tmp,
                 })
             }
         }
@@ -187,19 +191,44 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
         .map_err(|e| fail(format!("cannot listen on a loopback port: {e}")))?;
     let bound = listener.local_addr().map_err(fail)?;
     let base = format!("http://{bound}");
-    let state = AppState::new(
+    let mut state = AppState::new(
         loaded.catalog,
         loaded.calendar,
         store.clone(),
         base.clone(),
         false,
     );
+    let documents = !args.without_documents;
+    if documents {
+        // As `serve --demo` seals: the demo head's key, made once here.
+        let mut trust = qyzmet_pki::TrustConfig::default();
+        let sealer = super::serve::demo_sealer(&db.tmp.path().join("demo-pki"), &mut trust)?;
+        state = state.with_documents(qyzmet_web::documents::Settings::new(
+            Some(sealer),
+            Some(Arc::new(qyzmet_pki::Verifier::new(trust))),
+        ));
+    }
     seed_users(store.as_ref(), args.seed_cases.is_some()).await?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server_stop = stop_rx.clone();
+    // The outbox runner `serve` starts: woken by the requests that enqueue
+    // a render, one job a core at once.
+    let jobs = documents.then(|| {
+        let mut jobs_stop = stop_rx.clone();
+        qyzmet_store::jobs::JobRunner::new(
+            store.clone(),
+            qyzmet_web::documents::job_handlers(&state),
+        )
+        .wake_on(state.jobs_wake())
+        .parallel(super::serve::job_parallelism())
+        .spawn(Duration::from_secs(2), async move {
+            let _ = jobs_stop.changed().await;
+        })
+    });
     // The pages are timed through the router in process (server time).
     let pages = state.clone();
-    let server = tokio::spawn(qyzmet_web::serve(listener, state, async {
-        let _ = stop_rx.await;
+    let server = tokio::spawn(qyzmet_web::serve(listener, state, async move {
+        let _ = server_stop.changed().await;
     }));
 
     let client = reqwest::Client::builder()
@@ -232,7 +261,11 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     // not the bench's own load and shows how much the disk drifted.
     let before = commit_rate(&db.probe_dir, PROBE).await?;
     let cpu_start = cpu_time();
-    let run = drive(&api, args.lifecycles, args.concurrency).await?;
+    let start = Instant::now();
+    let mut run = drive(&api, args.lifecycles, args.concurrency).await?;
+    // The receipts still being rendered belong to this run's work too.
+    outbox_drained(store.as_ref()).await?;
+    run.wall = start.elapsed();
     let cpu = cpu_time().zip(cpu_start).map(|(b, a)| b.saturating_sub(a));
     let after = commit_rate(&db.probe_dir, PROBE).await?;
     let commits = (before + after) / 2.0;
@@ -255,10 +288,24 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     t.row("latency, all writes", Lat::of(&run.all).line());
     t.row("latency, intake", Lat::of(&run.intake).line());
     t.row("latency, steps", Lat::of(&run.steps).line());
-    t.row(
-        "result document",
-        "not measured: the bench runs without rendering and sealing (see `cargo bench -p qyzmet-documents`)".to_owned(),
-    );
+    if documents {
+        t.row("latency, sign (sealing)", Lat::of(&run.sign).line());
+        let checked = check_documents(store.as_ref(), &run.documents).await?;
+        t.row(
+            "result documents",
+            format!(
+                "{checked} drafted by the job runner and sealed at sign, {checked} receipts \
+                 (checked in the store); sign found its draft not ready {} times \
+                 (409 document-not-ready, asked again after 2, 4… 64 ms)",
+                run.not_ready
+            ),
+        );
+    } else {
+        t.row(
+            "result documents",
+            "left out (--without-documents): no receipt or result is rendered or sealed".to_owned(),
+        );
+    }
     t.row(
         "disk commits/s (baseline)",
         format!(
@@ -297,8 +344,11 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
         print!("{}", t.render());
     }
 
-    let _ = stop_tx.send(());
+    let _ = stop_tx.send(true);
     let _ = server.await;
+    if let Some(jobs) = jobs {
+        let _ = jobs.await;
+    }
     store.close().await;
     Ok(())
 }
@@ -430,6 +480,31 @@ impl Api {
         self.send(req).await
     }
 
+    /// `complete` (or another action) as `user`; while the result's draft is
+    /// still being rendered (409 `document-not-ready` at `sign`) it asks
+    /// again after 2 ms, then 4, 8… up to 64 ms, as a head's page would.
+    /// Returns the answer and how many times it had to ask again.
+    async fn act(
+        &self,
+        user: &str,
+        path: &str,
+        body: &Value,
+        etag: &str,
+    ) -> Result<(Answer, u64), Failure> {
+        let mut again = 0;
+        let mut wait = Duration::from_millis(2);
+        loop {
+            let a = self.post(user, path, body, Some(etag)).await?;
+            if a.status == 409 && a.body["code"] == "document-not-ready" && again < 5_000 {
+                again += 1;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_millis(64));
+                continue;
+            }
+            return Ok((a, again));
+        }
+    }
+
     async fn get(&self, user: &str, path: &str) -> Result<Answer, Failure> {
         let req = self
             .client
@@ -509,10 +584,22 @@ fn next_step(app: &Value) -> Option<(String, Value)> {
     Some((role, body))
 }
 
-/// One application taken in and worked to its result: the answers at each
-/// stage (the intake's first), with the latencies.
-async fn lifecycle(api: &Api, i: u64) -> Result<Vec<Answer>, Failure> {
-    let mut answers = Vec::with_capacity(6);
+/// One application worked to its result.
+struct Lifecycle {
+    /// The answers at each stage (the intake's first), with the latencies.
+    answers: Vec<Answer>,
+    /// Which of them was the head's `complete` at `sign`.
+    sign: Option<usize>,
+    /// Times `sign` found the draft not ready yet.
+    not_ready: u64,
+    /// The result document's code.
+    document: Option<String>,
+}
+
+/// One application taken in and worked to its result.
+async fn lifecycle(api: &Api, i: u64) -> Result<Lifecycle, Failure> {
+    let mut answers: Vec<Answer> = Vec::with_capacity(6);
+    let (mut sign, mut not_ready) = (None, 0);
     let a = api
         .post("clerk", "/api/v1/applications", &intake(i), None)
         .await?;
@@ -528,20 +615,32 @@ async fn lifecycle(api: &Api, i: u64) -> Result<Vec<Answer>, Failure> {
             if last["result"].is_null() {
                 return Err(fail(format!("{id} completed without a result")));
             }
-            return Ok(answers);
+            let document = last["result"]["document"].as_str().map(str::to_owned);
+            return Ok(Lifecycle {
+                answers,
+                sign,
+                not_ready,
+                document,
+            });
         }
+        let at_sign = last["step"] == "sign";
         let (role, body) = next_step(last)
             .ok_or_else(|| fail(format!("{id}: nothing to complete at {}", last["step"])))?;
         let etag = answers.last().map(|a| a.etag.clone()).unwrap_or_default();
-        let a = api.post(&role, &path, &body, Some(&etag)).await?;
+        let (a, again) = api.act(&role, &path, &body, &etag).await?;
         if a.status != 200 {
             return Err(fail(format!("{id} {role} {body}: {} {}", a.status, a.body)));
+        }
+        not_ready += again;
+        if at_sign {
+            sign = Some(answers.len());
         }
         answers.push(a);
     }
     Err(fail(format!("{id} did not finish in 20 steps")))
 }
 
+#[derive(Default)]
 struct Run {
     lifecycles: u64,
     transitions: u64,
@@ -549,6 +648,11 @@ struct Run {
     all: Vec<Duration>,
     intake: Vec<Duration>,
     steps: Vec<Duration>,
+    /// The head's `complete` at `sign` (also among `steps`).
+    sign: Vec<Duration>,
+    not_ready: u64,
+    /// The result documents' codes.
+    documents: Vec<String>,
 }
 
 async fn drive(api: &Arc<Api>, n: u64, concurrency: u64) -> Result<Run, Failure> {
@@ -559,41 +663,94 @@ async fn drive(api: &Arc<Api>, n: u64, concurrency: u64) -> Result<Run, Failure>
         let api = api.clone();
         let next = next.clone();
         workers.spawn(async move {
-            let mut intake = Vec::new();
-            let mut steps = Vec::new();
+            let mut run = Run::default();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= n {
-                    return Ok::<_, Failure>((intake, steps));
+                    return Ok::<_, Failure>(run);
                 }
-                let answers = lifecycle(&api, i).await?;
-                for (k, a) in answers.iter().enumerate() {
+                let l = lifecycle(&api, i).await?;
+                for (k, a) in l.answers.iter().enumerate() {
                     if k == 0 {
-                        intake.push(a.took);
+                        run.intake.push(a.took);
                     } else {
-                        steps.push(a.took);
+                        run.steps.push(a.took);
+                    }
+                    if Some(k) == l.sign {
+                        run.sign.push(a.took);
                     }
                 }
+                run.not_ready += l.not_ready;
+                run.documents.extend(l.document);
             }
         });
     }
     let mut run = Run {
         lifecycles: n,
-        transitions: 0,
-        wall: Duration::ZERO,
-        all: Vec::new(),
-        intake: Vec::new(),
-        steps: Vec::new(),
+        ..Run::default()
     };
     while let Some(joined) = workers.join_next().await {
-        let (intake, steps) = joined.map_err(fail)??;
-        run.intake.extend(intake);
-        run.steps.extend(steps);
+        let part = joined.map_err(fail)??;
+        run.intake.extend(part.intake);
+        run.steps.extend(part.steps);
+        run.sign.extend(part.sign);
+        run.not_ready += part.not_ready;
+        run.documents.extend(part.documents);
     }
     run.wall = start.elapsed();
     run.all = run.intake.iter().chain(&run.steps).copied().collect();
     run.transitions = run.all.len() as u64;
     Ok(run)
+}
+
+/// Waits until the outbox holds no job due or running (the documents the
+/// run enqueued are rendered).
+async fn outbox_drained(store: &dyn Store) -> Result<(), Failure> {
+    use qyzmet_store::JobStatus;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let pending = store.jobs(JobStatus::Pending).await.map_err(fail)?.len();
+        let running = store.jobs(JobStatus::Running).await.map_err(fail)?.len();
+        if pending + running == 0 {
+            let dead = store.jobs(JobStatus::Dead).await.map_err(fail)?;
+            if let Some(j) = dead.first() {
+                return Err(fail(format!(
+                    "{} outbox job(s) failed, the first: {} {}",
+                    dead.len(),
+                    j.kind,
+                    j.last_error.as_deref().unwrap_or("")
+                )));
+            }
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(fail(format!(
+                "the outbox did not drain in 10 minutes ({pending} due, {running} running)"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Checks that every result in `codes` is stored as a PDF with its seal (the
+/// CMS the head's `complete` at `sign` made) and that its application's
+/// receipt was rendered; returns how many were checked.
+async fn check_documents(store: &dyn Store, codes: &[String]) -> Result<usize, Failure> {
+    for code in codes {
+        let doc = store
+            .document(code)
+            .await
+            .map_err(|e| fail(format!("result document {code}: {e}")))?;
+        if doc.seal.is_none() || !doc.pdf.starts_with(b"%PDF-") {
+            return Err(fail(format!("result document {code} is not a sealed PDF")));
+        }
+        let receipt = qyzmet_web::view::document_code(&doc.application_id, "receipt");
+        store
+            .document(&receipt)
+            .await
+            .map_err(|e| fail(format!("receipt of {}: {e}", doc.application_id)))?;
+    }
+    Ok(codes.len())
 }
 
 /// Durable commits per second of the disk under `dir`: a small record
@@ -893,7 +1050,7 @@ async fn case_at_stage(api: &Api, s: u64, stage: usize) -> Result<String, Failur
         let Some((role, step)) = next_step(&body) else {
             break;
         };
-        let a = api.post(&role, &path, &step, Some(&etag)).await?;
+        let (a, _) = api.act(&role, &path, &step, &etag).await?;
         if a.status != 200 {
             return Err(fail(format!("{id}: {} {}", a.status, a.body)));
         }

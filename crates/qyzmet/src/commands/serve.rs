@@ -175,12 +175,12 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         }
         let mut jobs_stop = stop_rx;
         handlers.extend(qyzmet_web::documents::job_handlers(&state));
-        let jobs = qyzmet_store::jobs::JobRunner::new(store.clone(), handlers).spawn(
-            std::time::Duration::from_secs(2),
-            async move {
+        let jobs = qyzmet_store::jobs::JobRunner::new(store.clone(), handlers)
+            .wake_on(state.jobs_wake())
+            .parallel(job_parallelism())
+            .spawn(std::time::Duration::from_secs(2), async move {
                 let _ = jobs_stop.changed().await;
-            },
-        );
+            });
         tracing::info!(
             %bound,
             %base_url,
@@ -481,28 +481,47 @@ fn document_settings(cfg: &config::Settings) -> Result<qyzmet_web::documents::Se
             .add_crl_file(f)
             .map_err(|e| fail(&format!("revocation list {}", f.display()), &e))?;
     }
-    let mut sealer: Option<std::sync::Arc<dyn qyzmet_web::documents::Sealer>> = None;
-    if cfg.demo {
-        let pki = qyzmet_pki::demo::ensure(&cfg.data_dir.join("demo-pki"))
-            .map_err(|e| fail("demo PKI", &e))?;
-        trust
-            .add_anchor_file(&pki.ca)
-            .map_err(|e| fail("demo CA", &e))?;
-        let intermediate =
-            std::fs::read(&pki.intermediate).map_err(|e| fail("demo intermediate CA", &e))?;
-        trust
-            .add_intermediates(&intermediate)
-            .map_err(|e| fail("demo intermediate CA", &e))?;
-        trust
-            .add_crl_file(&pki.crl)
-            .map_err(|e| fail("demo CRL", &e))?;
-        let head = pki.signer("head").map_err(|e| fail("demo head key", &e))?;
-        sealer = Some(std::sync::Arc::new(qyzmet_web::documents::P12Sealer::new(
-            head,
-        )));
-    }
+    let sealer = if cfg.demo {
+        Some(demo_sealer(&cfg.data_dir.join("demo-pki"), &mut trust)?)
+    } else {
+        None
+    };
     Ok(qyzmet_web::documents::Settings::new(
         sealer,
         Some(std::sync::Arc::new(qyzmet_pki::Verifier::new(trust))),
     ))
+}
+
+/// The demo PKI in `dir` (made once): its CAs and CRL join `trust`, and the
+/// demo head's key seals results.
+pub(crate) fn demo_sealer(
+    dir: &std::path::Path,
+    trust: &mut qyzmet_pki::TrustConfig,
+) -> Result<std::sync::Arc<dyn qyzmet_web::documents::Sealer>, Failure> {
+    let fail =
+        |what: &str, e: &dyn std::fmt::Display| Failure::found(format!("error: {what}: {e}"));
+    let pki = qyzmet_pki::demo::ensure(dir).map_err(|e| fail("demo PKI", &e))?;
+    trust
+        .add_anchor_file(&pki.ca)
+        .map_err(|e| fail("demo CA", &e))?;
+    let intermediate =
+        std::fs::read(&pki.intermediate).map_err(|e| fail("demo intermediate CA", &e))?;
+    trust
+        .add_intermediates(&intermediate)
+        .map_err(|e| fail("demo intermediate CA", &e))?;
+    trust
+        .add_crl_file(&pki.crl)
+        .map_err(|e| fail("demo CRL", &e))?;
+    let head = pki.signer("head").map_err(|e| fail("demo head key", &e))?;
+    Ok(std::sync::Arc::new(qyzmet_web::documents::P12Sealer::new(
+        head,
+    )))
+}
+
+/// Outbox jobs run at once by this node's runner: one a core (rendering a
+/// document is CPU work, off the request path).
+pub(crate) fn job_parallelism() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
