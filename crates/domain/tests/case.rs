@@ -625,6 +625,43 @@ fn state_corporation_clock_starts_next_working_opening_and_operator_issues() {
 }
 
 #[test]
+fn a_sealed_result_is_received_once_and_only_at_issue() {
+    let system = staff(Role::Admin);
+    let received = || Command::ResultReceived {
+        document: "0123456789abcdef0123".into(),
+        sha256: "ab".repeat(32),
+    };
+    let mut run = Run::new(process_a(Channel::StateCorporation));
+    run.at(Utc.with_ymd_and_hms(2026, 11, 17, 11, 0, 0).unwrap())
+        .intake(&staff(Role::Operator), A_DOCS);
+    // Nothing sealed yet: a conflict.
+    let e = run.err(&system, received());
+    assert!(is_conflict(&e), "{e}");
+    run.later(Duration::days(1))
+        .ok(&staff(Role::Clerk), complete());
+    run.ok(&staff(Role::Head), assign("specialist"));
+    run.ok(&staff(Role::Specialist), complete());
+    run.ok(&staff(Role::Head), complete());
+    let kinds = run.ok(&system, received());
+    assert_eq!(
+        kinds,
+        [EventKind::ResultReceived {
+            document: "0123456789abcdef0123".into(),
+            sha256: "ab".repeat(32),
+        }]
+    );
+    assert!(run.case().result_received_at.is_some());
+    assert!(run.ok(&system, received()).is_empty());
+    run.ok(&staff(Role::Operator), complete());
+
+    // Not a State Corporation application: a conflict.
+    let mut run = Run::new(process_a(Channel::Office));
+    run.intake(&staff(Role::Clerk), A_DOCS);
+    let e = run.err(&system, received());
+    assert!(is_conflict(&e), "{e}");
+}
+
+#[test]
 fn a_package_registered_on_a_later_day_starts_the_first_steps_clock_then() {
     let received = Utc.with_ymd_and_hms(2026, 11, 17, 11, 0, 0).unwrap();
     let system = staff(Role::Admin);
@@ -1062,8 +1099,12 @@ fn command(kind: u8, variant: u8, process: &Process) -> Command {
         8 if matches!(variant % 4, 0) => Command::Withdraw { reason: None },
         8 => Command::Resume,
         9 => Command::MarkOverdue,
-        10 if matches!(variant % 3, 0) => Command::Recompute,
-        10 if matches!(variant % 3, 1) => Command::Registered,
+        10 if matches!(variant % 4, 0) => Command::Recompute,
+        10 if matches!(variant % 4, 1) => Command::Registered,
+        10 if matches!(variant % 4, 2) => Command::ResultReceived {
+            document: "0123456789abcdef0123".into(),
+            sha256: "00".repeat(32),
+        },
         10 => Command::Tick,
         _ => unreachable!(),
     }

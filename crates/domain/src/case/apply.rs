@@ -75,6 +75,7 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 receipt: None,
                 paused: None,
                 registered_at: None,
+                result_received_at: None,
                 created_at: at,
                 updated_at: at,
                 version_seq: 1,
@@ -142,6 +143,14 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
                 return Err(fail("a State Corporation package is registered once"));
             }
             case.registered_at = Some(at);
+        }
+        EventKind::ResultReceived { .. } => {
+            if case.channel != crate::Channel::StateCorporation
+                || case.result_received_at.is_some()
+            {
+                return Err(fail("a State Corporation result is received once"));
+            }
+            case.result_received_at = Some(at);
         }
         EventKind::ClockRestarted {
             step,

@@ -29,6 +29,7 @@ pub enum Action {
     Tick,
     Recompute,
     Registered,
+    ResultReceived,
 }
 
 impl Action {
@@ -46,6 +47,7 @@ impl Action {
             Action::Tick => "tick",
             Action::Recompute => "recompute",
             Action::Registered => "registered",
+            Action::ResultReceived => "result-received",
         }
     }
 }
@@ -122,6 +124,11 @@ pub enum Command {
     /// doing, recorded as [`SYSTEM_ACTOR`] with no role check; a second
     /// gives no events.
     Registered,
+    /// The provider's sealed result came back to the State Corporation
+    /// through the gateway (issue #9 §3), its seal checked by the receiver.
+    /// The gateway's doing, recorded as [`SYSTEM_ACTOR`] with no role
+    /// check; a second gives no events.
+    ResultReceived { document: String, sha256: String },
     /// An administrator's explicit action after a calendar edit: count the
     /// open step's deadline again from its basis (its start and limit, or
     /// the resume and what was left) with the calendar the deadlines now
@@ -145,6 +152,7 @@ impl Command {
             Command::Tick => Action::Tick,
             Command::Recompute => Action::Recompute,
             Command::Registered => Action::Registered,
+            Command::ResultReceived { .. } => Action::ResultReceived,
         }
     }
 }
@@ -242,6 +250,9 @@ pub fn decide(
     match cmd {
         Command::Tick => return Ok(tick(case, deadlines, clock)),
         Command::Registered => return registered(case, process, deadlines, clock),
+        Command::ResultReceived { document, sha256 } => {
+            return result_received(case, document, sha256, clock)
+        }
         Command::MarkOverdue => {
             return match overdue_step(case, now) {
                 Some(step) => Ok(clock.with(EventKind::MarkedOverdue { step })),
@@ -474,6 +485,37 @@ fn has_non_integer(v: &serde_json::Value) -> bool {
     }
 }
 
+/// [`Command::ResultReceived`]: the sealed result is recorded as arrived
+/// at the State Corporation, once; nothing for one received already.
+fn result_received(
+    case: &Case,
+    document: String,
+    sha256: String,
+    mut out: Emit,
+) -> Result<Vec<Event>, CommandError> {
+    if case.channel != Channel::StateCorporation {
+        return Err(conflict(
+            Action::ResultReceived,
+            "only a State Corporation application receives its result through the gateway",
+        ));
+    }
+    if case.result_received_at.is_some() {
+        return Ok(Vec::new());
+    }
+    let at_issue = case.status == Status::InProgress
+        && case
+            .current_step()
+            .is_some_and(|s| s.code == crate::step::StepCode::Issue);
+    if !at_issue {
+        return Err(conflict(
+            Action::ResultReceived,
+            "the application's result is not sealed and waiting to be issued",
+        ));
+    }
+    out.push(EventKind::ResultReceived { document, sha256 });
+    Ok(out.events)
+}
+
 /// [`Command::Registered`]: the package is recorded as registered at the
 /// provider and, when the open first step's clock would start later counted
 /// from now than from intake, it starts again from now's next working
@@ -698,7 +740,10 @@ fn decide_on(
             ),
         )),
         Command::Intake(_) => Err(conflict(action, "the application already exists")),
-        Command::Tick | Command::MarkOverdue | Command::Registered => {
+        Command::Tick
+        | Command::MarkOverdue
+        | Command::Registered
+        | Command::ResultReceived { .. } => {
             unreachable!("decided before")
         }
         Command::Submit => {

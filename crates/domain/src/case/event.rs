@@ -110,6 +110,10 @@ pub enum EventKind {
     /// The State Corporation's package was registered at the provider
     /// (regulation §8, process 6), delivered through the gateway.
     PackageRegistered {},
+    /// The provider's sealed result reached the State Corporation through
+    /// the gateway (issue #9 §3): the document's code and the sha256 of
+    /// its PDF, whose seal was verified on arrival.
+    ResultReceived { document: String, sha256: String },
     /// The open first step's clock started again from the package's
     /// registration at the provider: the next working day's opening after
     /// it (contract.md, "Time"), later than the one counted from intake
@@ -149,6 +153,7 @@ impl EventKind {
             EventKind::DeadlineRecomputed { .. } => "deadline-recomputed",
             EventKind::PauseRecomputed { .. } => "pause-recomputed",
             EventKind::PackageRegistered {} => "package-registered",
+            EventKind::ResultReceived { .. } => "result-received",
             EventKind::ClockRestarted { .. } => "clock-restarted",
             EventKind::Withdrawn { .. } => "withdrawn",
             EventKind::Completed { .. } => "completed",

@@ -166,6 +166,7 @@ mod tests {
             }),
             paused: None,
             registered_at: None,
+            result_received_at: None,
             created_at: at,
             updated_at: at,
             version_seq: 3,

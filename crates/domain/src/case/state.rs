@@ -184,6 +184,10 @@ pub struct Case {
     /// When a State Corporation package was registered at the provider.
     #[serde(default, with = "time::option")]
     pub registered_at: Option<DateTime<Utc>>,
+    /// When the provider's sealed result came back to the State Corporation
+    /// through the gateway.
+    #[serde(default, with = "time::option")]
+    pub result_received_at: Option<DateTime<Utc>>,
     #[serde(with = "time")]
     pub created_at: DateTime<Utc>,
     #[serde(with = "time")]
