@@ -112,7 +112,11 @@ impl JobHandler for SendHandler {
 pub trait PackageCheck: Send + Sync {
     /// `Err((code, message))` refuses the message with that fault, before
     /// anything is recorded.
-    fn check(&self, request: &soap::Request, now: DateTime<Utc>) -> Result<(), (String, String)>;
+    async fn check(
+        &self,
+        request: &soap::Request,
+        now: DateTime<Utc>,
+    ) -> Result<(), (String, String)>;
 
     /// Called once the message is recorded, and again for a repeat: it must
     /// be idempotent. An `Err` answers the sender 503 (try again) though the
@@ -256,8 +260,10 @@ impl Inbox {
         if !serde_json::from_str::<serde_json::Value>(&req.data).is_ok_and(|v| v.is_object()) {
             return self.fault(400, "message-invalid", "data is not a JSON object");
         }
-        if let Some(Err((code, message))) = check.map(|c| c.check(&req, now)) {
-            return self.fault(400, &code, message);
+        if let Some(c) = check {
+            if let Err((code, message)) = c.check(&req, now).await {
+                return self.fault(400, &code, message);
+            }
         }
         let new = match self
             .store

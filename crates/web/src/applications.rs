@@ -1090,6 +1090,13 @@ pub async fn act(
             }
         }
     }
+    if matches!(command, Command::Complete { .. }) && awaits_result(&state, &case) {
+        return Err(
+            ApiError::new(StatusCode::CONFLICT, "result-not-received").with_detail(
+                "the provider's sealed result has not come back through the gateway yet",
+            ),
+        );
+    }
     let process = process_of(&state, &case)?;
     let now = state.now();
     let events = decide(
@@ -1108,7 +1115,10 @@ pub async fn act(
     };
     let before = case.clone();
     let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
-    let doc_jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
+    let mut doc_jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
+    if let Some(seal) = &seal {
+        doc_jobs.extend(crate::registry::result_job(&state, &app, &next, seal, now));
+    }
     let enqueues = !doc_jobs.is_empty();
     let row = row_of(&next, &app.row.intake_actor)?;
     let new_rev = app.rev + 1;
@@ -1159,6 +1169,21 @@ pub async fn act(
         .with_detail("the application changed meanwhile; read it again")),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `case` waits at `issue` for its sealed result to come back
+/// through the gateway (issue #9 §3): a State Corporation package that went
+/// through this installation's gateway, whose result has not arrived.
+/// Without a gateway the operator issues from the shared record.
+pub(crate) fn awaits_result(state: &AppState, case: &Case) -> bool {
+    state.gateway_client().is_some()
+        && case.channel == qyzmet_domain::Channel::StateCorporation
+        && case.registered_at.is_some()
+        && case.result_received_at.is_none()
+        && case.status == qyzmet_domain::case::Status::InProgress
+        && case
+            .current_step()
+            .is_some_and(|s| s.code == qyzmet_domain::step::StepCode::Issue)
 }
 
 /// Appends `events` (decided on `case`, as read with `app`) at the rev they

@@ -979,6 +979,19 @@ pub static PROBLEMS: &[Row] = &[
         ],
     ),
     (
+        "result-not-received",
+        [
+            "Нәтиже әлі келген жоқ",
+            "Результат ещё не поступил",
+            "The result has not arrived yet",
+        ],
+        [
+            "Көрсетілетін қызметті берушінің мөрленген нәтижесі шлюз арқылы әлі келген жоқ. Ол келгеннен кейін беріңіз.",
+            "Запечатанный результат услугодателя ещё не поступил через шлюз. Выдайте его после поступления.",
+            "The provider's sealed result has not yet come back through the gateway. Issue it once it has arrived.",
+        ],
+    ),
+    (
         "seal-key-missing",
         [
             "Басшының кілті серверде жоқ",

@@ -318,15 +318,131 @@ pub fn check_package(
     Ok(())
 }
 
+/// The `kind` of the message that carries a sealed result back to the
+/// State Corporation (issue #9 §3).
+pub const RESULT_KIND: &str = "qyzmet-result/1";
+
+/// The outbox message carrying the head's seal of a State Corporation
+/// application's result back to the State Corporation through the gateway
+/// (issue #9 §3), written with the seal; `None` for another channel or
+/// when this installation has no gateway. Like every gateway message it is
+/// signed by the node's key when sent, and its fixed message id makes every
+/// attempt the same message.
+pub fn result_job(
+    state: &AppState,
+    app: &qyzmet_store::Application,
+    case: &qyzmet_domain::case::Case,
+    seal: &qyzmet_store::DocumentSeal,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<qyzmet_store::NewJob> {
+    use base64::Engine;
+    state.gateway_client()?;
+    if case.channel != qyzmet_domain::Channel::StateCorporation {
+        return None;
+    }
+    let result = if case.refusal.is_some() {
+        qyzmet_domain::case::ResultKind::Refusal
+    } else {
+        qyzmet_domain::case::ResultKind::Approval
+    };
+    let data = json!({
+        "kind": RESULT_KIND,
+        "channel": "state-corporation",
+        "application_id": app.id,
+        "number": app.number,
+        "result": result,
+        "document_code": seal.code,
+        "sha256": seal.sha256,
+        "seal": base64::engine::general_purpose::STANDARD.encode(&seal.cms),
+    });
+    Some(qyzmet_gateway::send_job(
+        qyzmet_gateway::registry::PROVIDER,
+        data.to_string(),
+        now,
+    ))
+}
+
+/// Checks a result message at the State Corporation: the document is the
+/// named application's, its stored PDF hashes to the message's `sha256`,
+/// and the seal (a detached CMS) verifies over those bytes with the
+/// server's document verifier. Nothing is recorded when it fails.
+pub async fn check_result(
+    state: &AppState,
+    message: &Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), (&'static str, String)> {
+    use base64::Engine;
+    use sha2::Digest;
+    let bad = |why: &str| ("result-invalid", why.to_owned());
+    let (Some(app_id), Some(code), Some(sha256), Some(seal)) = (
+        message["application_id"].as_str(),
+        message["document_code"].as_str(),
+        message["sha256"].as_str(),
+        message["seal"].as_str(),
+    ) else {
+        return Err(bad("the result names no application, document, sha256 or seal"));
+    };
+    let doc = match state.store().document(code).await {
+        Ok(d) if d.application_id == app_id => d,
+        Ok(_) | Err(qyzmet_store::StoreError::NotFound) => {
+            return Err(bad("no such document of that application"))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e.detail(), "result check: store");
+            return Err(("service-unavailable", "try again later".into()));
+        }
+    };
+    let actual = hex::encode(sha2::Sha256::digest(&doc.pdf));
+    if actual != sha256 || doc.sha256 != sha256 {
+        return Err((
+            "result-sha256-mismatch",
+            "the result's sha256 is not the stored document's".into(),
+        ));
+    }
+    let Ok(cms) = base64::engine::general_purpose::STANDARD.decode(seal) else {
+        return Err(("result-seal-invalid", "the seal is not base64".into()));
+    };
+    let Some(verifier) = state.documents().verifier.clone() else {
+        return Err((
+            "result-seal-invalid",
+            "no trust anchors are configured to verify the seal".into(),
+        ));
+    };
+    let pdf = doc.pdf;
+    let verified = tokio::task::spawn_blocking(move || verifier.verify(&cms, Some(&pdf), now))
+        .await
+        .map_err(|_| ("service-unavailable", "try again later".to_owned()))?;
+    verified.map_err(|r| {
+        (
+            "result-seal-invalid",
+            format!("the seal is refused: {}", r.code()),
+        )
+    })?;
+    Ok(())
+}
+
+fn is_result(request: &qyzmet_gateway::soap::Request) -> Option<Value> {
+    let v: Value = serde_json::from_str(&request.data).ok()?;
+    (v["kind"] == RESULT_KIND).then_some(v)
+}
+
 struct PackageSigner(AppState);
 
 #[async_trait::async_trait]
 impl qyzmet_gateway::PackageCheck for PackageSigner {
-    fn check(
+    async fn check(
         &self,
         request: &qyzmet_gateway::soap::Request,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), (String, String)> {
+        if let Some(message) = is_result(request) {
+            return check_result(&self.0, &message, now)
+                .await
+                .map_err(|(code, message)| {
+                    tracing::warn!(message_id = %request.message_id, code, "result refused");
+                    (code.to_owned(), message)
+                });
+        }
         check_package(
             &self.0,
             &request.data,
@@ -351,6 +467,9 @@ impl qyzmet_gateway::PackageCheck for PackageSigner {
         request: &qyzmet_gateway::soap::Request,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), String> {
+        if let Some(message) = is_result(request) {
+            return self.result_received(&message, now).await;
+        }
         let package: Value = serde_json::from_str(&request.data).unwrap_or(Value::Null);
         if package["channel"] != "state-corporation" {
             return Ok(());
@@ -366,6 +485,30 @@ impl qyzmet_gateway::PackageCheck for PackageSigner {
                 Ok(())
             }
             Err(e) => Err(format!("registering application {id}: {}", e.code)),
+        }
+    }
+}
+
+impl PackageSigner {
+    /// A checked result message: its application records `result-received`
+    /// once (a repeat, or a result that cannot apply, changes nothing).
+    async fn result_received(
+        &self,
+        message: &Value,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), String> {
+        let id = message["application_id"].as_str().unwrap_or_default();
+        let command = || qyzmet_domain::case::Command::ResultReceived {
+            document: message["document_code"].as_str().unwrap_or_default().into(),
+            sha256: message["sha256"].as_str().unwrap_or_default().into(),
+        };
+        match crate::applications::apply_system(&self.0, id, command, now).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code == "not-found" || e.status == StatusCode::CONFLICT => {
+                tracing::warn!(application = id, code = e.code, "a result that does not apply");
+                Ok(())
+            }
+            Err(e) => Err(format!("recording the result of {id}: {}", e.code)),
         }
     }
 }

@@ -288,6 +288,8 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("operator.issue", ["Нәтиже берілді", "Результат выдан", "Result issued"]),
     ("operator.on-its-way", ["Пакет көрсетілетін қызметті берушіге жіберілуде", "Пакет отправляется услугодателю", "The package is on its way to the provider"]),
     ("operator.registered", ["Пакет көрсетілетін қызметті берушіде тіркелді", "Пакет зарегистрирован у услугодателя", "The package was registered at the provider"]),
+    ("operator.result-received", ["Нәтиже шлюз арқылы келді", "Результат поступил через шлюз", "The result came back through the gateway"]),
+    ("operator.result-awaited", ["Нәтиже әлі келген жоқ: ол келгенде беруге болады", "Результат ещё не поступил: выдать можно после поступления", "The result has not arrived yet: it can be issued once it has"]),
     ("operator.issued-done", ["Нәтиже өтініш берушіге берілді.", "Результат выдан заявителю.", "The result was issued to the applicant."]),
     ("field.iin", ["ЖСН", "ИИН", "IIN"]),
     ("field.name", ["Тегі, аты, әкесінің аты", "Фамилия, имя, отчество", "Full name"]),

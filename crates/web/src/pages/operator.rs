@@ -582,6 +582,10 @@ pub async fn intake(
 #[template(path = "operator-application.html")]
 pub struct ApplicationPage {
     pub c: Ctx,
+    /// When the sealed result came back through the gateway, or empty.
+    pub result_received: String,
+    /// At `issue`, the package sent through the gateway, its result not back.
+    pub awaits_result: bool,
     pub number: String,
     pub service: String,
     pub applicant: String,
@@ -613,28 +617,32 @@ fn can_issue(v: &Value) -> bool {
             .any(|a| a["action"] == "complete" && a["role"] == "operator")
 }
 
-/// When the package was registered at the provider, as its history says
-/// (`package-registered`), in local time; empty while it is on its way.
-async fn registered_at(state: &AppState, c: &Ctx, id: &str) -> String {
+/// When the package was registered at the provider (`package-registered`)
+/// and when its sealed result came back (`result-received`), as its
+/// history says, in local time; each empty until it happened.
+async fn delivery_times(state: &AppState, c: &Ctx, id: &str) -> (String, String) {
     let token = c_token(c);
     let events = Call::get(format!("/applications/{id}/events"), token.as_deref())
         .send(state)
         .await
         .ok()
         .unwrap_or_default();
-    events
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|e| e["type"] == "package-registered")
-        .and_then(|e| e["at"].as_str())
-        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
-        .map(|at| {
-            at.with_timezone(&qyzmet_domain::calendar::ZONE)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    let at = |kind: &str| {
+        events
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["type"] == kind)
+            .and_then(|e| e["at"].as_str())
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+            .map(|at| {
+                at.with_timezone(&qyzmet_domain::calendar::ZONE)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    (at("package-registered"), at("result-received"))
 }
 
 async fn application_page(
@@ -665,13 +673,18 @@ async fn application_page(
                 .collect()
         })
         .unwrap_or_default();
-    let registered = if v["status"] == "rejected-at-intake" {
-        String::new()
+    let (registered, result_received) = if v["status"] == "rejected-at-intake" {
+        Default::default()
     } else {
-        registered_at(state, &c, id).await
+        delivery_times(state, &c, id).await
     };
+    // Through a gateway the operator issues once the result came back.
+    let awaits_result =
+        !registered.is_empty() && result_received.is_empty() && v["step"] == "issue";
     let page = ApplicationPage {
         registered,
+        result_received,
+        awaits_result,
         number: s(&v, "number"),
         service: service_name(state, &c, &s(&v, "service")),
         applicant: s(&v["applicant"], "name"),
@@ -680,7 +693,7 @@ async fn application_page(
         live: fragment_at(&c, &v, "/operator"),
         rejected: v["status"] == "rejected-at-intake",
         missing,
-        can_issue: can_issue(&v),
+        can_issue: can_issue(&v) && !awaits_result,
         documents: presented
             .iter()
             .map(|k| document_name(state, &c, &v, k))
