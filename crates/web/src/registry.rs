@@ -380,7 +380,9 @@ pub async fn check_result(
         message["sha256"].as_str(),
         message["seal"].as_str(),
     ) else {
-        return Err(bad("the result names no application, document, sha256 or seal"));
+        return Err(bad(
+            "the result names no application, document, sha256 or seal",
+        ));
     };
     let doc = match state.store().document(code).await {
         Ok(d) if d.application_id == app_id => d,
@@ -505,7 +507,11 @@ impl PackageSigner {
         match crate::applications::apply_system(&self.0, id, command, now).await {
             Ok(_) => Ok(()),
             Err(e) if e.code == "not-found" || e.status == StatusCode::CONFLICT => {
-                tracing::warn!(application = id, code = e.code, "a result that does not apply");
+                tracing::warn!(
+                    application = id,
+                    code = e.code,
+                    "a result that does not apply"
+                );
                 Ok(())
             }
             Err(e) => Err(format!("recording the result of {id}: {}", e.code)),

@@ -145,8 +145,7 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
             case.registered_at = Some(at);
         }
         EventKind::ResultReceived { .. } => {
-            if case.channel != crate::Channel::StateCorporation
-                || case.result_received_at.is_some()
+            if case.channel != crate::Channel::StateCorporation || case.result_received_at.is_some()
             {
                 return Err(fail("a State Corporation result is received once"));
             }

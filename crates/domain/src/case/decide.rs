@@ -128,7 +128,10 @@ pub enum Command {
     /// through the gateway (issue #9 §3), its seal checked by the receiver.
     /// The gateway's doing, recorded as [`SYSTEM_ACTOR`] with no role
     /// check; a second gives no events.
-    ResultReceived { document: String, sha256: String },
+    ResultReceived {
+        document: String,
+        sha256: String,
+    },
     /// An administrator's explicit action after a calendar edit: count the
     /// open step's deadline again from its basis (its start and limit, or
     /// the resume and what was left) with the calendar the deadlines now

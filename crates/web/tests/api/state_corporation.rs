@@ -607,3 +607,183 @@ async fn a_signed_portal_request_reaches_the_provider_through_the_gateway_on_bot
         a_signed_portal_request_reaches_the_provider_through_the_gateway(backend).await;
     }
 }
+
+/// A server sealing results with the demo head's key, trusting the demo
+/// PKI, and the provider's endpoint at its gateway.
+async fn sealing_provider(backend: Backend) -> Option<TestApp> {
+    let (_, pki, _) = demo_pkis();
+    let sealer = Arc::new(qyzmet_web::documents::P12Sealer::new(
+        pki.signer("head").unwrap(),
+    )) as Arc<dyn qyzmet_web::documents::Sealer>;
+    let settings = qyzmet_web::documents::Settings::new(
+        Some(sealer),
+        Some(Arc::new(crate::support::demo_verifier(pki))),
+    );
+    let app = spawn_app_with(backend, settings).await?;
+    join_as_provider(&app);
+    Some(app)
+}
+
+/// Runs every job due, the documents' renders and the gateway's messages,
+/// as the server's job runner would.
+async fn run_all(app: &TestApp) -> qyzmet_store::jobs::RunReport {
+    let mut handlers = qyzmet_web::documents::job_handlers(&app.state);
+    handlers.insert(
+        SEND_JOB.into(),
+        Arc::new(SendHandler::new(app.gateway.client.clone())),
+    );
+    let st = app.state.clone();
+    JobRunner::new(app.state.store().clone(), handlers)
+        .clock(Arc::new(move || st.now()))
+        .run_pending()
+        .await
+        .unwrap()
+}
+
+/// The case's ETag as it is now (the gateway's events move it on).
+async fn refresh(app: &TestApp, case: &mut Case) {
+    let path = format!("/api/v1/applications/{}", case.id);
+    case.etag = app.get("operator", &path).await.etag();
+}
+
+fn count_of(events: &[Value], kind: &str) -> usize {
+    events.iter().filter(|e| e["type"] == kind).count()
+}
+
+/// Issue #9 §3: the package goes out through the gateway and is registered
+/// at the provider, worked and sealed there; the result comes back through
+/// the gateway, its seal checked over the stored PDF, and only then does
+/// the operator issue it. A repeat is applied once; a result whose sha256
+/// or seal does not match is refused and nothing is recorded.
+async fn the_result_returns_through_the_gateway_before_it_is_issued(backend: Backend) {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let (_, pki, other) = demo_pkis();
+    let Some(app) = sealing_provider(backend).await else {
+        return;
+    };
+    let mut case = app
+        .take_in_ok(
+            "operator",
+            &intake("meeting-permission", "state-corporation", P1),
+        )
+        .await;
+    run_all(&app).await;
+    assert_eq!(
+        count_of(&app.events(&case.id).await, "package-registered"),
+        1
+    );
+    refresh(&app, &mut case).await;
+    app.act_ok("clerk", &mut case, complete()).await;
+    app.act_ok("head", &mut case, assign("specialist")).await;
+    app.act_ok("specialist", &mut case, complete()).await;
+    assert_eq!(case.body["step"], "sign");
+    run_all(&app).await;
+    let inbound_before = app.state.store().inbound_count().await.unwrap();
+    app.act_ok("head", &mut case, complete()).await;
+    assert_eq!(case.body["step"], "issue");
+
+    // The result message is in the outbox, written with the seal.
+    let job = pending_jobs(&app)
+        .await
+        .into_iter()
+        .find(|j| j.kind == SEND_JOB)
+        .expect("the result message is enqueued");
+    let data: Value = serde_json::from_str(job.payload["data"].as_str().unwrap()).unwrap();
+    assert_eq!(data["kind"], qyzmet_web::registry::RESULT_KIND);
+    assert_eq!(data["application_id"], case.id.as_str());
+    assert_eq!(data["number"], case.body["number"]);
+    assert_eq!(data["result"], "approval");
+    let code = data["document_code"].as_str().unwrap().to_owned();
+    let doc = app.state.store().document(&code).await.unwrap();
+    assert_eq!(data["sha256"], doc.sha256.as_str());
+    assert_eq!(
+        b64.decode(data["seal"].as_str().unwrap()).unwrap(),
+        doc.seal.clone().unwrap()
+    );
+
+    // Not arrived yet: the operator cannot issue.
+    app.act("operator", &case.id, &case.etag, &complete())
+        .await
+        .problem(409, "result-not-received");
+
+    // A wrong sha256, a seal over other bytes and a seal by a key no one
+    // trusts are refused, and nothing is recorded.
+    let with = |key: &str, value: Value| {
+        let mut d = data.clone();
+        d[key] = value;
+        d.to_string()
+    };
+    let over_other = b64.encode(
+        pki.signer("head")
+            .unwrap()
+            .sign_at(b"not the result", true, app.now())
+            .unwrap(),
+    );
+    let foreign = b64.encode(other.signer("head").unwrap().sign(&doc.pdf, true).unwrap());
+    for (body, code) in [
+        (
+            with("sha256", json!("00".repeat(32))),
+            "result-sha256-mismatch",
+        ),
+        (with("seal", json!(over_other)), "result-seal-invalid"),
+        (with("seal", json!(foreign)), "result-seal-invalid"),
+        (
+            with("document_code", json!("0".repeat(20))),
+            "result-invalid",
+        ),
+    ] {
+        let err = app
+            .gateway
+            .client
+            .send_once(PROVIDER_SERVICE, body, uuid::Uuid::new_v4(), None)
+            .await
+            .unwrap_err();
+        match err {
+            qyzmet_gateway::GatewayError::Fault(f) => assert_eq!(f.error_code, code),
+            e => panic!("expected the fault {code}, got {e}"),
+        }
+    }
+    assert_eq!(
+        app.state.store().inbound_count().await.unwrap(),
+        inbound_before
+    );
+    assert_eq!(count_of(&app.events(&case.id).await, "result-received"), 0);
+
+    // Delivered: recorded once, by the system.
+    assert_eq!(run_all(&app).await.succeeded, 1);
+    let events = app.events(&case.id).await;
+    assert_eq!(event_types(&events).last(), Some(&"result-received"));
+    assert_eq!(events.last().unwrap()["actor"], "system");
+    assert_eq!(
+        events.last().unwrap()["data"]["sha256"],
+        doc.sha256.as_str()
+    );
+
+    // Sent again (a retry after a lost answer): applied once.
+    let answer = app
+        .gateway
+        .client
+        .send_once(
+            PROVIDER_SERVICE,
+            job.payload["data"].as_str().unwrap().to_owned(),
+            job.payload["message_id"].as_str().unwrap().parse().unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.status_code, "OK");
+    assert_eq!(app.events(&case.id).await.len(), events.len());
+
+    // Now the operator issues it.
+    refresh(&app, &mut case).await;
+    app.act_ok("operator", &mut case, complete()).await;
+    assert_eq!(case.body["status"], "completed");
+}
+
+#[tokio::test]
+async fn the_result_returns_through_the_gateway_before_it_is_issued_on_both_backends() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        the_result_returns_through_the_gateway_before_it_is_issued(backend).await;
+    }
+}
