@@ -466,9 +466,31 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     // The result's draft is rendered, then the head seals it.
     s.run_jobs().await;
     act("head", "demo-head", json!({"action": "complete"})).await;
+    // The sealed result comes back through the gateway; until it has, the
+    // page says so and issuing is refused.
     let p = s
         .page(&mut op, &format!("/operator/applications/{id}?lang=ru"))
         .await;
+    assert!(p.body.contains("Результат ещё не поступил"), "{}", p.body);
+    assert!(!p.body.contains("/issue\""), "{}", p.body);
+    let early = s
+        .submit(&mut op, &format!("/operator/applications/{id}/issue"), &[])
+        .await;
+    assert_eq!(early.status, 409, "{}", early.body);
+    assert!(
+        early.body.contains("Результат ещё не поступил"),
+        "{}",
+        early.body
+    );
+    s.run_jobs().await;
+    let p = s
+        .page(&mut op, &format!("/operator/applications/{id}?lang=ru"))
+        .await;
+    assert!(
+        p.body.contains("Результат поступил через шлюз"),
+        "{}",
+        p.body
+    );
     assert!(
         p.body
             .contains(&format!("action=\"/operator/applications/{id}/issue\"")),
