@@ -106,7 +106,9 @@ test("a State Corporation application from the operator's page to the provider a
   await act("head", id, { action: "complete", assignee: "specialist" });
   await act("specialist", id, { action: "complete" });
   await act("head", id, { action: "complete" });
-  await page.reload();
+  // The sealed result comes back through the gateway; issued once it has.
+  await waitFor(page, "#result-delivery .ok");
+  assert.match(await page.textContent("#result-delivery"), /шлюз/);
   assert.ok(await page.$("#issue form"));
   await check(page, "operator-issue-kk");
   await Promise.all([page.waitForNavigation(), page.click("#issue button[type=submit]")]);
