@@ -8,10 +8,9 @@
 use crate::helpers::*;
 use qyzmet_gateway::registry::PROVIDER as PROVIDER_SERVICE;
 use qyzmet_gateway::{Faults, SendHandler, SEND_JOB};
-use qyzmet_store::jobs::{JobHandler, JobRunner};
+use qyzmet_store::jobs::JobRunner;
 use qyzmet_store::JobStatus;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A valid IIN the registry does not know (domain.md).
@@ -415,9 +414,10 @@ async fn recorded_at_provider(
     got
 }
 
-/// Runs the outbox's gateway messages as the server's job runner would.
+/// Runs every job due, the outbox's gateway messages and the documents'
+/// renders, as the server's job runner would.
 async fn deliver(app: &TestApp) -> qyzmet_store::jobs::RunReport {
-    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    let mut handlers = qyzmet_web::documents::job_handlers(&app.state);
     handlers.insert(
         SEND_JOB.into(),
         Arc::new(SendHandler::new(app.gateway.client.clone())),
@@ -624,22 +624,6 @@ async fn sealing_provider(backend: Backend) -> Option<TestApp> {
     Some(app)
 }
 
-/// Runs every job due, the documents' renders and the gateway's messages,
-/// as the server's job runner would.
-async fn run_all(app: &TestApp) -> qyzmet_store::jobs::RunReport {
-    let mut handlers = qyzmet_web::documents::job_handlers(&app.state);
-    handlers.insert(
-        SEND_JOB.into(),
-        Arc::new(SendHandler::new(app.gateway.client.clone())),
-    );
-    let st = app.state.clone();
-    JobRunner::new(app.state.store().clone(), handlers)
-        .clock(Arc::new(move || st.now()))
-        .run_pending()
-        .await
-        .unwrap()
-}
-
 /// The case's ETag as it is now (the gateway's events move it on).
 async fn refresh(app: &TestApp, case: &mut Case) {
     let path = format!("/api/v1/applications/{}", case.id);
@@ -668,7 +652,7 @@ async fn the_result_returns_through_the_gateway_before_it_is_issued(backend: Bac
             &intake("meeting-permission", "state-corporation", P1),
         )
         .await;
-    run_all(&app).await;
+    deliver(&app).await;
     assert_eq!(
         count_of(&app.events(&case.id).await, "package-registered"),
         1
@@ -678,7 +662,7 @@ async fn the_result_returns_through_the_gateway_before_it_is_issued(backend: Bac
     app.act_ok("head", &mut case, assign("specialist")).await;
     app.act_ok("specialist", &mut case, complete()).await;
     assert_eq!(case.body["step"], "sign");
-    run_all(&app).await;
+    deliver(&app).await;
     let inbound_before = app.state.store().inbound_count().await.unwrap();
     app.act_ok("head", &mut case, complete()).await;
     assert_eq!(case.body["step"], "issue");
@@ -751,7 +735,7 @@ async fn the_result_returns_through_the_gateway_before_it_is_issued(backend: Bac
     assert_eq!(count_of(&app.events(&case.id).await, "result-received"), 0);
 
     // Delivered: recorded once, by the system.
-    assert_eq!(run_all(&app).await.succeeded, 1);
+    assert_eq!(deliver(&app).await.succeeded, 1);
     let events = app.events(&case.id).await;
     assert_eq!(event_types(&events).last(), Some(&"result-received"));
     assert_eq!(events.last().unwrap()["actor"], "system");
