@@ -652,6 +652,19 @@ fn a_sealed_result_is_received_once_and_only_at_issue() {
     );
     assert!(run.case().result_received_at.is_some());
     assert!(run.ok(&system, received()).is_empty());
+    // Sent back from `issue` to `sign`: the sealed result still stands.
+    let back = || Command::Return {
+        comment: "қайта қарау".into(),
+    };
+    run.ok(&staff(Role::Operator), back());
+    assert!(run.case().result_received_at.is_some());
+    // Back to `review`: the decision is made afresh, and its new result
+    // must come back before it is issued.
+    run.ok(&staff(Role::Head), back());
+    assert!(run.case().result_received_at.is_none());
+    run.ok(&staff(Role::Specialist), complete());
+    run.ok(&staff(Role::Head), complete());
+    assert_eq!(run.ok(&system, received()).len(), 1);
     run.ok(&staff(Role::Operator), complete());
 
     // Not a State Corporation application: a conflict.

@@ -200,6 +200,9 @@ pub fn try_apply(case: Option<Case>, event: &Event) -> Result<Case, FoldError> {
             // the specialist decides afresh.
             if *to <= StepCode::Review {
                 case.refusal = None;
+                // A result decided afresh is a new document: the one received
+                // before no longer stands for the decision.
+                case.result_received_at = None;
             }
         }
         EventKind::Paused {
