@@ -28,10 +28,9 @@ async function openDeadline(admin) {
   const today = almatyToday();
   const found = list.body.items.find((a) => a.due_at && a.due_at.slice(0, 10) > today);
   if (found) return found;
-  const clerk = await h.token("clerk", "demo-clerk");
-  const made = await h.officeApplication(clerk);
-  await h.act("clerk", made.id, { action: "complete" });
-  return h.act("head", made.id, { action: "complete", assignee: "specialist" });
+  const id = await h.officeApplication();
+  await h.act("clerk", id, { action: "complete" });
+  return h.act("head", id, { action: "complete", assignee: "specialist" });
 }
 
 test("the administrator adds a holiday and recomputes: an open deadline moves, and the pages say so", async () => {

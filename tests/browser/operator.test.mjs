@@ -8,9 +8,8 @@
 // screenshot on every page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { base, cspViolations, start, stop, newPage, check, act, login } from "./lib/harness.mjs";
+import { applicant, base, cspViolations, start, stop, newPage, check, act, login } from "./lib/harness.mjs";
 
-const applicant = "871008401427";
 const attorney = "760212350620";
 const nobody = "800416300257";
 

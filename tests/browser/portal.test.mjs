@@ -9,9 +9,8 @@ import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer as createHttpsServer } from "node:https";
 import { WebSocketServer } from "ws";
-import { base, bin, dataDir, start, stop, newPage, check, api, token, act, login, officeApplication, cspViolations } from "./lib/harness.mjs";
+import { base, bin, dataDir, start, stop, newPage, check, api, token, act, login, applicant, officeApplication, serviceCForm, serviceCDocuments, cspViolations } from "./lib/harness.mjs";
 
-const applicant = "871008401427";
 
 before(start);
 after(stop);
@@ -180,12 +179,8 @@ async function portalDraft() {
       service: "adoption-payment",
       channel: "portal",
       applicant: { iin: applicant, language: "ru" },
-      form: {
-        children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
-                     court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
-        bank_account: { iban: "KZ86125KZT5004100100" },
-      },
-      documents: ["court-decision", "child-iin", "bank-account"].map((k) => ({ kind: k, name: `${k}.pdf`, content })),
+      form: serviceCForm,
+      documents: serviceCDocuments.map((k) => ({ kind: k, name: `${k}.pdf`, content })),
     },
   });
   assert.equal(made.status, 201, JSON.stringify(made.body));
@@ -297,8 +292,7 @@ test("a draft is withdrawn from the cabinet before a result", async () => {
 
 test("service C to its result: the cabinet follows the staff's steps live (htmx) and offers the result", async () => {
   // The office takes in an application with the applicant's IIN.
-  const clerk = await token("clerk", "demo-clerk");
-  const id = (await officeApplication(clerk, applicant)).id;
+  const id = await officeApplication();
   const page = await newPage({ locale: "ru-RU", width: 1024 });
   await login(page, applicant, "demo-applicant");
   await page.goto(`${base}/cabinet/applications/${id}`);

@@ -170,26 +170,6 @@ export async function login(page, name, password, next) {
   await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
 }
 
-/** Service C taken in at the office for the demo applicant (by a clerk's token). */
-export async function officeApplication(clerk, applicant = "871008401427") {
-  const made = await api("POST", "/applications", {
-    token: clerk,
-    body: {
-      service: "adoption-payment",
-      channel: "office",
-      applicant: { iin: applicant, name: "Демо Заявитель", language: "ru" },
-      form: {
-        children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
-                     court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
-        bank_account: { iban: "KZ86125KZT5004100100" },
-      },
-      documents: ["court-decision", "child-iin", "bank-account"].map((k) => ({ kind: k, name: k })),
-    },
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  return made.body;
-}
-
 /** The demo applicant's IIN. */
 export const applicant = "871008401427";
 
@@ -207,4 +187,17 @@ export async function officeIntake(service, applicantName, language, form, kinds
   });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   return made.body.id;
+}
+
+/** A complete service C form for the demo children, and its documents. */
+export const serviceCForm = {
+  children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",
+               court_decision: { number: "2-1234/2026", date: "2026-01-20" } }],
+  bank_account: { iban: "KZ86125KZT5004100100" },
+};
+export const serviceCDocuments = ["court-decision", "child-iin", "bank-account"];
+
+/** Service C taken in at the office for the demo applicant; its id. */
+export function officeApplication() {
+  return officeIntake("adoption-payment", "Демо Заявитель", "ru", serviceCForm, serviceCDocuments);
 }
