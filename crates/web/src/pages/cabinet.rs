@@ -268,8 +268,19 @@ pub async fn detail(State(state): State<AppState>, c: Ctx, Path(id): Path<String
 }
 
 pub async fn status(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
-    match fetch(&state, &c, &id).await {
-        Ok((v, _)) => render(&fragment(&c, &v)),
+    status_under(&state, &c, &id, "/cabinet").await
+}
+
+/// The live part of an application's page, polled by htmx, with its links
+/// under `base` (the cabinet's, the workspace's or the operator's pages).
+pub(crate) async fn status_under(
+    state: &AppState,
+    c: &Ctx,
+    id: &str,
+    base: &'static str,
+) -> Response {
+    match fetch(state, c, id).await {
+        Ok((v, _)) => render(&fragment_at(c, &v, base)),
         Err(e) => e.into_response(),
     }
 }

@@ -762,10 +762,7 @@ pub async fn issue(
 /// `GET /operator/applications/{id}/status`: the live part of the page,
 /// polled by htmx while the application is in progress.
 pub async fn status(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
-    match fetch(&state, &c, &id).await {
-        Ok((v, _)) => render(&fragment_at(&c, &v, "/operator")),
-        Err(e) => e.into_response(),
-    }
+    super::cabinet::status_under(&state, &c, &id, "/operator").await
 }
 
 #[cfg(test)]

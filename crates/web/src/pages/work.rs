@@ -439,10 +439,7 @@ pub async fn case(
 
 /// `GET /work/applications/{id}/status`: the live part, for htmx.
 pub async fn status(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
-    match fetch(&state, &c, &id).await {
-        Ok((v, _)) => render(&fragment_at(&c, &v, "/work")),
-        Err(e) => e.into_response(),
-    }
+    super::cabinet::status_under(&state, &c, &id, "/work").await
 }
 
 /// Sends one action with the page's ETag; back to the queue when done, or
