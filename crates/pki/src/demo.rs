@@ -71,6 +71,12 @@ impl DemoPki {
 /// Makes the demo PKI in `dir` unless every file of it is there already
 /// (an existing one is kept, so keys handed out stay valid).
 pub fn ensure(dir: &Path) -> Result<DemoPki, PkiError> {
+    ensure_at(dir, Utc::now())
+}
+
+/// As [`ensure`], with its keys valid around `now` rather than today's
+/// date: for a server (a test) whose clock is set to another day.
+pub fn ensure_at(dir: &Path, now: DateTime<Utc>) -> Result<DemoPki, PkiError> {
     let pki = DemoPki {
         dir: dir.to_path_buf(),
         ca: dir.join("ca.pem"),
@@ -86,15 +92,14 @@ pub fn ensure(dir: &Path) -> Result<DemoPki, PkiError> {
         return Ok(pki);
     }
     std::fs::create_dir_all(dir).map_err(|e| PkiError::io(dir, e))?;
-    create(&pki)?;
+    create(&pki, now)?;
     Ok(pki)
 }
 
 /// From, to.
 type Period = (DateTime<Utc>, DateTime<Utc>);
 
-fn create(pki: &DemoPki) -> Result<(), PkiError> {
-    let now = Utc::now();
+fn create(pki: &DemoPki, now: DateTime<Utc>) -> Result<(), PkiError> {
     // The authorities predate the expired key, so that key was once valid.
     let since = now - Duration::days(365 * 3);
     let root = Authority::root("Qyzmet Demo Root CA", since, now + Duration::days(365 * 20))?;

@@ -1214,12 +1214,26 @@ pub(crate) async fn append_at_rev(
 /// ends a pause on its 30th day). Returns whether anything was recorded.
 /// A concurrent change is retried: the clock's events must not be lost.
 pub async fn apply_clock(state: &AppState, id: &str, now: DateTime<Utc>) -> Result<bool, ApiError> {
-    apply_system(state, id, || Command::Tick, now).await
+    match apply_system(state, id, || Command::Tick, now).await {
+        Err(e) if e.status == StatusCode::PRECONDITION_FAILED => {
+            // People kept changing it; the next pass tries again.
+            tracing::warn!(
+                id,
+                "the clock could not catch up with a busy application; retrying next pass"
+            );
+            Ok(false)
+        }
+        other => other,
+    }
 }
 
 /// Decides and appends a command of the system's own (the clock's, the
 /// gateway's) on application `id`, recorded as the system actor; a
-/// concurrent change is retried. Returns whether anything was recorded.
+/// concurrent change is retried. Returns whether anything was recorded;
+/// 412 `precondition-failed` when people changed the application three
+/// times while the system decided, so that the caller tries again later
+/// (the clock on its next pass, a gateway message by its sender's retry)
+/// instead of losing the command.
 pub async fn apply_system(
     state: &AppState,
     id: &str,
@@ -1251,10 +1265,5 @@ pub async fn apply_system(
             return Ok(true);
         }
     }
-    // People kept changing it; the next pass tries again.
-    tracing::warn!(
-        id,
-        "the system could not catch up with a busy application; retrying next pass"
-    );
-    Ok(false)
+    Err(StoreError::Stale.into())
 }

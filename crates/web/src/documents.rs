@@ -68,6 +68,11 @@ pub trait Sealer: Send + Sync {
     /// Who the seal names, printed on the draft before it is sealed.
     fn signer(&self) -> String;
     fn seal(&self, pdf: &[u8]) -> Result<Seal, SealError>;
+    /// The certificate its seals carry, DER, when known: a seal that comes
+    /// back (a State Corporation result) is recognised by it.
+    fn certificate(&self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// A [`Sealer`] over a PKCS#12 key and its chain.
@@ -111,6 +116,10 @@ impl Sealer for P12Sealer {
             cms,
             signer: self.name.clone(),
         })
+    }
+
+    fn certificate(&self) -> Option<Vec<u8>> {
+        Some(self.signer.certificate_der())
     }
 }
 

@@ -364,8 +364,12 @@ pub fn result_job(
 
 /// Checks a result message at the State Corporation: the document is the
 /// named application's, its stored PDF hashes to the message's `sha256`,
-/// and the seal (a detached CMS) verifies over those bytes with the
-/// server's document verifier. Nothing is recorded when it fails.
+/// the seal (a detached CMS) verifies over those bytes with the server's
+/// document verifier, and it is the provider's: made with the server-held
+/// key of the head, or by the personal certificate of an enabled head of
+/// the application's provider (by IIN). A seal that merely chains to a
+/// trusted CA is refused (`result-signer-unknown`). Nothing is recorded
+/// when it fails.
 pub async fn check_result(
     state: &AppState,
     message: &Value,
@@ -414,12 +418,41 @@ pub async fn check_result(
     let verified = tokio::task::spawn_blocking(move || verifier.verify(&cms, Some(&pdf), now))
         .await
         .map_err(|_| ("service-unavailable", "try again later".to_owned()))?;
-    verified.map_err(|r| {
+    let verified = verified.map_err(|r| {
         (
             "result-seal-invalid",
             format!("the seal is refused: {}", r.code()),
         )
     })?;
+    let unavailable = |e: qyzmet_store::StoreError| {
+        tracing::warn!(error = %e.detail(), "result check: store");
+        ("service-unavailable", "try again later".to_owned())
+    };
+    let server_held = state
+        .documents()
+        .sealer
+        .as_ref()
+        .and_then(|s| s.certificate())
+        .is_some_and(|c| c == verified.certificate);
+    if !server_held {
+        let app = state.store().get(app_id).await.map_err(unavailable)?;
+        let head = state
+            .store()
+            .user_by_iin(&verified.iin)
+            .await
+            .map_err(unavailable)?
+            .is_some_and(|u| {
+                u.role == Role::Head.code()
+                    && !u.disabled
+                    && u.provider.as_deref() == Some(app.row.provider.as_str())
+            });
+        if !head {
+            return Err((
+                "result-signer-unknown",
+                "the seal is not the provider's head's".into(),
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -506,6 +539,8 @@ impl PackageSigner {
         };
         match crate::applications::apply_system(&self.0, id, command, now).await {
             Ok(_) => Ok(()),
+            // A result that cannot apply (nothing waits for it, or it came
+            // already); not a busy application (412), whose retry records it.
             Err(e) if e.code == "not-found" || e.status == StatusCode::CONFLICT => {
                 tracing::warn!(
                     application = id,
@@ -519,9 +554,10 @@ impl PackageSigner {
     }
 }
 
-/// Checks a package the provider's endpoint recorded again, as of `at`
-/// (with today's trust anchors, CRLs and operator certificates): its
-/// kept CMS over its kept `data`.
+/// Checks a message the provider's endpoint recorded again, as of `at`
+/// (with today's trust anchors, CRLs and operator certificates): a
+/// package's kept CMS over its kept `data`, or a result's seal over the
+/// stored document, as [`check_result`] checked it on arrival.
 pub async fn recheck_inbound(
     state: &AppState,
     message_id: &str,
@@ -532,6 +568,10 @@ pub async fn recheck_inbound(
         .inbound(message_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let message: Value = serde_json::from_str(&m.payload).unwrap_or(Value::Null);
+    if message["kind"] == RESULT_KIND {
+        return Ok(check_result(state, &message, at).await.map_err(|(c, _)| c));
+    }
     Ok(check_package(state, &m.payload, m.package_signature.as_deref(), at).map_err(|(c, _)| c))
 }
 

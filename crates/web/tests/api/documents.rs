@@ -21,7 +21,8 @@ fn pki() -> &'static (tempfile::TempDir, DemoPki) {
     static PKI: OnceLock<(tempfile::TempDir, DemoPki)> = OnceLock::new();
     PKI.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let pki = qyzmet_pki::demo::ensure(&dir.path().join("demo-pki")).unwrap();
+        // Valid around the test clock, not only around today.
+        let pki = qyzmet_pki::demo::ensure_at(&dir.path().join("demo-pki"), at(START)).unwrap();
         (dir, pki)
     })
 }

@@ -297,8 +297,9 @@ fn demo_pkis() -> &'static (
     )> = std::sync::OnceLock::new();
     PKI.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let trusted = qyzmet_pki::demo::ensure(&dir.path().join("trusted")).unwrap();
-        let other = qyzmet_pki::demo::ensure(&dir.path().join("other")).unwrap();
+        // Valid around the test clock, not only around today.
+        let trusted = qyzmet_pki::demo::ensure_at(&dir.path().join("trusted"), at(START)).unwrap();
+        let other = qyzmet_pki::demo::ensure_at(&dir.path().join("other"), at(START)).unwrap();
         (dir, trusted, other)
     })
 }
@@ -705,7 +706,15 @@ async fn the_result_returns_through_the_gateway_before_it_is_issued(backend: Bac
             .unwrap(),
     );
     let foreign = b64.encode(other.signer("head").unwrap().sign(&doc.pdf, true).unwrap());
+    // Trusted and over the right bytes, but not the head's.
+    let not_head = b64.encode(
+        pki.signer("operator")
+            .unwrap()
+            .sign(&doc.pdf, true)
+            .unwrap(),
+    );
     for (body, code) in [
+        (with("seal", json!(not_head)), "result-signer-unknown"),
         (
             with("sha256", json!("00".repeat(32))),
             "result-sha256-mismatch",
@@ -742,6 +751,15 @@ async fn the_result_returns_through_the_gateway_before_it_is_issued(backend: Bac
     assert_eq!(
         events.last().unwrap()["data"]["sha256"],
         doc.sha256.as_str()
+    );
+
+    // Checked again later, as a package is: the result's seal still holds.
+    let message_id = job.payload["message_id"].as_str().unwrap();
+    assert_eq!(
+        qyzmet_web::registry::recheck_inbound(&app.state, message_id, app.now())
+            .await
+            .unwrap(),
+        Ok(())
     );
 
     // Sent again (a retry after a lost answer): applied once.
