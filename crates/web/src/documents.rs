@@ -859,6 +859,10 @@ pub struct Verification {
     pub issuer: String,
     /// Of the PDF, lowercase hex.
     pub sha256: String,
+    /// A sealed result whose application was returned after the seal: it
+    /// no longer stands (a new result replaces it), so `valid` is false.
+    #[serde(skip)]
+    pub superseded: bool,
 }
 
 /// Lookups per address per window, like the login limiter (auth.rs) but kept
@@ -934,19 +938,36 @@ async fn issued(state: &AppState, code: &str) -> Result<Option<StoredDocument>, 
     }
 }
 
-fn verification(doc: &StoredDocument) -> Verification {
+/// Whether the sealed result `doc` was withdrawn: a step of its application
+/// was returned after the seal, so the case went back and its result will
+/// be drafted and sealed anew. A receipt is never superseded.
+async fn superseded(state: &AppState, doc: &StoredDocument) -> Result<bool, ApiError> {
+    let Some(sealed_at) = doc.sealed_at.filter(|_| doc.purpose.starts_with("result")) else {
+        return Ok(false);
+    };
+    let app = state.store().get(&doc.application_id).await?;
+    let case: Case = serde_json::from_value(app.row.state).map_err(|_| ApiError::internal())?;
+    Ok(case.steps.iter().any(|s| {
+        s.end == Some(qyzmet_domain::case::StepEnd::Returned)
+            && s.completed_at.is_some_and(|at| at >= sealed_at)
+    }))
+}
+
+async fn verification(state: &AppState, doc: &StoredDocument) -> Result<Verification, ApiError> {
     let actual = hex::encode(Sha256::digest(&doc.pdf));
-    Verification {
+    let superseded = superseded(state, doc).await?;
+    Ok(Verification {
         // The stored bytes still hash to what was recorded when they were
-        // issued (and, for a result, sealed).
-        valid: actual == doc.sha256,
+        // issued (and, for a result, sealed), and it still stands.
+        valid: actual == doc.sha256 && !superseded,
+        superseded,
         code: doc.code.clone(),
         kind: doc.kind.clone(),
         number: doc.number.clone(),
         date: local(doc.sealed_at.unwrap_or(doc.created_at)),
         issuer: doc.issuer.clone(),
         sha256: doc.sha256.clone(),
-    }
+    })
 }
 
 /// Check a document (public)
@@ -966,7 +987,7 @@ pub async fn verify_json(
     let doc = issued(&state, &code)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(axum::Json(verification(&doc)))
+    Ok(axum::Json(verification(&state, &doc).await?))
 }
 
 #[derive(Template)]
@@ -1020,7 +1041,10 @@ async fn page(
                     Some(Err(())) => p.upload_error = true,
                     None => {}
                 }
-                let v = verification(&doc);
+                let v = match verification(state, &doc).await {
+                    Ok(v) => v,
+                    Err(e) => return e.into_response(),
+                };
                 p.date_text = readable_date(&v.date);
                 p.found = Some(v);
                 StatusCode::OK

@@ -22,6 +22,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("nav.register", ["Тіркелу", "Регистрация", "Register"]),
     ("verify.title", ["Құжатты тексеру", "Проверка документа", "Check a document"]),
     ("verify.genuine", ["Бұл құжатты Qyzmet берген, ол түпнұсқа.", "Этот документ выдан Qyzmet и подлинный.", "This document was issued by Qyzmet and is genuine."]),
+    ("verify.superseded", ["Құжат күшін жойды: қол қойылғаннан кейін өтініш қайтарылды, оның орнына жаңа нәтиже беріледі.", "Документ утратил силу: после подписания заявление было возвращено, его заменит новый результат.", "This document no longer stands: the application was returned after it was signed, and a new result replaces it."]),
     ("verify.altered", ["Сақталған құжат өзгертілген: оған сенуге болмайды.", "Хранимый документ изменён: ему нельзя доверять.", "The stored document was altered: do not rely on it."]),
     ("verify.unknown", ["Бұл код бойынша құжат табылмады.", "Документ с таким кодом не найден.", "No document has this code."]),
     ("verify.kind", ["Түрі", "Вид", "Kind"]),

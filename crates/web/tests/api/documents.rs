@@ -572,12 +572,26 @@ async fn a_sealed_result_sent_back_to_review_is_drafted_afresh(app: &TestApp) {
     let approval = app.state.store().document(&first).await.unwrap();
     assert_eq!(approval.kind, "approval");
     assert!(approval.seal.is_some());
+    let checked = public(app, &format!("/api/v1/verify/{first}")).await;
+    assert_eq!(checked.body["valid"], true);
     app.act_ok(
         "clerk",
         &mut case,
         json!({"action": "return", "comment": "шешімді қайта қарау керек"}),
     )
     .await;
+    // Sent back after the seal: the approval no longer stands, for the
+    // public check and its page alike.
+    let checked = public(app, &format!("/api/v1/verify/{first}")).await;
+    assert_eq!(checked.status, 200);
+    assert_eq!(checked.body["valid"], false);
+    assert_eq!(checked.body["sha256"], approval.sha256.as_str());
+    let page = public(app, &format!("/verify/{first}?lang=en")).await;
+    assert!(
+        page.text.contains("no longer stands"),
+        "the page says so: {}",
+        page.text
+    );
     app.act_ok(
         "head",
         &mut case,
