@@ -7,9 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createServer as createHttpsServer } from "node:https";
-import { WebSocketServer } from "ws";
-import { base, bin, dataDir, start, stop, newPage, check, api, token, act, login, applicant, officeApplication, serviceCForm, serviceCDocuments, cspViolations } from "./lib/harness.mjs";
+import { base, bin, dataDir, start, stop, newPage, check, api, token, act, login, applicant, officeApplication, serviceCForm, serviceCDocuments, cspViolations, fakeNcaLayer } from "./lib/harness.mjs";
 
 
 before(start);
@@ -187,56 +185,9 @@ async function portalDraft() {
   return made.body.id;
 }
 
-/// A stand-in for NCALayer on wss://127.0.0.1:13579 speaking its JSON
-/// protocol: the greeting, then `kz.gov.pki.knca.basics` `sign` (or, when
-/// `legacy`, only `kz.gov.pki.knca.commonUtils` `createCAdESFromBase64`),
-/// signing with the demo key through `qyzmet pki sign`, as NCALayer signs
-/// with the key the citizen picks. It records the requests it got.
-async function fakeNcaLayer({ legacy }) {
-  const key = join(dataDir, "ncalayer-key.pem");
-  const cert = join(dataDir, "ncalayer-cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-    { stdio: "ignore" });
-  const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) });
-  const wss = new WebSocketServer({ server: https });
-  const requests = [];
-  wss.on("connection", (ws) => {
-    ws.send(JSON.stringify({ result: { version: "1.4" } }));
-    ws.on("message", (raw) => {
-      const req = JSON.parse(String(raw));
-      requests.push(req);
-      const sign = (b64) => {
-        const input = join(dataDir, "ncalayer-in.bin");
-        const out = join(dataDir, "ncalayer-out.p7s");
-        writeFileSync(input, Buffer.from(b64, "base64"));
-        execFileSync(bin, ["pki", "sign", "--p12", join(dataDir, "demo-pki", `${applicant}.p12`), "--password", "demo", "--in", input, "--out", out]);
-        return readFileSync(out).toString("base64");
-      };
-      if (req.module === "kz.gov.pki.knca.basics" && !legacy) {
-        assert.equal(req.method, "sign");
-        assert.equal(req.args.format, "cms");
-        ws.send(JSON.stringify({ status: true, body: { result: [sign(req.args.data)] } }));
-      } else if (req.module === "kz.gov.pki.knca.commonUtils" && req.method === "createCAdESFromBase64") {
-        ws.send(JSON.stringify({ code: "200", responseObject: sign(req.args[2]) }));
-      } else {
-        ws.send(JSON.stringify({ code: "500", message: `module ${req.module} not found` }));
-      }
-    });
-  });
-  await new Promise((resolve, reject) => {
-    https.once("error", reject);
-    https.listen(13579, "127.0.0.1", resolve);
-  });
-  return {
-    requests,
-    close: () => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(); https.close(resolve); }),
-  };
-}
-
 for (const legacy of [false, true]) {
   test(`signing with NCALayer (${legacy ? "an older one: commonUtils" : "the basics module"}) from the draft's page`, async () => {
-    const nca = await fakeNcaLayer({ legacy });
+    const nca = await fakeNcaLayer({ legacy, p12: `${applicant}.p12` });
     try {
       const id = await portalDraft();
       const page = await newPage({ locale: "ru-RU", width: 1024 });

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { start, stop, base, bin, dataDir, applicant, cspViolations, newPage, check, act, officeIntake } from "./lib/harness.mjs";
+import { start, stop, base, bin, dataDir, applicant, cspViolations, newPage, check, act, api, token, officeIntake, officeApplication, fakeNcaLayer } from "./lib/harness.mjs";
 
 before(start);
 after(stop);
@@ -188,4 +188,38 @@ test("a motivated refusal with grounds, and a stale form answered on the page", 
   await specialist.context().close();
   await head.context().close();
   assert.deepEqual(cspViolations, []);
+});
+
+test("the head seals the drafted result with their own key through NCALayer: a detached signature over the PDF", async () => {
+  const nca = await fakeNcaLayer({ legacy: false, p12: "head.p12" });
+  try {
+    const id = await officeApplication();
+    await act("clerk", id, { action: "complete" });
+    await act("head", id, { action: "complete", assignee: "specialist" });
+    await act("specialist", id, { action: "complete" });
+    const head = await newPage({ locale: "ru-RU", width: 1024 });
+    await staffLogin(head, "head");
+    // The draft is rendered by the job runner: the page offers it once ready.
+    await head.goto(`${base}/work/applications/${id}`);
+    const draft = await downloadWhenReady(head, "#draft-result");
+    const code = (await head.getAttribute("#draft-result", "href")).split("/").pop();
+    await head.goto(`${base}/work/applications/${id}`);
+    await head.waitForSelector("#ncalayer:not([hidden])", { timeout: 10000 });
+    await check(head, "staff-head-ncalayer-ru");
+    await Promise.all([head.waitForNavigation(), head.click("#ncalayer")]);
+    assert.equal(new URL(head.url()).pathname, "/work", await head.textContent("main"));
+    // NCALayer was asked for a detached signature over exactly the draft.
+    assert.equal(nca.requests.length, 1);
+    assert.equal(nca.requests[0].args.signingParams.encapsulate, false);
+    assert.equal(nca.requests[0].args.data, draft.toString("base64"));
+    const t = await token("head", "demo-head");
+    const app = await api("GET", `/applications/${id}`, { token: t });
+    assert.equal(app.body.step, "issue");
+    const checked = await api("GET", `/verify/${code}`);
+    assert.equal(checked.body.valid, true);
+    await head.context().close();
+    assert.deepEqual(cspViolations, []);
+  } finally {
+    await nca.close();
+  }
 });

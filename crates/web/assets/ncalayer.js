@@ -10,6 +10,8 @@
 // kz.gov.pki.knca.commonUtils createCAdESFromBase64 (answer {code: "200",
 // responseObject: cms}). Either way the CMS carries the signed bytes and is
 // posted by the page's own form, so the server verifies it as any upload.
+// A button marked data-detached (the head sealing a result PDF) asks for a
+// detached CMS: the signature alone, over the fetched bytes.
 (function () {
   "use strict";
   var button = document.getElementById("ncalayer");
@@ -24,6 +26,7 @@
     return;
   }
   var pending = null;
+  var attach = !button.hasAttribute("data-detached");
   socket.onopen = function () { button.hidden = false; };
   socket.onerror = function () { button.hidden = true; };
   socket.onclose = function () {
@@ -75,14 +78,14 @@
         allowedStorages: null,
         format: "cms",
         data: data,
-        signingParams: { decode: true, encapsulate: true, digested: false, tsaProfile: null },
+        signingParams: { decode: true, encapsulate: attach, digested: false, tsaProfile: null },
         signerParams: { extKeyUsageOids: [], chain: [] },
         locale: lang
       }
     } : {
       module: "kz.gov.pki.knca.commonUtils",
       method: "createCAdESFromBase64",
-      args: ["PKCS12", "SIGNATURE", data, true]
+      args: ["PKCS12", "SIGNATURE", data, attach]
     };
     socket.send(JSON.stringify(request));
   }

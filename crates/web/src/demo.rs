@@ -40,7 +40,9 @@ pub const USERS: &[DemoUser] = &[
         "demo-head",
         "head",
         Some(PROVIDER),
-        None,
+        // The IIN of the demo PKI's `head.p12`: the head may also seal
+        // with their own key (NCALayer or a `.p7s`), matched by IIN.
+        Some(qyzmet_pki::demo::HEAD_IIN),
         "Басшы (демо)",
     ),
     (

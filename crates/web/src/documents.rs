@@ -716,13 +716,14 @@ pub async fn seal_at_sign(
                         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "seal-invalid")
                             .with_detail(format!("{}: {r}", r.code()))
                     })?;
-            if let Some(iin) = who.iin {
-                if verified.iin != iin.to_string() {
-                    return Err(
-                        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "seal-invalid")
-                            .with_detail("iin-mismatch: the certificate is not the head's"),
-                    );
-                }
+            // The certificate must be the signing head's own: an account
+            // without an IIN has nothing to match, so it cannot seal with
+            // a personal key (only with the server-held one).
+            if who.iin.map(|iin| iin.to_string()) != Some(verified.iin.clone()) {
+                return Err(
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "seal-invalid")
+                        .with_detail("iin-mismatch: the certificate is not the head's"),
+                );
             }
             Seal {
                 cms: der,

@@ -4,13 +4,15 @@
 // kept in target/screenshots/, no sideways scrolling, and axe-core with no
 // serious or critical violation. Plus the JSON API for setting the scene.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, readFileSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { WebSocketServer } from "ws";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..", "..");
@@ -200,4 +202,54 @@ export const serviceCDocuments = ["court-decision", "child-iin", "bank-account"]
 /** Service C taken in at the office for the demo applicant; its id. */
 export function officeApplication() {
   return officeIntake("adoption-payment", "Демо Заявитель", "ru", serviceCForm, serviceCDocuments);
+}
+
+/// A stand-in for NCALayer on wss://127.0.0.1:13579 speaking its JSON
+/// protocol: the greeting, then `kz.gov.pki.knca.basics` `sign` (or, when
+/// `legacy`, only `kz.gov.pki.knca.commonUtils` `createCAdESFromBase64`),
+/// signing with the demo key `p12` (a file of the demo PKI) through
+/// `qyzmet pki sign`, as NCALayer signs with the key its user picks:
+/// detached when asked (`encapsulate: false`, or the legacy call's last
+/// argument false). It records the requests it got.
+export async function fakeNcaLayer({ legacy, p12 }) {
+  const key = join(dataDir, "ncalayer-key.pem");
+  const cert = join(dataDir, "ncalayer-cert.pem");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    { stdio: "ignore" });
+  const https = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) });
+  const wss = new WebSocketServer({ server: https });
+  const requests = [];
+  wss.on("connection", (ws) => {
+    ws.send(JSON.stringify({ result: { version: "1.4" } }));
+    ws.on("message", (raw) => {
+      const req = JSON.parse(String(raw));
+      requests.push(req);
+      const sign = (b64, attach) => {
+        const input = join(dataDir, "ncalayer-in.bin");
+        const out = join(dataDir, "ncalayer-out.p7s");
+        writeFileSync(input, Buffer.from(b64, "base64"));
+        execFileSync(bin, ["pki", "sign", "--p12", join(dataDir, "demo-pki", p12), "--password", "demo",
+          "--in", input, "--out", out, ...(attach ? [] : ["--detached"])]);
+        return readFileSync(out).toString("base64");
+      };
+      if (req.module === "kz.gov.pki.knca.basics" && !legacy) {
+        assert.equal(req.method, "sign");
+        assert.equal(req.args.format, "cms");
+        ws.send(JSON.stringify({ status: true, body: { result: [sign(req.args.data, req.args.signingParams.encapsulate)] } }));
+      } else if (req.module === "kz.gov.pki.knca.commonUtils" && req.method === "createCAdESFromBase64") {
+        ws.send(JSON.stringify({ code: "200", responseObject: sign(req.args[2], req.args[3]) }));
+      } else {
+        ws.send(JSON.stringify({ code: "500", message: `module ${req.module} not found` }));
+      }
+    });
+  });
+  await new Promise((resolve, reject) => {
+    https.once("error", reject);
+    https.listen(13579, "127.0.0.1", resolve);
+  });
+  return {
+    requests,
+    close: () => new Promise((resolve) => { for (const c of wss.clients) c.terminate(); wss.close(); https.close(resolve); }),
+  };
 }

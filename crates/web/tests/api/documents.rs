@@ -528,6 +528,26 @@ async fn a_head_without_a_server_key_sends_their_own_signature(app: &TestApp) {
         r.text
     );
 
+    // A valid key that is not the head's (the applicant's) is refused.
+    let applicants = pki.signer("871008401427").unwrap();
+    let r = app
+        .act(
+            "head",
+            &case.id,
+            &case.etag,
+            &json!({"action": "complete", "cms": b64(applicants.sign(&draft, true).unwrap())}),
+        )
+        .await;
+    r.problem(422, "seal-invalid");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("iin-mismatch"),
+        "{}",
+        r.text
+    );
+
     let own = b64(head.sign(&draft, true).unwrap());
     app.act_ok("head", &mut case, json!({"action": "complete", "cms": own}))
         .await;
