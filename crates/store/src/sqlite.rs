@@ -122,6 +122,7 @@ async fn abandon(conn: &mut SqliteConnection) {
 /// while the group runs), at most [`MAX_GROUP`].
 async fn writer(
     mut conn: SqliteConnection,
+    options: SqliteConnectOptions,
     mut queue: mpsc::Receiver<Box<dyn Unit>>,
     commits: Arc<AtomicU64>,
 ) {
@@ -130,6 +131,12 @@ async fn writer(
         let outcome = run_group(&mut conn, &mut group, &mut queue).await;
         if outcome.is_ok() {
             commits.fetch_add(1, Ordering::Relaxed);
+        } else if conn.ping().await.is_err() {
+            // The connection itself is gone: the next group gets a new one
+            // (or fails again, and tries again).
+            if let Ok(fresh) = options.connect().await {
+                conn = fresh;
+            }
         }
         for unit in group {
             unit.answer(outcome.clone());
@@ -198,13 +205,12 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Unavailable(format!("creating {}: {e}", dir.display())))?;
         }
-        let mut write = base
+        let options = base
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .connect()
-            .await?;
+            .synchronous(SqliteSynchronous::Full);
+        let mut write = options.connect().await?;
         MIGRATOR.run(&mut write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
@@ -212,7 +218,7 @@ impl SqliteStore {
             .await?;
         let (queue, waiting) = mpsc::channel(QUEUE);
         let commits = Arc::new(AtomicU64::new(0));
-        let writer = tokio::spawn(writer(write, waiting, commits.clone()));
+        let writer = tokio::spawn(writer(write, options, waiting, commits.clone()));
         Ok(SqliteStore {
             queue: Mutex::new(Some(queue)),
             writer: Mutex::new(Some(writer)),
