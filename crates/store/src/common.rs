@@ -2,26 +2,54 @@
 // `postgres.rs` so that the same SQL (plain, with `$n` placeholders, which
 // both drivers accept) serves both. Each including module defines `Db`,
 // `DbRow`, `Backend` (its store type), `BACKEND`, `CLAIM_FOR` (the claiming
-// query's locking clause) and, on `Backend`, `reader()`, `begin_write()` and
-// `close_pools()`.
+// query's locking clause) and, on `Backend`, `reader()`, `write()` (runs a
+// body in a write transaction: grouped with others on SQLite, its own on
+// PostgreSQL) and `close_pools()`.
 
 use crate::cursor;
 use crate::{
-    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport, CalendarEdit, Change, Counts, Created, DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredDocument, StoredSignature, User, VersionEnd,
+    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport, CalendarEdit, ChainHead, Change, Counts, Created, DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredDocument, StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
-use qyzmet_domain::audit::{self, ChainBreak, ChainEvent, GENESIS};
+use qyzmet_domain::audit::{self, ChainBreak, ChainEvent};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{Row, Transaction};
+use sqlx::Row;
 
 type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
+/// The connection a write's body runs on, inside its transaction.
+type Conn = <Db as sqlx::Database>::Connection;
+
+/// Rows one multi-row insert carries (well under both databases' limits on
+/// bound parameters).
+const ROWS_PER_INSERT: usize = 64;
+
+/// `($1, …, $k), ($k+1, …)`: `rows` groups of `width` placeholders.
+fn values_list(rows: usize, width: usize) -> String {
+    let mut out = String::with_capacity(rows * width * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..width {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * width + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 const APP_COLUMNS: &str = "id, number, service, version, channel, provider, status, step, \
      step_role, due_at, sort_due, overdue, assignee, applicant_iin, intake_actor, created_at, \
-     updated_at, rev, state, representative_iin";
+     updated_at, rev, state, representative_iin, event_count, last_hash";
 
 const EVENT_COLUMNS: &str = "application_id, seq, type, at, actor, data, hash, prev_hash";
 
@@ -77,6 +105,10 @@ fn app_from_row(r: &DbRow) -> Result<Application, StoreError> {
             created_at: from_micros(r.try_get("created_at")?)?,
             updated_at: from_micros(r.try_get("updated_at")?)?,
             state: parse_json(&state)?,
+        },
+        head: ChainHead {
+            seq: r.try_get("event_count")?,
+            hash: r.try_get("last_hash")?,
         },
     })
 }
@@ -164,7 +196,7 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
 }
 
 async fn insert_idempotency(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     rec: &IdempotencyRecord,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -177,45 +209,60 @@ async fn insert_idempotency(
     .bind(i64::from(rec.status))
     .bind(rec.body.clone())
     .bind(micros(rec.created_at))
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Seals `events` onto the chain whose last link is (`seq`, `prev_hash`).
-async fn insert_events(
-    tx: &mut Transaction<'static, Db>,
-    application_id: &str,
-    mut seq: i64,
-    mut prev_hash: String,
-    events: &[NewEvent],
-) -> Result<(), StoreError> {
+/// Seals `events` onto the chain whose last link is `head`; the new head.
+fn seal_events(head: &ChainHead, events: &[NewEvent]) -> Result<(Vec<ChainEvent>, ChainHead), StoreError> {
+    let mut sealed = Vec::with_capacity(events.len());
+    let mut seq = head.seq;
+    let mut prev = head.hash.clone();
     for e in events {
         seq += 1;
-        let sealed = audit::seal(&prev_hash, seq, &e.kind, e.at, &e.actor, e.data.clone())
+        let s = audit::seal(&prev, seq, &e.kind, e.at, &e.actor, e.data.clone())
             .map_err(|err| StoreError::Other(format!("event {}: {err}", e.kind)))?;
-        sqlx::query(
+        prev = s.hash.clone();
+        sealed.push(s);
+    }
+    Ok((sealed, ChainHead { seq, hash: prev }))
+}
+
+/// Inserts sealed events, many rows a statement.
+async fn insert_events(
+    conn: &mut Conn,
+    application_id: &str,
+    sealed: Vec<ChainEvent>,
+) -> Result<(), StoreError> {
+    let mut sealed = sealed.into_iter().peekable();
+    while sealed.peek().is_some() {
+        let chunk: Vec<ChainEvent> = sealed.by_ref().take(ROWS_PER_INSERT).collect();
+        let sql = format!(
             "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(application_id.to_owned())
-        .bind(sealed.seq)
-        .bind(sealed.kind)
-        .bind(sealed.at)
-        .bind(sealed.actor)
-        .bind(to_json(&sealed.data))
-        .bind(sealed.hash.clone())
-        .bind(sealed.prev_hash)
-        .execute(&mut **tx)
-        .await?;
-        prev_hash = sealed.hash;
+             values {}",
+            values_list(chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(application_id.to_owned())
+                .bind(e.seq)
+                .bind(e.kind)
+                .bind(e.at)
+                .bind(e.actor)
+                .bind(to_json(&e.data))
+                .bind(e.hash)
+                .bind(e.prev_hash);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// Numbers `attachments` after `last_idx` and hashes them.
 async fn insert_attachments(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     application_id: &str,
     last_idx: i64,
     attachments: &[NewAttachment],
@@ -239,7 +286,7 @@ async fn insert_attachments(
         .bind(hex::encode(Sha256::digest(&a.content)))
         .bind(a.content.as_slice())
         .bind(micros(at))
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(())
@@ -267,22 +314,25 @@ fn count_break(events: i64, counted: i64) -> Option<ChainBreak> {
     }
 }
 
-async fn insert_jobs(
-    tx: &mut Transaction<'static, Db>,
-    jobs: &[NewJob],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for j in jobs {
-        sqlx::query(
-            "insert into outbox (kind, payload, status, attempts, run_at, created_at) \
-             values ($1, $2, 'pending', 0, $3, $4)",
-        )
-        .bind(j.kind.clone())
-        .bind(to_json(&j.payload))
-        .bind(micros(j.run_at))
-        .bind(micros(now))
-        .execute(&mut **tx)
-        .await?;
+/// Inserts jobs into the outbox, many rows a statement, in order.
+async fn insert_jobs(conn: &mut Conn, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
+    for chunk in jobs.chunks(ROWS_PER_INSERT) {
+        let sql = format!(
+            "insert into outbox (kind, payload, status, attempts, run_at, created_at) values {}",
+            (0..chunk.len())
+                .map(|i| format!("(${}, ${}, 'pending', 0, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for j in chunk {
+            q = q
+                .bind(j.kind.clone())
+                .bind(to_json(&j.payload))
+                .bind(micros(j.run_at))
+                .bind(micros(now));
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -294,19 +344,12 @@ enum Bind {
     Bool(bool),
 }
 
-/// The number of events a change carries, as stored.
-fn event_count(change: &Change) -> Result<i64, StoreError> {
-    i64::try_from(change.events.len()).map_err(|_| StoreError::Other("too many events".into()))
-}
-
 fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
     binds.push(b);
     format!("${}", binds.len())
 }
 
-type Tx = Transaction<'static, Db>;
-
-async fn insert_calendar_edit(tx: &mut Tx, edit: NewCalendarEdit) -> Result<i64, StoreError> {
+async fn insert_calendar_edit(conn: &mut Conn, edit: NewCalendarEdit) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "insert into calendar_edits (at, actor, edit, reason) values ($1, $2, $3, $4) \
          returning id",
@@ -315,11 +358,11 @@ async fn insert_calendar_edit(tx: &mut Tx, edit: NewCalendarEdit) -> Result<i64,
     .bind(edit.actor)
     .bind(to_json(&edit.edit))
     .bind(edit.reason)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?)
 }
 
-async fn insert_version_end(tx: &mut Tx, end: VersionEnd) -> Result<(), StoreError> {
+async fn insert_version_end(conn: &mut Conn, end: VersionEnd) -> Result<(), StoreError> {
     sqlx::query(
         "insert into version_ends (service, version, effective_until, at, actor) \
          values ($1, $2, $3, $4, $5)",
@@ -329,12 +372,12 @@ async fn insert_version_end(tx: &mut Tx, end: VersionEnd) -> Result<(), StoreErr
     .bind(micros(end.effective_until))
     .bind(micros(end.at))
     .bind(end.actor)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-async fn insert_user(tx: &mut Tx, user: NewUser) -> Result<(), StoreError> {
+async fn insert_user(conn: &mut Conn, user: NewUser) -> Result<(), StoreError> {
     sqlx::query(
         "insert into users (username, role, provider, password_hash, iin, display_name, \
          created_at, disabled) values ($1, $2, $3, $4, $5, $6, $7, false)",
@@ -346,16 +389,16 @@ async fn insert_user(tx: &mut Tx, user: NewUser) -> Result<(), StoreError> {
     .bind(user.iin)
     .bind(user.display_name)
     .bind(micros(user.created_at))
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-async fn update_user_disabled(tx: &mut Tx, username: &str, disabled: bool) -> Result<(), StoreError> {
+async fn update_user_disabled(conn: &mut Conn, username: &str, disabled: bool) -> Result<(), StoreError> {
     let done = sqlx::query("update users set disabled = $2 where username = $1")
         .bind(username.to_owned())
         .bind(disabled)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -363,14 +406,14 @@ async fn update_user_disabled(tx: &mut Tx, username: &str, disabled: bool) -> Re
     Ok(())
 }
 
-async fn revive_dead_job(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn revive_dead_job(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
     let done = sqlx::query(
         "update outbox set status = 'pending', attempts = 0, run_at = $2, \
          finished_at = null where id = $1 and status = 'dead'",
     )
     .bind(id)
     .bind(micros(now))
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -378,61 +421,81 @@ async fn revive_dead_job(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(),
     Ok(())
 }
 
-/// The body of [`Store::append`], inside the caller's transaction.
+/// The body of [`Store::append`], inside the write's transaction: the
+/// idempotency record, one conditional update of the row (the rev and the
+/// chain's head checked, the new head set), the events in one insert, the
+/// attachments and the jobs.
 async fn append_in(
-    tx: &mut Transaction<'static, Db>,
+    conn: &mut Conn,
     id: &str,
     expected_rev: i64,
     change: Change,
 ) -> Result<(), StoreError> {
     if let Some(rec) = &change.idempotency {
-        insert_idempotency(tx, rec).await?;
+        insert_idempotency(conn, rec).await?;
     }
-    // The conditional update both checks the rev and, on PostgreSQL,
-    // locks the row, so concurrent appends to one case queue here and
-    // the loser sees the new rev.
+    let head = match &change.follows {
+        Some(head) => head.clone(),
+        None => {
+            let row: Option<(i64, String)> = sqlx::query_as(
+                "select event_count, last_hash from applications where id = $1",
+            )
+            .bind(id.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?;
+            let (seq, hash) = row.ok_or(StoreError::NotFound)?;
+            ChainHead { seq, hash }
+        }
+    };
+    let (sealed, new_head) = seal_events(&head, &change.events)?;
+    // The conditional update both checks the rev (and the head the events
+    // were sealed after, which changes only with the rev) and, on
+    // PostgreSQL, locks the row, so concurrent appends to one case queue
+    // here and the loser sees the new rev.
     let q = sqlx::query(
         "update applications set service = $3, version = $4, channel = $5, provider = $6, \
          status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
          overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
          created_at = $16, updated_at = $17, state = $18, representative_iin = $19, \
-         rev = rev + 1, event_count = event_count + $20 \
-         where id = $1 and rev = $2",
+         rev = rev + 1, event_count = $20, last_hash = $21 \
+         where id = $1 and rev = $2 and event_count = $22 and last_hash = $23",
     )
     .bind(id.to_owned())
     .bind(expected_rev);
     let done = bind_row(q, &change.row)
-        .bind(event_count(&change)?)
-        .execute(&mut **tx)
+        .bind(new_head.seq)
+        .bind(new_head.hash)
+        .bind(head.seq)
+        .bind(head.hash.clone())
+        .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
-        let exists: Option<i64> =
-            sqlx::query_scalar("select rev from applications where id = $1")
-                .bind(id.to_owned())
-                .fetch_optional(&mut **tx)
-                .await?;
-        return Err(match exists {
-            Some(_) => StoreError::Stale,
+        let now: Option<(i64, i64, String)> = sqlx::query_as(
+            "select rev, event_count, last_hash from applications where id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
+        return Err(match now {
             None => StoreError::NotFound,
+            Some((rev, _, _)) if rev != expected_rev => StoreError::Stale,
+            Some((_, seq, hash)) => StoreError::Other(format!(
+                "the chain's head at rev {expected_rev} is ({seq}, {hash}), not the \
+                 ({}, {}) the change follows",
+                head.seq, head.hash
+            )),
         });
     }
-    let last: Option<(i64, String)> = sqlx::query_as(
-        "select seq, hash from events where application_id = $1 order by seq desc limit 1",
-    )
-    .bind(id.to_owned())
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
-    insert_events(tx, id, seq, prev, &change.events).await?;
+    insert_events(conn, id, sealed).await?;
     if !change.attachments.is_empty() {
         let last_idx: i32 = sqlx::query_scalar(
             "select coalesce(max(idx), 0) from attachments where application_id = $1",
         )
         .bind(id.to_owned())
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
         insert_attachments(
-            tx,
+            conn,
             id,
             i64::from(last_idx),
             &change.attachments,
@@ -440,7 +503,7 @@ async fn append_in(
         )
         .await?;
     }
-    insert_jobs(tx, &change.jobs, Utc::now()).await?;
+    insert_jobs(conn, &change.jobs, Utc::now()).await?;
     Ok(())
 }
 
@@ -460,51 +523,62 @@ impl Store for Backend {
     }
 
     async fn create(&self, new: NewApplication) -> Result<Created, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let last: i64 = sqlx::query_scalar(
-            "insert into number_counters (prefix, year, last) values ($1, $2, 1) \
-             on conflict (prefix, year) do update set last = number_counters.last + 1 \
-             returning last",
-        )
-        .bind(new.number_prefix.clone())
-        .bind(i64::from(new.number_year))
-        .fetch_one(&mut *tx)
-        .await?;
-        let number = format!("{}-{}-{last:06}", new.number_prefix, new.number_year);
-        let change = (new.build)(&number);
-        if let Some(rec) = &change.idempotency {
-            insert_idempotency(&mut tx, rec).await?;
-        }
-        let q = sqlx::query(
-            "insert into applications (id, number, rev, service, version, channel, provider, \
-             status, step, step_role, due_at, sort_due, overdue, assignee, applicant_iin, \
-             intake_actor, created_at, updated_at, state, representative_iin, event_count) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19, $20, $21)",
-        )
-        .bind(new.id.clone())
-        .bind(number.clone())
-        .bind(1_i64);
-        bind_row(q, &change.row)
-            .bind(event_count(&change)?)
-            .execute(&mut *tx)
-            .await?;
-        insert_events(&mut tx, &new.id, 0, GENESIS.to_owned(), &change.events).await?;
-        insert_attachments(&mut tx, &new.id, 0, &change.attachments, change.row.updated_at).await?;
-        insert_jobs(&mut tx, &change.jobs, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(Created {
-            id: new.id,
-            number,
-            rev: 1,
+        self.write(move |conn| {
+            Box::pin(async move {
+                let last: i64 = sqlx::query_scalar(
+                    "insert into number_counters (prefix, year, last) values ($1, $2, 1) \
+                     on conflict (prefix, year) do update set last = number_counters.last + 1 \
+                     returning last",
+                )
+                .bind(new.number_prefix.clone())
+                .bind(i64::from(new.number_year))
+                .fetch_one(&mut *conn)
+                .await?;
+                let number = format!("{}-{}-{last:06}", new.number_prefix, new.number_year);
+                let change = (new.build)(&number);
+                if let Some(rec) = &change.idempotency {
+                    insert_idempotency(conn, rec).await?;
+                }
+                let (sealed, head) = seal_events(&ChainHead::genesis(), &change.events)?;
+                let q = sqlx::query(
+                    "insert into applications (id, number, rev, service, version, channel, \
+                     provider, status, step, step_role, due_at, sort_due, overdue, assignee, \
+                     applicant_iin, intake_actor, created_at, updated_at, state, \
+                     representative_iin, event_count, last_hash) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16, $17, $18, $19, $20, $21, $22)",
+                )
+                .bind(new.id.clone())
+                .bind(number.clone())
+                .bind(1_i64);
+                bind_row(q, &change.row)
+                    .bind(head.seq)
+                    .bind(head.hash)
+                    .execute(&mut *conn)
+                    .await?;
+                insert_events(conn, &new.id, sealed).await?;
+                insert_attachments(conn, &new.id, 0, &change.attachments, change.row.updated_at)
+                    .await?;
+                insert_jobs(conn, &change.jobs, Utc::now()).await?;
+                Ok(Created {
+                    id: new.id,
+                    number,
+                    rev: 1,
+                })
+            })
         })
+        .await
     }
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        append_in(&mut tx, id, expected_rev, change).await?;
-        tx.commit().await?;
-        Ok(expected_rev + 1)
+        let id = id.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                append_in(conn, &id, expected_rev, change).await?;
+                Ok(expected_rev + 1)
+            })
+        })
+        .await
     }
 
     async fn append_sealed(
@@ -514,37 +588,41 @@ impl Store for Backend {
         change: Change,
         seal: DocumentSeal,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        append_in(&mut tx, id, expected_rev, change).await?;
-        let done = sqlx::query(
-            "update documents set seal = $3, signer = $4, sealed_at = $5 \
-             where code = $1 and sha256 = $2 and seal is null",
-        )
-        .bind(seal.code.clone())
-        .bind(seal.sha256.clone())
-        .bind(seal.cms.clone())
-        .bind(seal.signer.clone())
-        .bind(micros(seal.at))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            let exists: Option<String> =
-                sqlx::query_scalar("select code from documents where code = $1")
-                    .bind(seal.code.clone())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            return Err(match exists {
-                Some(_) => StoreError::Stale,
-                None => StoreError::NotFound,
-            });
-        }
-        tx.commit().await?;
-        Ok(expected_rev + 1)
+        let id = id.to_owned();
+        self.write(move |conn| {
+            Box::pin(async move {
+                append_in(conn, &id, expected_rev, change).await?;
+                let done = sqlx::query(
+                    "update documents set seal = $3, signer = $4, sealed_at = $5 \
+                     where code = $1 and sha256 = $2 and seal is null",
+                )
+                .bind(seal.code.clone())
+                .bind(seal.sha256)
+                .bind(seal.cms)
+                .bind(seal.signer)
+                .bind(micros(seal.at))
+                .execute(&mut *conn)
+                .await?;
+                if done.rows_affected() == 0 {
+                    let exists: Option<String> =
+                        sqlx::query_scalar("select code from documents where code = $1")
+                            .bind(seal.code)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                    return Err(match exists {
+                        Some(_) => StoreError::Stale,
+                        None => StoreError::NotFound,
+                    });
+                }
+                Ok(expected_rev + 1)
+            })
+        })
+        .await
     }
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
         let sha = hex::encode(Sha256::digest(&doc.pdf));
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         // Both backends know `on conflict … do update … where`: an unsealed
         // draft gives way to the one made again, a sealed one never does.
         let done = sqlx::query(
@@ -564,10 +642,10 @@ impl Store for Backend {
         .bind(doc.pdf)
         .bind(sha)
         .bind(micros(doc.created_at))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+                Ok(done.rows_affected() > 0)
+})}).await
     }
 
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError> {
@@ -749,17 +827,17 @@ impl Store for Backend {
              order by sort_due, id limit $3 {CLAIM_FOR}) \
              returning id, rev, sort_due"
         );
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
             .bind(micros(now))
             .bind(micros(lease_until))
             .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
             .await?;
-        tx.commit().await?;
-        // `returning` keeps no order; tick the earliest first.
+                // `returning` keeps no order; tick the earliest first.
         rows.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
         Ok(rows.into_iter().map(|(id, rev, _)| (id, rev)).collect())
+})}).await
     }
 
     async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
@@ -795,16 +873,23 @@ impl Store for Backend {
     }
 
     async fn audit_verify(&self) -> Result<AuditReport, AuditError> {
-        fn check(application_id: &str, counted: i64, chain: &[ChainEvent]) -> Result<(), AuditError> {
+        fn check(application_id: &str, head: &ChainHead, chain: &[ChainEvent]) -> Result<(), AuditError> {
             let broken = |brk| AuditError::Broken {
                 application_id: application_id.to_owned(),
                 brk,
             };
             audit::verify(chain).map_err(broken)?;
             let len = i64::try_from(chain.len()).unwrap_or(i64::MAX);
-            match count_break(len, counted) {
-                Some(brk) => Err(broken(brk)),
-                None => Ok(()),
+            if let Some(brk) = count_break(len, head.seq) {
+                return Err(broken(brk));
+            }
+            // The head the next append seals after must be the chain's.
+            match chain.last() {
+                Some(last) if last.hash != head.hash => Err(broken(ChainBreak {
+                    seq: last.seq,
+                    why: "the read model's last hash is not the chain's last link".into(),
+                })),
+                _ => Ok(()),
             }
         }
         // Events of no application: the foreign key keeps them out, unless
@@ -829,7 +914,8 @@ impl Store for Backend {
         // One statement, so one snapshot: the chains and the counts agree
         // while appends go on. An application without events comes as one
         // row with no event.
-        let sql = "select a.id as application_id, a.event_count, e.seq, e.type, e.at, e.actor, \
+        let sql = "select a.id as application_id, a.event_count, a.last_hash, e.seq, e.type, \
+             e.at, e.actor, \
              e.data, e.hash, e.prev_hash \
              from applications a left join events e on e.application_id = a.id \
              order by a.id, e.seq";
@@ -839,18 +925,21 @@ impl Store for Backend {
             applications: 0,
             events: 0,
         };
-        let mut current: Option<(String, i64)> = None;
+        let mut current: Option<(String, ChainHead)> = None;
         let mut chain: Vec<ChainEvent> = Vec::new();
         while let Some(r) = rows.try_next().await.map_err(StoreError::from)? {
             let app: String = r.try_get("application_id").map_err(StoreError::from)?;
             if current.as_ref().map(|(id, _)| id.as_str()) != Some(app.as_str()) {
-                if let Some((prev, counted)) = current.take() {
-                    check(&prev, counted, &chain)?;
+                if let Some((prev, head)) = current.take() {
+                    check(&prev, &head, &chain)?;
                     report.applications += 1;
                 }
                 chain.clear();
-                let counted: i64 = r.try_get("event_count").map_err(StoreError::from)?;
-                current = Some((app.clone(), counted));
+                let head = ChainHead {
+                    seq: r.try_get("event_count").map_err(StoreError::from)?,
+                    hash: r.try_get("last_hash").map_err(StoreError::from)?,
+                };
+                current = Some((app.clone(), head));
             }
             let seq: Option<i64> = r.try_get("seq").map_err(StoreError::from)?;
             if seq.is_none() {
@@ -872,8 +961,8 @@ impl Store for Backend {
             chain.push(e);
             report.events += 1;
         }
-        if let Some((prev, counted)) = current {
-            check(&prev, counted, &chain)?;
+        if let Some((prev, head)) = current {
+            check(&prev, &head, &chain)?;
             report.applications += 1;
         }
         Ok(report)
@@ -931,17 +1020,17 @@ impl Store for Backend {
     }
 
     async fn idempotency_save(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_idempotency(&mut tx, &record).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(move |conn| { Box::pin(async move {
+        insert_idempotency(conn, &record).await?;
+                Ok(())
+})}).await
     }
 
     async fn enqueue(&self, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_jobs(&mut tx, &jobs, now).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(move |conn| { Box::pin(async move {
+        insert_jobs(conn, &jobs, now).await?;
+                Ok(())
+})}).await
     }
 
     async fn claim_jobs(
@@ -958,35 +1047,35 @@ impl Store for Backend {
              order by run_at, id limit $3 {CLAIM_FOR}) \
              returning {JOB_COLUMNS}"
         );
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let rows = sqlx::query(&sql)
             .bind(micros(now))
             .bind(micros(lease_until))
             .bind(i64::from(limit))
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
             .await?;
-        tx.commit().await?;
-        let mut jobs = rows
+                let mut jobs = rows
             .iter()
             .map(job_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         // `returning` keeps no order; run them in the order they fell due.
         jobs.sort_by_key(|j| (j.run_at, j.id));
         Ok(jobs)
+})}).await
     }
 
     async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         sqlx::query(
             "update outbox set status = 'done', locked_until = null, finished_at = $2 \
              where id = $1 and status = 'running'",
         )
         .bind(id)
         .bind(micros(now))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(())
+                Ok(())
+})}).await
     }
 
     async fn fail_job(
@@ -996,7 +1085,8 @@ impl Store for Backend {
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let error = error.to_owned();
+        self.write(move |conn| { Box::pin(async move {
         let q = match retry_at {
             Some(at) => sqlx::query(
                 "update outbox set status = 'pending', attempts = attempts + 1, \
@@ -1004,7 +1094,7 @@ impl Store for Backend {
                  where id = $1 and status = 'running'",
             )
             .bind(id)
-            .bind(error.to_owned())
+            .bind(error.clone())
             .bind(micros(at)),
             None => sqlx::query(
                 "update outbox set status = 'dead', attempts = attempts + 1, \
@@ -1012,12 +1102,12 @@ impl Store for Backend {
                  where id = $1 and status = 'running'",
             )
             .bind(id)
-            .bind(error.to_owned())
+            .bind(error.clone())
             .bind(micros(now)),
         };
-        q.execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(())
+        q.execute(&mut *conn).await?;
+                Ok(())
+})}).await
     }
 
     async fn job(&self, id: i64) -> Result<Job, StoreError> {
@@ -1040,14 +1130,14 @@ impl Store for Backend {
     }
 
     async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        revive_dead_job(&mut tx, id, now).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(move |conn| { Box::pin(async move {
+        revive_dead_job(conn, id, now).await?;
+                Ok(())
+})}).await
     }
 
     async fn record_inbound(&self, m: InboundMessage) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let done = sqlx::query(
             "insert into gateway_inbox \
              (message_id, service_id, sender_id, correlation_id, payload, received_at, \
@@ -1061,10 +1151,10 @@ impl Store for Backend {
         .bind(m.payload)
         .bind(micros(m.received_at))
         .bind(m.package_signature)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+                Ok(done.rows_affected() == 1)
+})}).await
     }
 
     async fn inbound(&self, message_id: &str) -> Result<Option<InboundMessage>, StoreError> {
@@ -1095,10 +1185,10 @@ impl Store for Backend {
     }
 
     async fn add_calendar_edit(&self, edit: NewCalendarEdit) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id = insert_calendar_edit(&mut tx, edit).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.write(move |conn| { Box::pin(async move {
+        let id = insert_calendar_edit(conn, edit).await?;
+                Ok(id)
+})}).await
     }
 
     async fn calendar_edits(&self) -> Result<Vec<CalendarEdit>, StoreError> {
@@ -1121,19 +1211,19 @@ impl Store for Backend {
     }
 
     async fn add_version_end(&self, end: VersionEnd) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_version_end(&mut tx, end).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(move |conn| { Box::pin(async move {
+        insert_version_end(conn, end).await?;
+                Ok(())
+})}).await
     }
 
     async fn add_signature(&self, sig: NewSignature) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let last: i32 = sqlx::query_scalar(
             "select coalesce(max(idx), 0) from signatures where application_id = $1",
         )
         .bind(sig.application_id.clone())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
         let idx = last + 1;
         sqlx::query(
@@ -1154,10 +1244,10 @@ impl Store for Backend {
         .bind(sig.verdict)
         .bind(sig.algorithm)
         .bind(micros(sig.verified_at))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(i64::from(idx))
+                Ok(i64::from(idx))
+})}).await
     }
 
     async fn signatures(&self, application_id: &str) -> Result<Vec<StoredSignature>, StoreError> {
@@ -1213,10 +1303,10 @@ impl Store for Backend {
     }
 
     async fn create_user(&self, user: NewUser) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        insert_user(&mut tx, user).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write(move |conn| { Box::pin(async move {
+        insert_user(conn, user).await?;
+                Ok(())
+})}).await
     }
 
     async fn admin_change(
@@ -1224,17 +1314,17 @@ impl Store for Backend {
         change: AdminChange,
         audit: NewAdminAudit,
     ) -> Result<AdminApplied, StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let mut calendar_edit_id = None;
         match change {
             AdminChange::AuditOnly => {}
             AdminChange::CalendarEdit(edit) => {
-                calendar_edit_id = Some(insert_calendar_edit(&mut tx, edit).await?);
+                calendar_edit_id = Some(insert_calendar_edit(conn, edit).await?);
             }
-            AdminChange::VersionEnd(end) => insert_version_end(&mut tx, end).await?,
-            AdminChange::CreateUser(user) => insert_user(&mut tx, user).await?,
+            AdminChange::VersionEnd(end) => insert_version_end(conn, end).await?,
+            AdminChange::CreateUser(user) => insert_user(conn, user).await?,
             AdminChange::SetUserDisabled { username, disabled } => {
-                update_user_disabled(&mut tx, &username, disabled).await?;
+                update_user_disabled(conn, &username, disabled).await?;
             }
             AdminChange::SetPassword {
                 username,
@@ -1243,7 +1333,7 @@ impl Store for Backend {
                 let done = sqlx::query("update users set password_hash = $2 where username = $1")
                     .bind(username.clone())
                     .bind(password_hash)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound);
@@ -1251,10 +1341,10 @@ impl Store for Backend {
                 // Whoever held the old password is logged out with it.
                 sqlx::query("delete from sessions where username = $1")
                     .bind(username)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
-            AdminChange::RetryDead { id, now } => revive_dead_job(&mut tx, id, now).await?,
+            AdminChange::RetryDead { id, now } => revive_dead_job(conn, id, now).await?,
         }
         let audit_id: i64 = sqlx::query_scalar(
             "insert into admin_audit (at, actor, action, target, data) \
@@ -1265,13 +1355,13 @@ impl Store for Backend {
         .bind(audit.action)
         .bind(audit.target)
         .bind(to_json(&audit.data))
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(AdminApplied {
+                Ok(AdminApplied {
             audit_id,
             calendar_edit_id,
         })
+})}).await
     }
 
     async fn admin_audit(
@@ -1348,10 +1438,11 @@ impl Store for Backend {
     }
 
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        update_user_disabled(&mut tx, username, disabled).await?;
-        tx.commit().await?;
-        Ok(())
+        let username = username.to_owned();
+        self.write(move |conn| { Box::pin(async move {
+        update_user_disabled(conn, &username, disabled).await?;
+                Ok(())
+})}).await
     }
 
     async fn set_user_password(
@@ -1360,26 +1451,29 @@ impl Store for Backend {
         password_hash: &str,
         keep: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let username = username.to_owned();
+        let password_hash = password_hash.to_owned();
+        let keep = keep.unwrap_or("").to_owned();
+        self.write(move |conn| { Box::pin(async move {
         let done = sqlx::query("update users set password_hash = $2 where username = $1")
-            .bind(username.to_owned())
-            .bind(password_hash.to_owned())
-            .execute(&mut *tx)
+            .bind(username.clone())
+            .bind(password_hash)
+            .execute(&mut *conn)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
-            .bind(username.to_owned())
-            .bind(keep.unwrap_or("").to_owned())
-            .execute(&mut *tx)
+            .bind(username)
+            .bind(keep)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
-        Ok(())
+                Ok(())
+})}).await
     }
 
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         sqlx::query(
             "insert into sessions (token_hash, username, expires_at, created_at) \
              values ($1, $2, $3, $4)",
@@ -1388,10 +1482,10 @@ impl Store for Backend {
         .bind(session.username)
         .bind(micros(session.expires_at))
         .bind(micros(now))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
-        Ok(())
+                Ok(())
+})}).await
     }
 
     async fn session(
@@ -1440,23 +1534,24 @@ impl Store for Backend {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let token_hash = token_hash.to_owned();
+        self.write(move |conn| { Box::pin(async move {
         sqlx::query("delete from sessions where token_hash = $1")
-            .bind(token_hash.to_owned())
-            .execute(&mut *tx)
+            .bind(token_hash)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
-        Ok(())
+                Ok(())
+})}).await
     }
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let done = sqlx::query("delete from sessions where expires_at <= $1")
             .bind(micros(now))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+                Ok(done.rows_affected())
+})}).await
     }
 
     async fn record_failed_login(
@@ -1465,15 +1560,17 @@ impl Store for Backend {
         address: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let account = account.to_owned();
+        let address = address.to_owned();
+        self.write(move |conn| { Box::pin(async move {
         sqlx::query("insert into login_failures (account, address, at) values ($1, $2, $3)")
-            .bind(account.to_owned())
-            .bind(address.to_owned())
+            .bind(account)
+            .bind(address)
             .bind(micros(at))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
-        Ok(())
+                Ok(())
+})}).await
     }
 
     async fn failed_logins_since(
@@ -1499,12 +1596,12 @@ impl Store for Backend {
     }
 
     async fn prune_failed_logins(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        self.write(move |conn| { Box::pin(async move {
         let done = sqlx::query("delete from login_failures where at < $1")
             .bind(micros(before))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+                Ok(done.rows_affected())
+})}).await
     }
 }

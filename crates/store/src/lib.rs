@@ -89,6 +89,27 @@ pub struct Application {
     /// The version served as ETag; every append increments it.
     pub rev: i64,
     pub row: ApplicationRow,
+    /// The last link of its event chain at `rev`.
+    pub head: ChainHead,
+}
+
+/// The last link of an application's event chain: its `seq` (the number of
+/// events) and its hash. Stored on the application's row and changed with
+/// its rev, so the head read with a row is the head at that row's rev.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl ChainHead {
+    /// The head of a chain without events.
+    pub fn genesis() -> Self {
+        ChainHead {
+            seq: 0,
+            hash: qyzmet_domain::audit::GENESIS.to_owned(),
+        }
+    }
 }
 
 /// A side effect to run after the transaction commits.
@@ -123,6 +144,11 @@ pub struct Change {
     /// Documents attached by this command, numbered after the application's
     /// existing ones.
     pub attachments: Vec<NewAttachment>,
+    /// The chain's head as read with the row at the expected rev (the
+    /// [`Application::head`] of that read), so that the store seals the new
+    /// events without reading it again. The store checks it together with
+    /// the rev; `None` makes the store read it. Ignored by `create`.
+    pub follows: Option<ChainHead>,
 }
 
 /// A document the applicant attaches (an electronic copy, up to a few MiB),

@@ -1,10 +1,12 @@
 //! The PostgreSQL backend, for many stateless nodes on one database. Rows
 //! lock where two nodes could race: the conditional update of an
 //! application, the number counter, and job claiming with
-//! `FOR UPDATE SKIP LOCKED` under a lease.
+//! `FOR UPDATE SKIP LOCKED` under a lease. Each write is its own
+//! transaction on a pooled connection.
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -39,8 +41,17 @@ impl PgStore {
         &self.pool
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Db>, StoreError> {
-        Ok(self.pool.begin().await?)
+    /// Runs `body` as one write: its own transaction on a pooled
+    /// connection. PostgreSQL has many writers, so writes are not grouped.
+    async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        let mut tx = self.pool.begin().await?;
+        let out = body(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     async fn close_pools(&self) {

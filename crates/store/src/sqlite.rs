@@ -1,15 +1,29 @@
 //! The SQLite backend, Qyzmet's embedded default: one file in WAL mode with
-//! `synchronous=FULL` and foreign keys on. Writes go through a pool of one
-//! connection and start with `BEGIN IMMEDIATE`, so a writer takes the write
-//! lock before it reads and never fails upgrading a read lock; reads use a
-//! separate read-only pool and run beside the writer.
+//! `synchronous=FULL` and foreign keys on. Reads use a read-only pool and
+//! run beside the writer. Writes go to one writer task that owns the only
+//! write connection and commits them in groups: it takes whatever writes
+//! are queued, opens one `BEGIN IMMEDIATE` transaction (the write lock
+//! first, so a writer never fails upgrading a read lock), runs each write
+//! inside its own savepoint, commits once, and only then answers each write.
+//! A write that fails is rolled back to its savepoint alone and gets its own
+//! error; a commit that fails fails every write of the group. So SQLite's
+//! one writer pays one durable commit for many writes, and an acknowledged
+//! write is on disk.
 
+use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, Executor, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 type Db = sqlx::Sqlite;
 type DbRow = sqlx::sqlite::SqliteRow;
@@ -23,9 +37,154 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// How long a statement waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Most writes one commit carries.
+const MAX_GROUP: usize = 64;
+
+/// Writes waiting for the writer before `write` waits for room.
+const QUEUE: usize = 1024;
+
 pub struct SqliteStore {
-    write: SqlitePool,
+    /// The writer's queue; `None` once closed.
+    queue: Mutex<Option<mpsc::Sender<Box<dyn Unit>>>>,
+    /// The writer task, awaited by `close`.
+    writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Groups committed so far.
+    commits: Arc<AtomicU64>,
     read: SqlitePool,
+}
+
+/// One queued write, as the writer sees it: run its body on the connection
+/// (inside the group's transaction), then answer once the group is settled.
+trait Unit: Send {
+    /// Runs the body; `false` if it failed (its error is kept for `answer`).
+    fn run<'a>(&'a mut self, conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool>;
+    /// Answers the caller: its own error if its body failed, else the
+    /// group's outcome (`Err` when the commit failed or never happened).
+    fn answer(self: Box<Self>, group: Result<(), StoreError>);
+}
+
+struct Pending<T, F> {
+    body: Option<F>,
+    out: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Unit for Pending<T, F>
+where
+    T: Send + 'static,
+    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        + Send
+        + 'static,
+{
+    fn run<'a>(&'a mut self, conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            let out = match self.body.take() {
+                Some(body) => AssertUnwindSafe(body(conn))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into()))),
+                None => Err(StoreError::Other("a write ran twice".into())),
+            };
+            let ok = out.is_ok();
+            self.out = Some(out);
+            ok
+        })
+    }
+
+    fn answer(self: Box<Self>, group: Result<(), StoreError>) {
+        let answer = match (self.out, group) {
+            (Some(Err(own)), _) => Err(own),
+            (_, Err(group)) => Err(group),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
+        };
+        // A caller that went away no longer wants the answer; its write
+        // stands, as if it had crashed after the commit.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// Runs `sql` outside any write (the group's own statements).
+async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), StoreError> {
+    conn.execute(sql).await?;
+    Ok(())
+}
+
+/// Undoes the group's transaction after an error; the error that got here
+/// is the one reported, so a failing rollback (the transaction may already
+/// be gone) adds nothing.
+async fn abandon(conn: &mut SqliteConnection) {
+    let _ = conn.execute("rollback").await;
+}
+
+/// Takes writes from `queue` until it is closed and empty, a group at a
+/// time: all that are waiting when the last commit ends (and those arriving
+/// while the group runs), at most [`MAX_GROUP`].
+async fn writer(
+    mut conn: SqliteConnection,
+    options: SqliteConnectOptions,
+    mut queue: mpsc::Receiver<Box<dyn Unit>>,
+    commits: Arc<AtomicU64>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        let outcome = run_group(&mut conn, &mut group, &mut queue).await;
+        if outcome.is_ok() {
+            commits.fetch_add(1, Ordering::Relaxed);
+        } else if conn.ping().await.is_err() {
+            // The connection itself is gone: the next group gets a new one
+            // (or fails again, and tries again).
+            if let Ok(fresh) = options.connect().await {
+                conn = fresh;
+            }
+        }
+        for unit in group {
+            unit.answer(outcome.clone());
+        }
+    }
+    let _ = conn.close().await;
+}
+
+/// One transaction for `group` (which grows while it runs). The first write
+/// needs no savepoint: when it fails, the whole transaction is undone and
+/// the group ends with it alone.
+async fn run_group(
+    conn: &mut SqliteConnection,
+    group: &mut Vec<Box<dyn Unit>>,
+    queue: &mut mpsc::Receiver<Box<dyn Unit>>,
+) -> Result<(), StoreError> {
+    exec(conn, "begin immediate").await?;
+    if !group[0].run(conn).await {
+        abandon(conn).await;
+        return Err(StoreError::Other("rolled back".into()));
+    }
+    while group.len() < MAX_GROUP {
+        let Ok(mut unit) = queue.try_recv() else {
+            break;
+        };
+        // Savepoints are never released: the commit takes them all, and a
+        // failed write's `rollback to` undoes it alone.
+        if let Err(e) = exec(conn, "savepoint w").await {
+            group.push(unit);
+            abandon(conn).await;
+            return Err(e);
+        }
+        let ok = unit.run(conn).await;
+        group.push(unit);
+        if !ok {
+            if let Err(e) = exec(conn, "rollback to w").await {
+                // The failure took the transaction with it (SQLite does
+                // so on a full disk or an I/O error): nothing stands.
+                abandon(conn).await;
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = exec(conn, "commit").await {
+        abandon(conn).await;
+        return Err(e);
+    }
+    Ok(())
 }
 
 impl SqliteStore {
@@ -46,35 +205,134 @@ impl SqliteStore {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StoreError::Unavailable(format!("creating {}: {e}", dir.display())))?;
         }
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(
-                base.clone()
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full),
-            )
-            .await?;
-        MIGRATOR.run(&write).await?;
+        let options = base
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full);
+        let mut write = options.connect().await?;
+        MIGRATOR.run(&mut write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(base.read_only(true))
             .await?;
-        Ok(SqliteStore { write, read })
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        let commits = Arc::new(AtomicU64::new(0));
+        let writer = tokio::spawn(writer(write, options, waiting, commits.clone()));
+        Ok(SqliteStore {
+            queue: Mutex::new(Some(queue)),
+            writer: Mutex::new(Some(writer)),
+            commits,
+            read,
+        })
+    }
+
+    /// The write transactions committed since `connect` (each carrying a
+    /// group of writes).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     fn reader(&self) -> &SqlitePool {
         &self.read
     }
 
-    async fn begin_write(&self) -> Result<Transaction<'static, Db>, StoreError> {
-        Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
+    /// Runs `body` as one write: queued for the writer, run in the next
+    /// group's transaction, answered after that group's commit.
+    async fn write<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        let closed = || StoreError::Unavailable("the store is closed".into());
+        let queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(closed)?;
+        let (reply, answer) = oneshot::channel();
+        let unit = Pending {
+            body: Some(body),
+            out: None,
+            reply,
+        };
+        queue.send(Box::new(unit)).await.map_err(|_| closed())?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
     }
 
+    /// Lets the writer finish what is queued, then closes its connection
+    /// and the read pool.
     async fn close_pools(&self) {
-        self.write.close().await;
+        drop(self.queue.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.await;
+        }
         self.read.close().await;
     }
 }
 
 include!("common.rs");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store(dir: &tempfile::TempDir) -> SqliteStore {
+        SqliteStore::connect(&format!("sqlite://{}/q.db", dir.path().display()))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_sent_at_once_share_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(&dir).await;
+        let before = s.commits();
+        let at = Utc::now();
+        let addresses: Vec<String> = (0..200).map(|i| format!("10.0.0.{i}")).collect();
+        let writes = addresses.iter().map(|a| s.record_failed_login("a", a, at));
+        for done in futures_util::future::join_all(writes).await {
+            done.unwrap();
+        }
+        let commits = s.commits() - before;
+        assert!(commits < 50, "200 writes took {commits} commits");
+        let seen = s
+            .failed_logins_since("a", "10.0.0.1", at - chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(seen.per_account, 200);
+        s.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_after_close_is_refused_and_what_was_queued_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Arc::new(store(&dir).await);
+        let at = Utc::now();
+        let writes: Vec<_> = (0..50)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move { s.record_failed_login("a", &i.to_string(), at).await })
+            })
+            .collect();
+        for w in writes {
+            w.await.unwrap().unwrap();
+        }
+        s.close().await;
+        assert!(matches!(
+            s.record_failed_login("a", "b", at).await,
+            Err(StoreError::Unavailable(_))
+        ));
+        let again = store(&dir).await;
+        let seen = again
+            .failed_logins_since("a", "x", at - chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        assert_eq!(seen.per_account, 50);
+        again.close().await;
+    }
+}

@@ -11,10 +11,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
 use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
 use qyzmet_store::{
-    connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, Change, Counts, DocumentSeal,
-    IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit,
-    NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob, NewUser,
-    Session, Store, StoreError, VersionEnd,
+    connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, ChainHead, Change, Counts,
+    DocumentSeal, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder,
+    NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob,
+    NewUser, Session, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -152,6 +152,8 @@ contract!(
     administrator_changes_are_audited_with_the_change,
     documents_draft_replaced_until_sealed,
     a_seal_is_written_with_its_change_or_not_at_all,
+    concurrent_appends_are_all_kept,
+    a_failing_write_leaves_the_writes_beside_it,
 );
 
 // --- fixtures ----------------------------------------------------------------
@@ -197,6 +199,7 @@ fn change(row: ApplicationRow, events: Vec<NewEvent>) -> Change {
         jobs: vec![],
         idempotency: None,
         attachments: vec![],
+        follows: None,
     }
 }
 
@@ -1923,6 +1926,18 @@ async fn event_counts_are_backfilled_from_existing_chains() {
     let s = connect(&url).await.unwrap();
     let report = s.audit_verify().await.unwrap();
     assert_eq!((report.applications, report.events), (2, 4));
+    // The head of each chain too (migration 0029).
+    for n in [1, 2] {
+        let events = s.events(&id(n)).await.unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            s.get(&id(n)).await.unwrap().head,
+            ChainHead {
+                seq: last.seq,
+                hash: last.hash.clone()
+            }
+        );
+    }
     s.append(
         &id(1),
         1,
@@ -1933,6 +1948,213 @@ async fn event_counts_are_backfilled_from_existing_chains() {
     let report = s.audit_verify().await.unwrap();
     assert_eq!((report.applications, report.events), (2, 5));
     s.close().await;
+}
+
+// --- writes at once ----------------------------------------------------------------
+
+/// Many appends at once (SQLite commits them in groups): every one
+/// acknowledged is there, each chain whole and its head on the row.
+async fn concurrent_appends_are_all_kept(db: &Db) {
+    const CASES: u32 = 16;
+    const STEPS: i64 = 6;
+    let s = db.store.clone();
+    for n in 1..=CASES {
+        submit(s.as_ref(), n, row("in-progress", None)).await;
+    }
+    let tasks: Vec<_> = (1..=CASES)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                for k in 0..STEPS {
+                    let app = s.get(&id(n)).await.unwrap();
+                    assert_eq!(app.rev, k + 1);
+                    let mut c = change(
+                        row("in-progress", None),
+                        vec![
+                            event("e", k, json!({"n": n, "k": k})),
+                            event("f", k, json!({})),
+                        ],
+                    );
+                    // Every other append lets the store read the head.
+                    if k % 2 == 0 {
+                        c.follows = Some(app.head.clone());
+                    }
+                    c.jobs.push(job("notify", k, json!({"n": n, "k": k})));
+                    assert_eq!(s.append(&id(n), app.rev, c).await.unwrap(), k + 2);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for n in 1..=CASES {
+        let app = s.get(&id(n)).await.unwrap();
+        assert_eq!(app.rev, STEPS + 1);
+        let events = s.events(&id(n)).await.unwrap();
+        assert_eq!(events.len() as i64, 1 + 2 * STEPS);
+        audit::verify(&events).unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(
+            app.head,
+            ChainHead {
+                seq: last.seq,
+                hash: last.hash.clone()
+            }
+        );
+    }
+    assert_eq!(db.count("outbox").await, i64::from(CASES) * STEPS);
+    let report = s.audit_verify().await.unwrap();
+    assert_eq!(
+        (report.applications, report.events),
+        (u64::from(CASES), u64::from(CASES) * (1 + 2 * STEPS as u64))
+    );
+}
+
+/// Writes that fail among writes that succeed, sent at once (so that on
+/// SQLite they share groups): each failure gets its own error and leaves
+/// nothing behind, each success is kept whole.
+async fn a_failing_write_leaves_the_writes_beside_it(db: &Db) {
+    let s = db.store.clone();
+    for n in 1..=24 {
+        submit(s.as_ref(), n, row("in-progress", None)).await;
+    }
+    s.idempotency_save(idem("taken", "{}")).await.unwrap();
+    let head = s.get(&id(1)).await.unwrap().head;
+
+    #[derive(Debug, PartialEq)]
+    enum Want {
+        Rev(i64),
+        Created,
+        Err(StoreError),
+        Duplicate,
+    }
+    let mut writes: Vec<(
+        Want,
+        futures_util::future::BoxFuture<'static, Result<i64, StoreError>>,
+    )> = Vec::new();
+    for n in 1..=24u32 {
+        let store = s.clone();
+        let s = store.clone();
+        let mut c = change(
+            row("in-progress", None),
+            vec![event("step", 1, json!({"n": n}))],
+        );
+        c.jobs.push(job("notify", 1, json!({"n": n})));
+        match n % 4 {
+            // Succeeds, with its own key.
+            0 | 1 => {
+                c.idempotency = Some(idem(&format!("good-{n}"), "{}"));
+                writes.push((
+                    Want::Rev(2),
+                    Box::pin(async move { s.append(&id(n), 1, c).await }),
+                ));
+            }
+            // A rev long gone, after its key is written: Stale.
+            2 => {
+                c.idempotency = Some(idem(&format!("stale-{n}"), "{}"));
+                writes.push((
+                    Want::Err(StoreError::Stale),
+                    Box::pin(async move { s.append(&id(n), 7, c).await }),
+                ));
+            }
+            // A key already taken: Duplicate.
+            _ => {
+                c.idempotency = Some(idem("taken", "{}"));
+                writes.push((
+                    Want::Duplicate,
+                    Box::pin(async move { s.append(&id(n), 1, c).await }),
+                ));
+            }
+        }
+        // Beside them: a case that does not exist, a head that is not the
+        // chain's, an intake that fails after taking its number, and one
+        // that succeeds.
+        let s = store;
+        let mut c = change(row("in-progress", None), vec![event("x", 1, json!({}))]);
+        match n % 6 {
+            0 => writes.push((
+                Want::Err(StoreError::NotFound),
+                Box::pin(async move { s.append(&id(900 + n), 1, c).await }),
+            )),
+            // (only where the case's own write fails, so its rev stays 1)
+            1 if n % 4 >= 2 => {
+                c.follows = Some(ChainHead {
+                    seq: head.seq,
+                    hash: "ff".repeat(32),
+                });
+                writes.push((
+                    Want::Err(StoreError::Other(String::new())),
+                    Box::pin(async move { s.append(&id(n), 1, c).await }),
+                ))
+            }
+            2 => {
+                c.idempotency = Some(idem("taken", "{}"));
+                writes.push((
+                    Want::Duplicate,
+                    Box::pin(
+                        async move { s.create(new_app(&id(500 + n), c)).await.map(|c| c.rev) },
+                    ),
+                ))
+            }
+            3 => writes.push((
+                Want::Created,
+                Box::pin(async move { s.create(new_app(&id(500 + n), c)).await.map(|c| c.rev) }),
+            )),
+            _ => {}
+        }
+    }
+    let (wants, futures): (Vec<_>, Vec<_>) = writes.into_iter().unzip();
+    let got = futures_util::future::join_all(futures).await;
+    for (want, got) in wants.iter().zip(&got) {
+        match (want, got) {
+            (Want::Rev(r), Ok(g)) => assert_eq!(r, g),
+            (Want::Created, Ok(1)) => {}
+            (Want::Duplicate, Err(StoreError::Duplicate(_))) => {}
+            (Want::Err(StoreError::Other(_)), Err(StoreError::Other(_))) => {}
+            (Want::Err(w), Err(g)) => assert_eq!(w, g),
+            (w, g) => panic!("wanted {w:?}, got {g:?}"),
+        }
+    }
+
+    let mut outbox = 0;
+    for n in 1..=24u32 {
+        let app = s.get(&id(n)).await.unwrap();
+        let events = s.events(&id(n)).await.unwrap();
+        let written = matches!(n % 4, 0 | 1);
+        assert_eq!(app.rev, if written { 2 } else { 1 }, "case {n}");
+        assert_eq!(events.len(), if written { 2 } else { 1 }, "case {n}");
+        if written {
+            outbox += 1;
+        }
+        assert_eq!(
+            s.idempotency_lookup("clerk", &format!("good-{n}"))
+                .await
+                .unwrap()
+                .is_some(),
+            written
+        );
+        assert_eq!(
+            s.idempotency_lookup("clerk", &format!("stale-{n}"))
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(db.count("outbox").await, outbox);
+    // The intakes that failed gave their numbers back: the numbers taken
+    // are 1..=N without a gap.
+    let ids: HashSet<String> = page_all(s.as_ref(), &ListFilter::default(), 100)
+        .await
+        .into_iter()
+        .collect();
+    let created = 24 + (1..=24).filter(|n| n % 6 == 3).count();
+    assert_eq!(ids.len(), created);
+    for k in 1..=created {
+        let number = format!("KRG-2026-{k:06}");
+        s.get_by_number(&number).await.unwrap();
+    }
+    s.audit_verify().await.unwrap();
 }
 
 // --- signatures ---------------------------------------------------------------------

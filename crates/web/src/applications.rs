@@ -21,8 +21,8 @@ use qyzmet_domain::case::{
 use qyzmet_domain::catalog::Lang;
 use qyzmet_domain::{Channel, Iin, Role};
 use qyzmet_store::{
-    Application, ApplicationRow, Change, IdempotencyRecord, ListFilter, ListOrder, NewApplication,
-    NewAttachment, NewEvent, StoreError,
+    Application, ApplicationRow, ChainHead, Change, IdempotencyRecord, ListFilter, ListOrder,
+    NewApplication, NewAttachment, NewEvent, StoreError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -678,6 +678,8 @@ pub async fn create(
                     number: number.to_owned(),
                     rev: 1,
                     row: row.clone(),
+                    // The view shows no chain.
+                    head: ChainHead::genesis(),
                 };
                 let body = view::application(&app, &view_case, &view_process);
                 let stored = Stored {
@@ -711,6 +713,7 @@ pub async fn create(
                     jobs: jobs.into_iter().chain(doc_jobs).collect(),
                     idempotency: rec,
                     attachments,
+                    follows: None,
                 }
             }),
         })
@@ -1127,6 +1130,8 @@ pub async fn act(
         number: app.number.clone(),
         rev: new_rev,
         row: row.clone(),
+        // The view shows no chain.
+        head: app.head.clone(),
     };
     let stored = Stored {
         status: 200,
@@ -1141,6 +1146,7 @@ pub async fn act(
         jobs: doc_jobs,
         idempotency: record(&idem, &stored, now),
         attachments: Vec::new(),
+        follows: Some(app.head.clone()),
     };
     let written = match seal {
         Some(seal) => {
@@ -1202,6 +1208,7 @@ pub(crate) async fn append_at_rev(
         jobs: Vec::new(),
         idempotency: None,
         attachments: Vec::new(),
+        follows: Some(app.head.clone()),
     };
     match state.store().append(&app.id, app.rev, change).await {
         Ok(_) => Ok(true),

@@ -186,6 +186,7 @@ pub async fn sign(
         jobs,
         idempotency: None,
         attachments: Vec::new(),
+        follows: Some(app.head.clone()),
     };
     match state.store().append(&app.id, app.rev, change).await {
         Ok(_) => {}
@@ -200,6 +201,8 @@ pub async fn sign(
         number: app.number.clone(),
         rev: new_rev,
         row,
+        // The view shows no chain.
+        head: app.head.clone(),
     };
     Ok(with_etag(
         view::application(&view_app, &next, &process),

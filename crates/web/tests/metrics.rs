@@ -76,6 +76,7 @@ async fn add(store: &dyn Store, n: u32, status: &str, overdue: bool) {
         jobs: vec![],
         idempotency: None,
         attachments: vec![],
+        follows: None,
     };
     store
         .create(NewApplication {
