@@ -2,8 +2,8 @@
 //! PKCS#1 v1.5, SHA-256), against a baseline measured in the same run: the
 //! `rsa` crate's signature, as Qyzmet made it before ring (a
 //! `pkcs1v15::SigningKey` over the key). Also a whole detached CMS over
-//! 1 KiB, and ECDSA P-256 by the p256 crate (what `Key::P256` signs with)
-//! and by ring, to compare. `cargo bench -p qyzmet-pki --bench sign`.
+//! 1 KiB, and ECDSA P-256 by the p256 crate (what `Key::P256` signed with
+//! before) and by ring (what it signs with now). `cargo bench -p qyzmet-pki --bench sign`.
 
 use std::hint::black_box;
 use std::time::Instant;

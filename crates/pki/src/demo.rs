@@ -492,7 +492,7 @@ impl Key {
 
     /// A fresh ECDSA P-256 key.
     pub fn generate_p256() -> Key {
-        Key::P256(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng))
+        Key::p256(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng))
     }
 
     pub(crate) fn spki(&self) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
@@ -502,7 +502,7 @@ impl Key {
     pub(crate) fn pkcs8(&self) -> Result<Vec<u8>, PkiError> {
         let doc = match self {
             Key::Rsa(k) => k.private().to_pkcs8_der(),
-            Key::P256(k) => k.to_pkcs8_der(),
+            Key::P256(k) => k.private().to_pkcs8_der(),
             Key::P384(k) => k.to_pkcs8_der(),
         };
         Ok(doc
