@@ -141,12 +141,15 @@ fn rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<rsa::RsaPublicKey, AlgErr
         .map_err(|_| AlgError::Invalid)
 }
 
+/// An RSA public key's modulus and exponent, big-endian.
+type RsaParts<'a> = (&'a [u8], &'a [u8]);
+
 /// An RSA key's modulus and exponent (big-endian, without leading zeros)
 /// when ring verifies with it: moduli of 2,048–8,192 bits. `None` for
 /// smaller ones (1,024–2,047 bits, as older certificates have), which ring
 /// refuses and the `rsa` crate judges; `Err` for a key that is not RSA or
 /// does not parse.
-fn ring_rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<Option<(&[u8], &[u8])>, AlgError> {
+fn ring_rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<Option<RsaParts<'_>>, AlgError> {
     if spki.algorithm.oid != oids::RSA_ENCRYPTION && spki.algorithm.oid != oids::RSASSA_PSS {
         return Err(AlgError::Invalid);
     }
