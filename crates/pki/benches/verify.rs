@@ -1,7 +1,9 @@
 //! CMS verifications per second (RSA-2048, SHA-256, chain cached after the
 //! first), against a baseline measured in the same run: a bare RSA-2048
 //! PKCS#1 v1.5 verification by the same `rsa` crate, which every CMS
-//! verification contains once. `cargo bench -p qyzmet-pki --bench verify`.
+//! verification contained once before the CMS verifier moved to ring (now
+//! it contains ring's, printed too). `cargo bench -p qyzmet-pki --bench
+//! verify`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -11,6 +13,7 @@ use qyzmet_pki::demo::{Authority, Profile};
 use qyzmet_pki::{name, oids, Signer, TrustConfig, Verifier};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::signature::{SignatureEncoding, Signer as _, Verifier as _};
+use rsa::traits::PublicKeyParts;
 
 fn per_second(n: u32, mut f: impl FnMut()) -> f64 {
     for _ in 0..n / 10 {
@@ -77,10 +80,28 @@ fn main() {
     let bare = per_second(n, || {
         black_box(vk.verify(black_box(&content), black_box(&sig))).unwrap();
     });
+    let (modulus, exponent) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+    let ring_key = ring::signature::RsaPublicKeyComponents {
+        n: &modulus,
+        e: &exponent,
+    };
+    let sig_bytes = sig.to_bytes();
+    let bare_ring = per_second(n, || {
+        black_box(ring_key.verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            black_box(&content),
+            black_box(&sig_bytes),
+        ))
+        .unwrap();
+    });
     let full = per_second(n, || {
         black_box(verifier.verify(black_box(&cms), Some(&content), now)).unwrap();
     });
     println!("bare RSA-2048 verify:          {bare:>9.0}/s");
+    println!(
+        "bare RSA-2048 verify, ring:    {bare_ring:>9.0}/s  ({:.2})",
+        bare_ring / bare
+    );
     println!("CMS verify (cached chain):     {full:>9.0}/s");
     println!("ratio CMS / bare:              {:>9.2}", full / bare);
 }

@@ -141,7 +141,31 @@ fn rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<rsa::RsaPublicKey, AlgErr
         .map_err(|_| AlgError::Invalid)
 }
 
+/// An RSA public key's modulus and exponent, big-endian.
+type RsaParts<'a> = (&'a [u8], &'a [u8]);
+
+/// An RSA key's modulus and exponent (big-endian, without leading zeros)
+/// when ring verifies with it: moduli of 2,048–8,192 bits. `None` for
+/// smaller ones (1,024–2,047 bits, as older certificates have), which ring
+/// refuses and the `rsa` crate judges; `Err` for a key that is not RSA or
+/// does not parse.
+fn ring_rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<Option<RsaParts<'_>>, AlgError> {
+    if spki.algorithm.oid != oids::RSA_ENCRYPTION && spki.algorithm.oid != oids::RSASSA_PSS {
+        return Err(AlgError::Invalid);
+    }
+    let key = rsa::pkcs1::RsaPublicKey::from_der(spki.subject_public_key.raw_bytes())
+        .map_err(|_| AlgError::Invalid)?;
+    let (n, e) = (key.modulus.as_bytes(), key.public_exponent.as_bytes());
+    let bits = match n.first() {
+        Some(b) => n.len() * 8 - b.leading_zeros() as usize,
+        None => 0,
+    };
+    Ok((2048..=8192).contains(&bits).then_some((n, e)))
+}
+
 /// RSA PKCS#1 v1.5 (what the national CA's RSA keys and openssl make).
+/// ring verifies with keys of 2,048–8,192 bits; the `rsa` crate with
+/// smaller ones.
 pub struct RsaPkcs1;
 
 impl SignatureScheme for RsaPkcs1 {
@@ -156,6 +180,7 @@ impl SignatureScheme for RsaPkcs1 {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), AlgError> {
+        use ring::signature as rs;
         let digest = match algorithm.oid {
             oids::SHA1_WITH_RSA => DigestAlg::Sha1,
             oids::SHA256_WITH_RSA => DigestAlg::Sha256,
@@ -163,6 +188,17 @@ impl SignatureScheme for RsaPkcs1 {
             oids::SHA512_WITH_RSA => DigestAlg::Sha512,
             _ => digest,
         };
+        if let Some((n, e)) = ring_rsa_key(spki)? {
+            let params = match digest {
+                DigestAlg::Sha1 => &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+                DigestAlg::Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
+                DigestAlg::Sha384 => &rs::RSA_PKCS1_2048_8192_SHA384,
+                DigestAlg::Sha512 => &rs::RSA_PKCS1_2048_8192_SHA512,
+            };
+            return rs::RsaPublicKeyComponents { n, e }
+                .verify(params, message, signature)
+                .map_err(|_| AlgError::Invalid);
+        }
         let key = rsa_key(spki)?;
         let scheme = match digest {
             DigestAlg::Sha1 => rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
@@ -170,130 +206,8 @@ impl SignatureScheme for RsaPkcs1 {
             DigestAlg::Sha384 => rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
             DigestAlg::Sha512 => rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
         };
-        let hashed = digest.digest(message);
-        match fast_rsa::pkcs1v15_verify(&key, &scheme, &hashed, signature) {
-            Some(verdict) => verdict,
-            None => key
-                .verify(scheme, &hashed, signature)
-                .map_err(|_| AlgError::Invalid),
-        }
-    }
-}
-
-/// RSA's public operation (`s^e mod n`) in Montgomery form with
-/// crypto-bigint, for PKCS#1 v1.5: the `rsa` crate's num-bigint-dig
-/// arithmetic made it most of a CMS verification. The Montgomery constants
-/// of a modulus are computed once and kept (a signer's key verifies many
-/// signatures). Moduli of 1025–4096 bits; others go to the `rsa` crate.
-mod fast_rsa {
-    use super::AlgError;
-    use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-    use crypto_bigint::{Uint, U2048, U3072, U4096};
-    use rsa::traits::PublicKeyParts;
-    use std::any::Any;
-    use std::collections::HashMap;
-    use std::sync::{Arc, LazyLock, Mutex};
-
-    /// Montgomery constants by modulus (big-endian bytes); cleared when it
-    /// holds this many, so a stream of new keys cannot grow it without end.
-    const CACHED_KEYS: usize = 512;
-    type Cache = Mutex<HashMap<Vec<u8>, Arc<dyn Any + Send + Sync>>>;
-    static PARAMS: LazyLock<Cache> = LazyLock::new(Cache::default);
-
-    /// The PKCS#1 v1.5 verdict (RFC 8017 §8.2.2: encode what was expected
-    /// and compare), or `None` when this size of key is left to the `rsa`
-    /// crate.
-    pub(super) fn pkcs1v15_verify(
-        key: &rsa::RsaPublicKey,
-        scheme: &rsa::Pkcs1v15Sign,
-        hashed: &[u8],
-        signature: &[u8],
-    ) -> Option<Result<(), AlgError>> {
-        let n = key.n().to_bytes_be();
-        let e = key.e().to_bytes_be();
-        let k = n.len();
-        if signature.len() != k || scheme.hash_len.is_some_and(|l| l != hashed.len()) {
-            return Some(Err(AlgError::Invalid));
-        }
-        let em = match k {
-            129..=256 => public_op::<{ U2048::LIMBS }>(&n, &e, signature),
-            257..=384 => public_op::<{ U3072::LIMBS }>(&n, &e, signature),
-            385..=512 => public_op::<{ U4096::LIMBS }>(&n, &e, signature),
-            _ => return None,
-        }?;
-        let em = match em {
-            Ok(em) => em,
-            Err(e) => return Some(Err(e)),
-        };
-        let t_len = scheme.prefix.len() + hashed.len();
-        if k < t_len + 11 {
-            return Some(Err(AlgError::Invalid));
-        }
-        let mut expected = Vec::with_capacity(k);
-        expected.extend_from_slice(&[0x00, 0x01]);
-        expected.resize(k - t_len - 1, 0xff);
-        expected.push(0x00);
-        expected.extend_from_slice(&scheme.prefix);
-        expected.extend_from_slice(hashed);
-        Some(if em == expected {
-            Ok(())
-        } else {
-            Err(AlgError::Invalid)
-        })
-    }
-
-    /// `s^e mod n` as `k` big-endian bytes (`k` = the modulus's length);
-    /// `None` if a number does not fit or `n` is even (the `rsa` crate then
-    /// judges).
-    fn public_op<const L: usize>(
-        n: &[u8],
-        e: &[u8],
-        s: &[u8],
-    ) -> Option<Result<Vec<u8>, AlgError>> {
-        let (modulus, exponent, sig) = (uint::<L>(n)?, uint::<L>(e)?, uint::<L>(s)?);
-        if n.last().is_none_or(|b| b & 1 == 0) {
-            return None;
-        }
-        if sig >= modulus {
-            return Some(Err(AlgError::Invalid));
-        }
-        let params = params::<L>(n, &modulus);
-        let m = DynResidue::new(&sig, params)
-            .pow_bounded_exp(&exponent, exponent.bits())
-            .retrieve();
-        let mut out = Vec::with_capacity(Uint::<L>::BYTES);
-        for w in m.as_words().iter().rev() {
-            out.extend_from_slice(&w.to_be_bytes());
-        }
-        Some(Ok(out.split_off(out.len() - n.len())))
-    }
-
-    fn uint<const L: usize>(be: &[u8]) -> Option<Uint<L>> {
-        let size = Uint::<L>::BYTES;
-        if be.len() > size {
-            return None;
-        }
-        let mut buf = vec![0u8; size];
-        buf[size - be.len()..].copy_from_slice(be);
-        Some(Uint::from_be_slice(&buf))
-    }
-
-    fn params<const L: usize>(n: &[u8], modulus: &Uint<L>) -> DynResidueParams<L> {
-        let cache = PARAMS.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = cache
-            .get(n)
-            .and_then(|p| p.downcast_ref::<DynResidueParams<L>>())
-        {
-            return *p;
-        }
-        drop(cache);
-        let p = DynResidueParams::new(modulus);
-        let mut cache = PARAMS.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= CACHED_KEYS {
-            cache.clear();
-        }
-        cache.insert(n.to_vec(), Arc::new(p));
-        p
+        key.verify(scheme, &digest.digest(message), signature)
+            .map_err(|_| AlgError::Invalid)
     }
 }
 
@@ -354,6 +268,20 @@ impl SignatureScheme for RsaPss {
             return Err(AlgError::Invalid);
         }
         let salt = params.salt_len.unwrap_or(20) as usize;
+        // ring verifies PSS with the salt as long as the hash (what RFC 8017
+        // recommends and signers use), SHA-256 and longer, keys of
+        // 2,048–8,192 bits; the `rsa` crate everything else.
+        let ring_params = match hash {
+            DigestAlg::Sha256 if salt == 32 => Some(&ring::signature::RSA_PSS_2048_8192_SHA256),
+            DigestAlg::Sha384 if salt == 48 => Some(&ring::signature::RSA_PSS_2048_8192_SHA384),
+            DigestAlg::Sha512 if salt == 64 => Some(&ring::signature::RSA_PSS_2048_8192_SHA512),
+            _ => None,
+        };
+        if let (Some(ring_params), Some((n, e))) = (ring_params, ring_rsa_key(spki)?) {
+            return ring::signature::RsaPublicKeyComponents { n, e }
+                .verify(ring_params, message, signature)
+                .map_err(|_| AlgError::Invalid);
+        }
         let key = rsa_key(spki)?;
         let scheme = match hash {
             DigestAlg::Sha1 => rsa::Pss::new_with_salt::<sha1::Sha1>(salt),
@@ -432,40 +360,145 @@ pub fn verify_issued(
 
 #[cfg(test)]
 mod tests {
-    use super::fast_rsa::pkcs1v15_verify;
-    use super::AlgError;
+    use super::*;
     use rsa::traits::PublicKeyParts;
+    use spki::EncodePublicKey;
 
-    /// The Montgomery path agrees with the `rsa` crate on good signatures
-    /// and on every kind of bad one, at two key sizes.
+    fn spki_of(key: &rsa::RsaPrivateKey) -> SubjectPublicKeyInfoOwned {
+        let der = key.to_public_key().to_public_key_der().unwrap();
+        SubjectPublicKeyInfoOwned::from_der(der.as_bytes()).unwrap()
+    }
+
+    fn sha256_with_rsa() -> AlgorithmIdentifierOwned {
+        AlgorithmIdentifierOwned {
+            oid: oids::SHA256_WITH_RSA,
+            parameters: Some(der::asn1::Any::null()),
+        }
+    }
+
+    /// ring's PKCS#1 v1.5 verdict agrees with the `rsa` crate's on good
+    /// signatures and on every kind of bad one, at two key sizes; a
+    /// 1,024-bit key, which ring refuses, is judged by the `rsa` crate.
     #[test]
-    fn the_fast_public_operation_agrees_with_the_rsa_crate() {
-        for bits in [2048, 3072] {
+    fn pkcs1_verdicts_agree_with_the_rsa_crate() {
+        for bits in [1024, 2048, 3072] {
             let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits).unwrap();
             let public = key.to_public_key();
+            let spki = spki_of(&key);
+            assert_eq!(
+                ring_rsa_key(&spki).unwrap().is_some(),
+                bits >= 2048,
+                "{bits} bits"
+            );
             let scheme = || rsa::Pkcs1v15Sign::new::<sha2::Sha256>();
-            let hashed = <sha2::Sha256 as sha2::Digest>::digest(b"to_sign").to_vec();
-            let sig = key.sign(scheme(), &hashed).unwrap();
-            let judge = |hashed: &[u8], sig: &[u8]| {
-                let fast = pkcs1v15_verify(&public, &scheme(), hashed, sig)
-                    .expect("this key size takes the fast path");
-                let slow = public
-                    .verify(scheme(), hashed, sig)
+            let message = b"to_sign".as_slice();
+            let sig = key
+                .sign(scheme(), &DigestAlg::Sha256.digest(message))
+                .unwrap();
+            let judge = |message: &[u8], sig: &[u8]| {
+                let ours =
+                    RsaPkcs1.verify(&spki, &sha256_with_rsa(), DigestAlg::Sha1, message, sig);
+                let theirs = public
+                    .verify(scheme(), &DigestAlg::Sha256.digest(message), sig)
                     .map_err(|_| AlgError::Invalid);
-                assert_eq!(fast, slow, "{bits} bits");
-                fast
+                assert_eq!(ours, theirs, "{bits} bits");
+                ours
             };
-            assert_eq!(judge(&hashed, &sig), Ok(()));
-            let mut other = hashed.clone();
-            other[0] ^= 1;
-            assert_eq!(judge(&other, &sig), Err(AlgError::Invalid));
+            assert_eq!(judge(message, &sig), Ok(()));
+            assert_eq!(judge(b"to_sigm", &sig), Err(AlgError::Invalid));
             let mut flipped = sig.clone();
             flipped[100] ^= 0x40;
-            assert_eq!(judge(&hashed, &flipped), Err(AlgError::Invalid));
-            assert_eq!(judge(&hashed, &sig[1..]), Err(AlgError::Invalid));
+            assert_eq!(judge(message, &flipped), Err(AlgError::Invalid));
+            assert_eq!(judge(message, &sig[1..]), Err(AlgError::Invalid));
+            let mut longer = vec![0];
+            longer.extend_from_slice(&sig);
+            assert_eq!(judge(message, &longer), Err(AlgError::Invalid));
             let n = public.n().to_bytes_be();
-            assert_eq!(judge(&hashed, &n), Err(AlgError::Invalid));
-            assert_eq!(judge(&hashed[..31], &sig), Err(AlgError::Invalid));
+            assert_eq!(judge(message, &n), Err(AlgError::Invalid));
+            assert_eq!(judge(message, &[]), Err(AlgError::Invalid));
+            // Another digest declared than the one signed.
+            let sha384 = AlgorithmIdentifierOwned {
+                oid: oids::SHA384_WITH_RSA,
+                parameters: Some(der::asn1::Any::null()),
+            };
+            assert_eq!(
+                RsaPkcs1.verify(&spki, &sha384, DigestAlg::Sha256, message, &sig),
+                Err(AlgError::Invalid)
+            );
+            // rsaEncryption takes the digest the signer declared.
+            let plain = AlgorithmIdentifierOwned {
+                oid: oids::RSA_ENCRYPTION,
+                parameters: Some(der::asn1::Any::null()),
+            };
+            assert_eq!(
+                RsaPkcs1.verify(&spki, &plain, DigestAlg::Sha256, message, &sig),
+                Ok(())
+            );
+            assert_eq!(
+                RsaPkcs1.verify(&spki, &plain, DigestAlg::Sha512, message, &sig),
+                Err(AlgError::Invalid)
+            );
+        }
+    }
+
+    fn pss(hash: Oid, salt: u32) -> AlgorithmIdentifierOwned {
+        let h = AlgorithmIdentifierOwned {
+            oid: hash,
+            parameters: None,
+        };
+        let params = PssParams {
+            hash: Some(h.clone()),
+            mgf: Some(AlgorithmIdentifierOwned {
+                oid: oids::MGF1,
+                parameters: Some(der::asn1::Any::encode_from(&h).unwrap()),
+            }),
+            salt_len: Some(salt),
+            trailer: None,
+        };
+        AlgorithmIdentifierOwned {
+            oid: oids::RSASSA_PSS,
+            parameters: Some(der::asn1::Any::from_der(&params.to_der().unwrap()).unwrap()),
+        }
+    }
+
+    /// PSS with the salt as long as the hash goes to ring, other salts to
+    /// the `rsa` crate; both accept the good signature and refuse a bad one.
+    #[test]
+    fn pss_signatures_verify_with_either_salt() {
+        let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap();
+        let spki = spki_of(&key);
+        let message = b"to_sign".as_slice();
+        for (hash, salt) in [
+            (DigestAlg::Sha256, 32),
+            (DigestAlg::Sha256, 20),
+            (DigestAlg::Sha384, 48),
+            (DigestAlg::Sha512, 64),
+        ] {
+            let (oid, scheme) = match hash {
+                DigestAlg::Sha256 => (oids::SHA256, rsa::Pss::new_with_salt::<sha2::Sha256>(salt)),
+                DigestAlg::Sha384 => (oids::SHA384, rsa::Pss::new_with_salt::<sha2::Sha384>(salt)),
+                _ => (oids::SHA512, rsa::Pss::new_with_salt::<sha2::Sha512>(salt)),
+            };
+            let sig = key
+                .sign_with_rng(&mut rand_core::OsRng, scheme, &hash.digest(message))
+                .unwrap();
+            let alg = pss(oid, salt as u32);
+            assert_eq!(
+                RsaPss.verify(&spki, &alg, DigestAlg::Sha256, message, &sig),
+                Ok(()),
+                "{hash:?} salt {salt}"
+            );
+            assert_eq!(
+                RsaPss.verify(&spki, &alg, DigestAlg::Sha256, b"to_sigm", &sig),
+                Err(AlgError::Invalid)
+            );
+            // Declared with another salt length than signed.
+            let other = pss(oid, salt as u32 + 1);
+            assert_eq!(
+                RsaPss.verify(&spki, &other, DigestAlg::Sha256, message, &sig),
+                Err(AlgError::Invalid),
+                "{hash:?} salt {salt}"
+            );
         }
     }
 }

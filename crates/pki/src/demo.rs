@@ -492,12 +492,12 @@ impl Key {
     pub fn generate_rsa() -> Result<Key, PkiError> {
         let k = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
             .map_err(|e| PkiError::Crypto(e.to_string()))?;
-        Ok(Key::Rsa(Box::new(k)))
+        Ok(Key::rsa(k))
     }
 
     /// A fresh ECDSA P-256 key.
     pub fn generate_p256() -> Key {
-        Key::P256(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng))
+        Key::p256(p256::ecdsa::SigningKey::random(&mut rand_core::OsRng))
     }
 
     pub(crate) fn spki(&self) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
@@ -506,8 +506,8 @@ impl Key {
 
     pub(crate) fn pkcs8(&self) -> Result<Vec<u8>, PkiError> {
         let doc = match self {
-            Key::Rsa(k) => k.to_pkcs8_der(),
-            Key::P256(k) => k.to_pkcs8_der(),
+            Key::Rsa(k) => k.private().to_pkcs8_der(),
+            Key::P256(k) => k.private().to_pkcs8_der(),
             Key::P384(k) => k.to_pkcs8_der(),
         };
         Ok(doc
