@@ -165,6 +165,7 @@ impl Face {
     fn font_objects(&self, remapper: &GlyphRemapper, text: &[String]) -> Result<Chunk, String> {
         let program =
             subsetter::subset(self.ttf, 0, remapper).map_err(|e| format!("subset: {e}"))?;
+        let program = unhinted(&program)?;
         let to_pdf = |v: f32| v * 1000.0 / self.upem;
         let m = &self.metrics;
         let mut chunk = Chunk::new();
@@ -337,4 +338,162 @@ impl<'f> FontUse<'f> {
         pdf.extend(&self.face.font_objects(&remapper, &text)?);
         Ok(())
     }
+}
+
+/// The font program as embedded: the subset without its TrueType hinting
+/// (each glyph's instructions and the `cvt `, `fpgm`, `prep` tables) and
+/// without glyph names (`post` version 3). DejaVu's hints are half of its
+/// outlines' bytes; PDF viewers rasterise without them (or hint
+/// automatically), and the PDF stays about as small as with per-document
+/// subsets.
+fn unhinted(font: &[u8]) -> Result<Vec<u8>, String> {
+    let bad = || "the font subset is malformed".to_string();
+    let u16_at = |b: &[u8], i: usize| -> Result<u16, String> {
+        b.get(i..i + 2)
+            .map(|s| u16::from_be_bytes([s[0], s[1]]))
+            .ok_or_else(bad)
+    };
+    let u32_at = |b: &[u8], i: usize| -> Result<u32, String> {
+        b.get(i..i + 4)
+            .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+            .ok_or_else(bad)
+    };
+    let count = usize::from(u16_at(font, 4)?);
+    let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::with_capacity(count);
+    for i in 0..count {
+        let rec = 12 + 16 * i;
+        let tag: [u8; 4] = font.get(rec..rec + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?;
+        let (off, len) = (u32_at(font, rec + 8)? as usize, u32_at(font, rec + 12)? as usize);
+        let data = font.get(off..off + len).ok_or_else(bad)?;
+        tables.push((tag, data.to_vec()));
+    }
+    let table = |tag: &[u8; 4]| {
+        tables
+            .iter()
+            .find(|(t, _)| t == tag)
+            .map(|(_, d)| d.as_slice())
+            .ok_or_else(bad)
+    };
+    let head = table(b"head")?;
+    let long_loca = u16_at(head, 50)? != 0;
+    let glyphs = usize::from(u16_at(table(b"maxp")?, 4)?);
+    let (loca, glyf) = (table(b"loca")?, table(b"glyf")?);
+    let offset = |i: usize| -> Result<usize, String> {
+        Ok(if long_loca {
+            u32_at(loca, 4 * i)? as usize
+        } else {
+            2 * usize::from(u16_at(loca, 2 * i)?)
+        })
+    };
+
+    let mut new_glyf = Vec::with_capacity(glyf.len() / 2);
+    let mut new_loca = Vec::with_capacity(4 * (glyphs + 1));
+    for i in 0..glyphs {
+        new_loca.extend((new_glyf.len() as u32).to_be_bytes());
+        let g = glyf.get(offset(i)?..offset(i + 1)?).ok_or_else(bad)?;
+        if g.is_empty() {
+            continue;
+        }
+        let contours = u16_at(g, 0)? as i16;
+        if contours >= 0 {
+            // Header, end points, then the instructions' length and bytes.
+            let at = 10 + 2 * contours as usize;
+            let len = usize::from(u16_at(g, at)?);
+            new_glyf.extend_from_slice(&g[..at]);
+            new_glyf.extend([0, 0]);
+            new_glyf.extend_from_slice(g.get(at + 2 + len..).ok_or_else(bad)?);
+        } else {
+            // Components; instructions, if any, follow the last.
+            let mut at = 10;
+            new_glyf.extend_from_slice(&g[..10]);
+            loop {
+                let flags = u16_at(g, at)?;
+                let mut len = 4 + if flags & 0x0001 != 0 { 4 } else { 2 };
+                // A scale, an x and y scale, or a 2×2 matrix.
+                len += if flags & 0x0008 != 0 {
+                    2
+                } else if flags & 0x0040 != 0 {
+                    4
+                } else if flags & 0x0080 != 0 {
+                    8
+                } else {
+                    0
+                };
+                let part = g.get(at..at + len).ok_or_else(bad)?;
+                let here = new_glyf.len();
+                new_glyf.extend_from_slice(part);
+                // Clear WE_HAVE_INSTRUCTIONS.
+                new_glyf[here] &= !0x01;
+                at += len;
+                if flags & 0x0020 == 0 {
+                    break;
+                }
+            }
+        }
+        while new_glyf.len() % 4 != 0 {
+            new_glyf.push(0);
+        }
+    }
+    new_loca.extend((new_glyf.len() as u32).to_be_bytes());
+
+    let mut out_tables: Vec<([u8; 4], Vec<u8>)> = Vec::new();
+    for (tag, data) in &tables {
+        let data = match tag {
+            b"cvt " | b"fpgm" | b"prep" => continue,
+            b"glyf" => new_glyf.clone(),
+            b"loca" => new_loca.clone(),
+            b"head" => {
+                let mut h = data.clone();
+                h.get_mut(8..12).ok_or_else(bad)?.fill(0); // checkSumAdjustment, below
+                h.get_mut(50..52).ok_or_else(bad)?.copy_from_slice(&1u16.to_be_bytes());
+                h
+            }
+            b"post" => {
+                let mut p = data.get(..32).ok_or_else(bad)?.to_vec();
+                p[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
+                p
+            }
+            _ => data.clone(),
+        };
+        out_tables.push((*tag, data));
+    }
+    out_tables.sort_by_key(|(t, _)| *t);
+
+    let checksum = |b: &[u8]| -> u32 {
+        b.chunks(4).fold(0u32, |s, c| {
+            let mut w = [0u8; 4];
+            w[..c.len()].copy_from_slice(c);
+            s.wrapping_add(u32::from_be_bytes(w))
+        })
+    };
+    let n = out_tables.len() as u16;
+    let entry_selector = 15 - n.leading_zeros() as u16;
+    let search_range = 16u16 << entry_selector;
+    let mut out = Vec::with_capacity(font.len());
+    out.extend(0x0001_0000u32.to_be_bytes());
+    out.extend(n.to_be_bytes());
+    out.extend(search_range.to_be_bytes());
+    out.extend(entry_selector.to_be_bytes());
+    out.extend((n * 16 - search_range).to_be_bytes());
+    let mut offset = 12 + 16 * out_tables.len();
+    let mut head_at = 0;
+    for (tag, data) in &out_tables {
+        out.extend(tag);
+        out.extend(checksum(data).to_be_bytes());
+        out.extend((offset as u32).to_be_bytes());
+        out.extend((data.len() as u32).to_be_bytes());
+        if tag == b"head" {
+            head_at = offset;
+        }
+        offset += data.len().div_ceil(4) * 4;
+    }
+    for (_, data) in &out_tables {
+        out.extend(data);
+        while out.len() % 4 != 0 {
+            out.push(0);
+        }
+    }
+    let adjustment = 0xB1B0_AFBAu32.wrapping_sub(checksum(&out));
+    out[head_at + 8..head_at + 12].copy_from_slice(&adjustment.to_be_bytes());
+    Ok(out)
 }
