@@ -7,6 +7,9 @@
 //! same CIDs and the others after them, built for it alone.
 
 use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use rustybuzz::{script, Direction, Script, ShapePlan};
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Chunk, Filter, Finish, Name, Rect, Ref, Str};
@@ -17,7 +20,13 @@ pub(crate) struct Face {
     ttf: &'static [u8],
     pub(crate) metrics: ttf_parser::Face<'static>,
     shaper: rustybuzz::Face<'static>,
+    /// Shape plans by direction and script, compiled on first use:
+    /// `rustybuzz::shape` would compile one for every line.
+    plans: Mutex<Vec<(Direction, Script, Arc<ShapePlan>)>>,
     upem: f32,
+    /// Glyph id and advance of the characters below U+0500 (Latin and
+    /// Cyrillic), looked up once: line breaking asks for every character.
+    low: Vec<Option<(u16, u16)>>,
     /// The objects of this face in every PDF: Type0 font, CID font, font
     /// descriptor, ToUnicode CMap, font program.
     refs: [Ref; 5],
@@ -48,6 +57,9 @@ fn fixed_chars() -> impl Iterator<Item = char> {
         .chain(signs.chars())
 }
 
+/// Characters below this are looked up once per face.
+const LOW: u32 = 0x500;
+
 /// A glyph as shaped: its id, advance and offsets in font units, and the
 /// byte range of its cluster in the text.
 pub(crate) struct Glyph {
@@ -64,6 +76,12 @@ impl Face {
         let shaper = rustybuzz::Face::from_slice(ttf, 0).expect("the embedded font shapes");
         let upem = f32::from(metrics.units_per_em());
         let refs = std::array::from_fn(|i| Ref::new(first_ref + i as i32));
+        let low = (0..LOW)
+            .map(|c| {
+                let g = metrics.glyph_index(char::from_u32(c)?)?;
+                Some((g.0, metrics.glyph_hor_advance(g).unwrap_or(0)))
+            })
+            .collect();
         let mut fixed = GlyphRemapper::new();
         // CID 0 is .notdef, as in every subset.
         fixed.remap(0);
@@ -81,7 +99,9 @@ impl Face {
             ttf,
             metrics,
             shaper,
+            plans: Mutex::new(Vec::new()),
             upem,
+            low,
             refs,
             fixed,
             fixed_text,
@@ -101,6 +121,25 @@ impl Face {
         self.upem
     }
 
+    /// The shape plan for `buffer`'s direction and script, as
+    /// `rustybuzz::shape` would compile it (no language, no features).
+    fn plan(&self, buffer: &rustybuzz::UnicodeBuffer) -> Arc<ShapePlan> {
+        let (direction, script) = (buffer.direction(), buffer.script());
+        let mut plans = self.plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, _, plan)) = plans
+            .iter()
+            .find(|(d, s, _)| *d == direction && *s == script)
+        {
+            return plan.clone();
+        }
+        // A buffer whose script was not guessed has none (`UNKNOWN` is how
+        // `script()` reports that).
+        let guessed = (script != script::UNKNOWN).then_some(script);
+        let plan = Arc::new(ShapePlan::new(&self.shaper, direction, guessed, None, &[]));
+        plans.push((direction, script, plan.clone()));
+        plan
+    }
+
     /// The glyphs of `text` as rustybuzz shapes them (default features,
     /// direction guessed from the text).
     pub(crate) fn shape(&self, text: &str) -> Vec<Glyph> {
@@ -111,7 +150,7 @@ impl Face {
             buffer.direction(),
             rustybuzz::Direction::LeftToRight | rustybuzz::Direction::TopToBottom
         );
-        let output = rustybuzz::shape(&self.shaper, &[], buffer);
+        let output = rustybuzz::shape_with_plan(&self.shaper, &self.plan(&buffer), buffer);
         let (positions, infos) = (output.glyph_positions(), output.glyph_infos());
         let mut glyphs = Vec::with_capacity(infos.len());
         for (i, (pos, info)) in positions.iter().zip(infos).enumerate() {
@@ -151,13 +190,19 @@ impl Face {
     /// The sum of the advances of `text`'s characters, in font units.
     pub(crate) fn units(&self, text: &str) -> u32 {
         text.chars()
-            .map(|c| {
-                self.metrics
-                    .glyph_index(c)
-                    .and_then(|g| self.metrics.glyph_hor_advance(g))
-                    .map_or(0, u32::from)
-            })
+            .map(|c| self.glyph(c).map_or(0, |(_, a)| u32::from(a)))
             .sum()
+    }
+
+    /// The glyph of `c` in the font's character map, and its advance.
+    pub(crate) fn glyph(&self, c: char) -> Option<(u16, u16)> {
+        match self.low.get(c as usize) {
+            Some(known) => *known,
+            None => {
+                let g = self.metrics.glyph_index(c)?;
+                Some((g.0, self.metrics.glyph_hor_advance(g).unwrap_or(0)))
+            }
+        }
     }
 
     /// Writes the PDF objects of the subset with the glyphs `remapper` maps

@@ -38,7 +38,7 @@ static BOLD: LazyLock<Face> = LazyLock::new(|| Face::load(BOLD_TTF, BOLD_FIRST))
 pub fn font_covers(text: &str) -> bool {
     text.chars()
         .filter(|c| !c.is_whitespace())
-        .all(|c| REGULAR.metrics.glyph_index(c).is_some() && BOLD.metrics.glyph_index(c).is_some())
+        .all(|c| REGULAR.glyph(c).is_some() && BOLD.glyph(c).is_some())
 }
 
 /// What a document says, in the order it says it.
@@ -101,7 +101,7 @@ fn render_counting(content: &Content) -> Result<(Vec<u8>, usize), DocumentError>
     {
         if let Some(c) = text
             .chars()
-            .find(|c| !c.is_whitespace() && face.metrics.glyph_index(*c).is_none())
+            .find(|c| !c.is_whitespace() && face.glyph(*c).is_none())
         {
             return Err(DocumentError::Glyph(c));
         }
