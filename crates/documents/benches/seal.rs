@@ -54,7 +54,9 @@ fn content(n: usize) -> Content {
 /// not stretched by other processes on a busy machine.
 fn thread_cpu() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(Duration::from_nanos(stat.split_whitespace().next()?.parse().ok()?))
+    Some(Duration::from_nanos(
+        stat.split_whitespace().next()?.parse().ok()?,
+    ))
 }
 
 /// Runs `f` `n` times; returns per second.

@@ -237,10 +237,8 @@ impl Face {
             .font_descriptor(descriptor)
             .default_width(0.0)
             .cid_to_gid_map_predefined(Name(b"Identity"));
-        font.widths().consecutive(
-            0,
-            glyphs.iter().map(|&g| to_pdf(self.advance(g) as f32)),
-        );
+        font.widths()
+            .consecutive(0, glyphs.iter().map(|&g| to_pdf(self.advance(g) as f32)));
         font.finish();
 
         let bbox = m.global_bounding_box();
@@ -294,7 +292,11 @@ fn postscript_name(m: &ttf_parser::Face<'_>) -> Option<String> {
         .into_iter()
         .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
         .find_map(|n| n.to_string())
-        .map(|s| s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect())
+        .map(|s| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect()
+        })
 }
 
 /// Six capital letters naming a subset (PDF 32000-1, 9.6.4), from a stable
@@ -407,8 +409,15 @@ fn unhinted(font: &[u8]) -> Result<Vec<u8>, String> {
     let mut tables: Vec<([u8; 4], Vec<u8>)> = Vec::with_capacity(count);
     for i in 0..count {
         let rec = 12 + 16 * i;
-        let tag: [u8; 4] = font.get(rec..rec + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?;
-        let (off, len) = (u32_at(font, rec + 8)? as usize, u32_at(font, rec + 12)? as usize);
+        let tag: [u8; 4] = font
+            .get(rec..rec + 4)
+            .ok_or_else(bad)?
+            .try_into()
+            .map_err(|_| bad())?;
+        let (off, len) = (
+            u32_at(font, rec + 8)? as usize,
+            u32_at(font, rec + 12)? as usize,
+        );
         let data = font.get(off..off + len).ok_or_else(bad)?;
         tables.push((tag, data.to_vec()));
     }
@@ -490,7 +499,9 @@ fn unhinted(font: &[u8]) -> Result<Vec<u8>, String> {
             b"head" => {
                 let mut h = data.clone();
                 h.get_mut(8..12).ok_or_else(bad)?.fill(0); // checkSumAdjustment, below
-                h.get_mut(50..52).ok_or_else(bad)?.copy_from_slice(&1u16.to_be_bytes());
+                h.get_mut(50..52)
+                    .ok_or_else(bad)?
+                    .copy_from_slice(&1u16.to_be_bytes());
                 h
             }
             b"post" => {

@@ -79,7 +79,6 @@ const MARGIN: f32 = 56.0;
 const TEXT_W: f32 = PAGE_W - 2.0 * MARGIN;
 const QR_SIZE: f32 = 96.0;
 
-
 /// Lays `content` out on A4 pages and returns the PDF.
 pub fn render(content: &Content) -> Result<Vec<u8>, DocumentError> {
     render_counting(content).map(|(pdf, _)| pdf)
@@ -575,9 +574,10 @@ mod tests {
 
     #[test]
     fn kazakh_russian_and_latin_text_uses_only_the_fixed_subsets() {
-        let (_, extra) =
-            render_counting(&content("Өтініш қанағаттандырылды. Заявление удовлетворено."))
-                .unwrap();
+        let (_, extra) = render_counting(&content(
+            "Өтініш қанағаттандырылды. Заявление удовлетворено.",
+        ))
+        .unwrap();
         assert_eq!(extra, 0);
     }
 

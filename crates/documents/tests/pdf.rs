@@ -162,7 +162,8 @@ fn text_beyond_the_usual_alphabets_is_drawn_and_extracts() {
     c.title = "Баламен кездесуге рұқсат — Ελλάδα".into();
     let pdf = render(&c).unwrap();
     let text = text_of(&pdf);
-    for needle in ["Ελληνικά", "αβγ", "Ђ", "Ѣ", "Ελλάδα", "Қарағанды", "ұ"] {
+    for needle in ["Ελληνικά", "αβγ", "Ђ", "Ѣ", "Ελλάδα", "Қарағанды", "ұ"]
+    {
         assert!(text.contains(needle), "{needle:?} not found in {text:?}");
     }
     assert_eq!(pdf, render(&c).unwrap(), "the same bytes again");
