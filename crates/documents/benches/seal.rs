@@ -49,6 +49,16 @@ fn content(n: usize) -> Content {
     }
 }
 
+/// CPU time this thread has run, where Linux tells it
+/// (`/proc/thread-self/schedstat`, nanoseconds on a CPU): unlike wall time,
+/// not stretched by other processes on a busy machine.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(
+        stat.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
 /// Runs `f` `n` times; returns per second.
 fn rate(n: usize, mut f: impl FnMut(usize)) -> f64 {
     let t = Instant::now();
@@ -73,9 +83,13 @@ fn main() {
     let sign_only = rate(n, |_| {
         black_box(head.sign(black_box(&fixed), true).unwrap());
     });
+    let cpu_before = thread_cpu();
     let render_only = rate(n, |i| {
         black_box(render(&content(i)).unwrap());
     });
+    let render_cpu = cpu_before
+        .zip(thread_cpu())
+        .map(|(a, b)| (b - a).as_secs_f64() * 1e3 / n as f64);
     let sealed = rate(n, |i| {
         let pdf = render(&content(i)).unwrap();
         black_box(head.sign(&pdf, true).unwrap());
@@ -114,6 +128,9 @@ fn main() {
         "baseline: render alone:                                     {render_only:>8.0}/s  {:.2}",
         render_only / sign_only
     );
+    if let Some(ms) = render_cpu {
+        println!("render alone, CPU time of a render: {ms:.3} ms");
+    }
     println!(
         "sealed PDFs (render + sign), one thread:                    {sealed:>8.0}/s  {:.2}",
         sealed / sign_only

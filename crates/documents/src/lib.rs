@@ -10,105 +10,35 @@
 
 use std::sync::LazyLock;
 
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
-use krilla::image::Image;
-use krilla::metadata::Metadata;
-use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
-use krilla::paint::Fill;
-use krilla::surface::Surface;
-use krilla::text::{Font, GlyphId, KrillaGlyph};
-use krilla::Document;
+use pdf_writer::types::ProcSet;
+use pdf_writer::{Chunk, Content as Stream, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
+mod font;
 mod qr;
+use font::{Face, FontUse};
 pub use qr::{qr_matrix, QrMatrix};
 
 static REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
-/// A font for drawing (krilla), its metrics for line breaking, and its
-/// shaper, parsed once: krilla's `draw_text` would parse the font's layout
-/// tables again for every line.
-struct Face {
-    pdf: Font,
-    metrics: ttf_parser::Face<'static>,
-    shaper: rustybuzz::Face<'static>,
-}
+/// The objects every PDF has at the same numbers (pages follow them).
+const CATALOG: Ref = Ref::new(1);
+const PAGE_TREE: Ref = Ref::new(2);
+const INFO: Ref = Ref::new(3);
+const QR_IMAGE: Ref = Ref::new(4);
+const REGULAR_FIRST: i32 = 10;
+const BOLD_FIRST: i32 = 20;
+const FIRST_PAGE: i32 = 30;
 
-impl Face {
-    fn load(ttf: &'static [u8]) -> Face {
-        Face {
-            pdf: Font::new(ttf.into(), 0).expect("the embedded font reads"),
-            metrics: ttf_parser::Face::parse(ttf, 0).expect("the embedded font parses"),
-            shaper: rustybuzz::Face::from_slice(ttf, 0).expect("the embedded font shapes"),
-        }
-    }
-
-    /// The glyphs of `text`, shaped as krilla's `draw_text` shapes them (its
-    /// `naive_shape`, direction guessed from the text), so the PDF is the
-    /// same byte for byte.
-    fn shape(&self, text: &str) -> Vec<KrillaGlyph> {
-        let mut buffer = rustybuzz::UnicodeBuffer::new();
-        buffer.push_str(text);
-        buffer.guess_segment_properties();
-        let forward = matches!(
-            buffer.direction(),
-            rustybuzz::Direction::LeftToRight | rustybuzz::Direction::TopToBottom
-        );
-        let output = rustybuzz::shape(&self.shaper, &[], buffer);
-        let upem = self.pdf.units_per_em();
-        let (positions, infos) = (output.glyph_positions(), output.glyph_infos());
-        let mut glyphs = Vec::with_capacity(infos.len());
-        for (i, (pos, info)) in positions.iter().zip(infos).enumerate() {
-            // The cluster ends where the next cluster (in text order) starts.
-            let same = |j: &usize| infos[*j].cluster == info.cluster;
-            let end = if forward {
-                (i + 1..infos.len()).find(|j| !same(j))
-            } else {
-                (0..i).rev().find(|j| !same(j))
-            }
-            .map_or(text.len(), |j| infos[j].cluster as usize);
-            glyphs.push(KrillaGlyph::new(
-                GlyphId::new(info.glyph_id),
-                pos.x_advance as f32 / upem,
-                pos.x_offset as f32 / upem,
-                pos.y_offset as f32 / upem,
-                pos.y_advance as f32 / upem,
-                info.cluster as usize..end,
-                None,
-            ));
-        }
-        glyphs
-    }
-
-    /// The width of `text` at `size` points, from the advances of its glyphs
-    /// (no kerning: DejaVu's is slight, and a line then errs on the short side
-    /// by at most a point or two).
-    fn width(&self, text: &str, size: f32) -> f32 {
-        let upem = f32::from(self.metrics.units_per_em());
-        let units: u32 = text
-            .chars()
-            .map(|c| {
-                self.metrics
-                    .glyph_index(c)
-                    .and_then(|g| self.metrics.glyph_hor_advance(g))
-                    .map_or(0, u32::from)
-            })
-            .sum();
-        units as f32 * size / upem
-    }
-}
-
-static REGULAR: LazyLock<Face> = LazyLock::new(|| Face::load(REGULAR_TTF));
-static BOLD: LazyLock<Face> = LazyLock::new(|| Face::load(BOLD_TTF));
+static REGULAR: LazyLock<Face> = LazyLock::new(|| Face::load(REGULAR_TTF, REGULAR_FIRST));
+static BOLD: LazyLock<Face> = LazyLock::new(|| Face::load(BOLD_TTF, BOLD_FIRST));
 
 /// Whether the embedded font can draw every character of `text` (the caller
 /// may check data from outside before rendering it).
 pub fn font_covers(text: &str) -> bool {
     text.chars()
         .filter(|c| !c.is_whitespace())
-        .all(|c| REGULAR.metrics.glyph_index(c).is_some() && BOLD.metrics.glyph_index(c).is_some())
+        .all(|c| REGULAR.glyph(c).is_some() && BOLD.glyph(c).is_some())
 }
 
 /// What a document says, in the order it says it.
@@ -151,30 +81,33 @@ const QR_SIZE: f32 = 96.0;
 
 /// Lays `content` out on A4 pages and returns the PDF.
 pub fn render(content: &Content) -> Result<Vec<u8>, DocumentError> {
-    for text in std::iter::once(&content.issuer)
-        .chain([&content.title, &content.verify_label, &content.verify_url])
-        .chain(content.fields.iter().flat_map(|(l, v)| [l, v]))
+    render_counting(content).map(|(pdf, _)| pdf)
+}
+
+/// As [`render`]; also returns how many glyphs the document drew beyond the
+/// fixed font subsets (zero for text in the alphabets they cover).
+fn render_counting(content: &Content) -> Result<(Vec<u8>, usize), DocumentError> {
+    // The title and the field labels are set in bold, the rest in regular.
+    let bold = std::iter::once(&content.title).chain(content.fields.iter().map(|(l, _)| l));
+    let regular = [&content.issuer, &content.verify_label, &content.verify_url]
+        .into_iter()
+        .chain(content.fields.iter().map(|(_, v)| v))
         .chain(&content.body)
-        .chain(&content.notes)
+        .chain(&content.notes);
+    for (face, text) in bold
+        .map(|t| (&*BOLD, t))
+        .chain(regular.map(|t| (&*REGULAR, t)))
     {
         if let Some(c) = text
             .chars()
-            .find(|c| !c.is_whitespace() && REGULAR.metrics.glyph_index(*c).is_none())
+            .find(|c| !c.is_whitespace() && face.glyph(*c).is_none())
         {
             return Err(DocumentError::Glyph(c));
         }
     }
     let qr = qr_matrix(&content.verify_url)?;
 
-    let mut doc = Document::new();
-    doc.set_metadata(
-        Metadata::new()
-            .title(content.title.clone())
-            .language(content.lang.clone())
-            .creator("Qyzmet".into()),
-    );
-    let mut pages = Pages::new(&mut doc);
-
+    let mut pages = Pages::new();
     pages.block(&content.issuer, &REGULAR, 11.0, 0.0, GREY);
     pages.gap(10.0);
     pages.block(&content.title, &BOLD, 15.0, 0.0, BLACK);
@@ -205,52 +138,57 @@ pub fn render(content: &Content) -> Result<Vec<u8>, DocumentError> {
         }
     }
     pages.gap(16.0);
-    pages.qr(&qr, &content.verify_label, &content.verify_url);
-    pages.finish();
-    doc.finish()
-        .map_err(|e| DocumentError::Pdf(format!("{e:?}")))
+    pages.qr(&content.verify_label, &content.verify_url);
+    write_pdf(content, &pages.pages, &qr)
 }
 
 /// Grey levels of the text.
 const BLACK: u8 = 0;
 const GREY: u8 = 90;
 
-fn fill(grey: u8) -> Fill {
-    Fill {
-        paint: rgb::Color::new(grey, grey, grey).into(),
-        opacity: NormalizedF32::ONE,
-        rule: Default::default(),
-    }
-}
-
 /// Breaks `text` into lines no wider than `width` at `size`: at spaces, and
 /// inside a word only when the word alone is too wide (a long address).
 fn wrap(text: &str, face: &Face, size: f32, width: f32) -> Vec<String> {
+    // Widths are sums of advances, so a line's is its words' and spaces'.
+    let fits = |units: u32| units as f32 * size / face.units_per_em() <= width;
+    let space = face.units(" ");
     let mut lines = Vec::new();
     let mut line = String::new();
+    let mut line_units = 0;
     for word in text.split_whitespace() {
+        let word_units = face.units(word);
         let candidate = if line.is_empty() {
-            word.to_owned()
+            word_units
         } else {
-            format!("{line} {word}")
+            line_units + space + word_units
         };
-        if face.width(&candidate, size) <= width {
-            line = candidate;
+        if fits(candidate) {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            line_units = candidate;
             continue;
         }
         if !line.is_empty() {
             lines.push(std::mem::take(&mut line));
         }
         let mut piece = String::new();
+        let mut piece_units = 0;
         for c in word.chars() {
+            let mut buf = [0; 4];
+            let units = face.units(c.encode_utf8(&mut buf));
             piece.push(c);
-            if face.width(&piece, size) > width && piece.chars().count() > 1 {
+            piece_units += units;
+            if !fits(piece_units) && piece.chars().count() > 1 {
                 piece.pop();
                 lines.push(std::mem::take(&mut piece));
                 piece.push(c);
+                piece_units = units;
             }
         }
         line = piece;
+        line_units = piece_units;
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -260,14 +198,12 @@ fn wrap(text: &str, face: &Face, size: f32, width: f32) -> Vec<String> {
 
 /// A cursor down the pages: starts a new page when the next line would not
 /// fit.
-struct Pages<'a> {
-    doc: &'a mut Document,
-    lines: Vec<Vec<Op>>,
+struct Pages {
+    pages: Vec<Vec<Op>>,
     y: f32,
 }
 
-/// What is drawn on a page, collected first because a krilla page borrows
-/// the document while open.
+/// What is drawn on a page, `y` from the top of the page.
 enum Op {
     Text {
         x: f32,
@@ -280,22 +216,20 @@ enum Op {
     Qr {
         x: f32,
         y: f32,
-        matrix: QrMatrix,
     },
 }
 
-impl<'a> Pages<'a> {
-    fn new(doc: &'a mut Document) -> Self {
+impl Pages {
+    fn new() -> Self {
         Pages {
-            doc,
-            lines: vec![Vec::new()],
+            pages: vec![Vec::new()],
             y: MARGIN,
         }
     }
 
     fn need(&mut self, height: f32) {
         if self.y + height > PAGE_H - MARGIN {
-            self.lines.push(Vec::new());
+            self.pages.push(Vec::new());
             self.y = MARGIN;
         }
     }
@@ -305,7 +239,7 @@ impl<'a> Pages<'a> {
     }
 
     fn push(&mut self, op: Op) {
-        self.lines.last_mut().expect("a page").push(op);
+        self.pages.last_mut().expect("a page").push(op);
     }
 
     fn block(&mut self, text: &str, face: &'static Face, size: f32, indent: f32, color: u8) {
@@ -370,14 +304,10 @@ impl<'a> Pages<'a> {
         }
     }
 
-    fn qr(&mut self, matrix: &QrMatrix, label: &str, url: &str) {
+    fn qr(&mut self, label: &str, url: &str) {
         self.need(QR_SIZE);
         let top = self.y;
-        self.push(Op::Qr {
-            x: MARGIN,
-            y: top,
-            matrix: matrix.clone(),
-        });
+        self.push(Op::Qr { x: MARGIN, y: top });
         let x = MARGIN + QR_SIZE + 12.0;
         let w = TEXT_W - QR_SIZE - 12.0;
         let mut y = top + 24.0;
@@ -398,63 +328,263 @@ impl<'a> Pages<'a> {
         }
         self.y = top + QR_SIZE;
     }
-
-    fn finish(self) {
-        for ops in self.lines {
-            let mut page = self
-                .doc
-                .start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4 is a size"));
-            let mut surface = page.surface();
-            for op in ops {
-                draw(&mut surface, op);
-            }
-            surface.finish();
-            page.finish();
-        }
-    }
 }
 
-fn draw(surface: &mut Surface<'_>, op: Op) {
-    match op {
-        Op::Text {
-            x,
-            y,
-            size,
-            bold,
-            color,
-            text,
-        } => {
-            surface.set_fill(Some(fill(color)));
-            let face = if bold { &*BOLD } else { &*REGULAR };
-            surface.draw_glyphs(
-                Point::from_xy(x, y),
-                &face.shape(&text),
-                face.pdf.clone(),
-                &text,
-                size,
-                false,
-            );
-        }
-        Op::Qr { x, y, matrix } => {
-            // A white square under the code keeps its quiet zone on any
-            // background a viewer might use.
-            surface.set_fill(Some(fill(255)));
-            let mut pb = PathBuilder::new();
-            if let Some(r) = Rect::from_xywh(x, y, QR_SIZE, QR_SIZE) {
-                pb.push_rect(r);
+/// Font resource names on every page.
+const REGULAR_NAME: Name = Name(b"F0");
+const BOLD_NAME: Name = Name(b"F1");
+const QR_NAME: Name = Name(b"Qr");
+
+/// Writes the laid-out pages as a PDF: the catalog, the page tree, the
+/// metadata, each page with its content stream, the QR code's image and the
+/// two fonts.
+fn write_pdf(
+    content: &Content,
+    pages: &[Vec<Op>],
+    qr: &QrMatrix,
+) -> Result<(Vec<u8>, usize), DocumentError> {
+    let mut pdf = Pdf::with_capacity(48 * 1024);
+    let page_refs: Vec<(Ref, Ref)> = (0..pages.len() as i32)
+        .map(|i| {
+            (
+                Ref::new(FIRST_PAGE + 2 * i),
+                Ref::new(FIRST_PAGE + 2 * i + 1),
+            )
+        })
+        .collect();
+
+    let mut catalog = pdf.catalog(CATALOG);
+    catalog
+        .pages(PAGE_TREE)
+        .lang(TextStr(&content.lang))
+        .viewer_preferences()
+        .display_doc_title(true);
+    catalog.finish();
+    pdf.document_info(INFO)
+        .title(TextStr(&content.title))
+        .creator(TextStr("Qyzmet"))
+        .producer(TextStr("Qyzmet"));
+    pdf.pages(PAGE_TREE)
+        .kids(page_refs.iter().map(|(p, _)| *p))
+        .count(pages.len() as i32);
+
+    let mut regular = FontUse::new(&REGULAR);
+    let mut bold = FontUse::new(&BOLD);
+    let mut has_qr = false;
+    for (ops, (page_ref, content_ref)) in pages.iter().zip(&page_refs) {
+        let mut stream = Stream::new();
+        let mut page_qr = false;
+        for op in ops {
+            match op {
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold: is_bold,
+                    color,
+                    text,
+                } => {
+                    let (font, name) = if *is_bold {
+                        (&mut bold, BOLD_NAME)
+                    } else {
+                        (&mut regular, REGULAR_NAME)
+                    };
+                    draw_text(&mut stream, font, name, *size, *color, *x, *y, text);
+                }
+                Op::Qr { x, y } => {
+                    // The image carries the quiet zone, white, and is
+                    // scaled up without smoothing so the modules stay sharp.
+                    stream
+                        .save_state()
+                        .transform([QR_SIZE, 0.0, 0.0, QR_SIZE, *x, PAGE_H - y - QR_SIZE])
+                        .x_object(QR_NAME)
+                        .restore_state();
+                    page_qr = true;
+                }
             }
-            if let Some(p) = pb.finish() {
-                surface.draw_path(&p);
-            }
-            let (pixels, side) = matrix.rgba(QR_PIXELS_PER_MODULE);
-            let image = Image::from_rgba8(pixels, side, side);
-            surface.push_transform(&Transform::from_translate(x, y));
-            surface.draw_image(image, Size::from_wh(QR_SIZE, QR_SIZE).expect("a size"));
-            surface.pop();
         }
+        has_qr |= page_qr;
+        let data = font::deflate(&stream.finish(), 1);
+        pdf.stream(*content_ref, &data).filter(Filter::FlateDecode);
+
+        let mut page = pdf.page(*page_ref);
+        page.parent(PAGE_TREE)
+            .media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .contents(*content_ref);
+        let mut resources = page.resources();
+        resources.proc_sets([ProcSet::Pdf, ProcSet::Text, ProcSet::ImageGrayscale]);
+        resources
+            .fonts()
+            .pair(REGULAR_NAME, REGULAR.type0_ref())
+            .pair(BOLD_NAME, BOLD.type0_ref());
+        if page_qr {
+            resources.x_objects().pair(QR_NAME, QR_IMAGE);
+        }
+        resources.finish();
+        page.finish();
     }
+
+    if has_qr {
+        let (bits, side) = qr.bits();
+        let mut image = pdf.image_xobject(QR_IMAGE, &bits);
+        image
+            .width(side as i32)
+            .height(side as i32)
+            .bits_per_component(1)
+            .interpolate(false);
+        image.color_space().device_gray();
+        image.finish();
+    }
+
+    let mut fonts = Chunk::new();
+    regular.write(&mut fonts).map_err(DocumentError::Pdf)?;
+    bold.write(&mut fonts).map_err(DocumentError::Pdf)?;
+    pdf.extend(&fonts);
+    let extra = regular.extra_glyphs() + bold.extra_glyphs();
+    Ok((pdf.finish(), extra))
 }
 
-/// Pixels per QR module in the embedded image: enough for a phone camera
-/// and for a decoder reading the image back out of the PDF.
-pub const QR_PIXELS_PER_MODULE: u32 = 4;
+/// Draws one line of `text` with its baseline at (`x`, `y` from the top):
+/// shaped, each glyph at its shaped position (kerning as adjustments in the
+/// `TJ` array), and a cluster whose glyphs do not spell its text (a
+/// ligature, a glyph for two characters) marked with its actual text so it
+/// still extracts as written.
+#[allow(clippy::too_many_arguments)]
+fn draw_text(
+    stream: &mut Stream,
+    font: &mut FontUse<'_>,
+    name: Name<'_>,
+    size: f32,
+    color: u8,
+    x: f32,
+    y: f32,
+    text: &str,
+) {
+    let face = font.face;
+    let glyphs = face.shape(text);
+    let to_pt = size / face.units_per_em();
+    let to_thousandths = 1000.0 / face.units_per_em();
+    let baseline = PAGE_H - y;
+
+    stream.begin_text();
+    stream.set_font(name, size);
+    stream.set_fill_gray(f32::from(color) / 255.0);
+    stream.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, baseline]);
+
+    // The current run of a `TJ` array: CIDs (two bytes each) and adjustments.
+    enum Item {
+        Cids(Vec<u8>),
+        Adjust(f32),
+    }
+    let mut run: Vec<Item> = Vec::new();
+    let flush = |stream: &mut Stream, run: &mut Vec<Item>| {
+        if run.is_empty() {
+            return;
+        }
+        let mut show = stream.show_positioned();
+        let mut items = show.items();
+        for item in run.drain(..) {
+            match item {
+                Item::Cids(bytes) => {
+                    items.show(Str(&bytes));
+                }
+                Item::Adjust(a) => {
+                    items.adjust(a);
+                }
+            }
+        }
+    };
+    let push_cid = |run: &mut Vec<Item>, cid: u16| match run.last_mut() {
+        Some(Item::Cids(bytes)) => bytes.extend(cid.to_be_bytes()),
+        _ => run.push(Item::Cids(cid.to_be_bytes().to_vec())),
+    };
+
+    let mut pen = x;
+    let mut i = 0;
+    while i < glyphs.len() {
+        let cluster = glyphs[i].cluster.clone();
+        let n = glyphs[i..]
+            .iter()
+            .take_while(|g| g.cluster == cluster)
+            .count();
+        let cluster_text = text.get(cluster.clone()).unwrap_or("");
+        let spelled = n == 1 && font.cid(glyphs[i].id, cluster_text).1 == cluster_text;
+        if !spelled {
+            flush(stream, &mut run);
+            stream
+                .begin_marked_content_with_properties(Name(b"Span"))
+                .properties()
+                .actual_text(TextStr(cluster_text));
+        }
+        for g in &glyphs[i..i + n] {
+            let (cid, _) = font.cid(g.id, cluster_text);
+            let offset = g.x_offset != 0 || g.y_offset != 0;
+            if offset {
+                flush(stream, &mut run);
+                stream.set_text_matrix([
+                    1.0,
+                    0.0,
+                    0.0,
+                    1.0,
+                    pen + g.x_offset as f32 * to_pt,
+                    baseline + g.y_offset as f32 * to_pt,
+                ]);
+            }
+            push_cid(&mut run, cid);
+            let width = face.advance(g.id);
+            if g.advance != width {
+                run.push(Item::Adjust((width - g.advance) as f32 * to_thousandths));
+            }
+            pen += g.advance as f32 * to_pt;
+            if offset {
+                flush(stream, &mut run);
+                stream.set_text_matrix([1.0, 0.0, 0.0, 1.0, pen, baseline]);
+            }
+        }
+        if !spelled {
+            flush(stream, &mut run);
+            stream.end_marked_content();
+        }
+        i += n;
+    }
+    flush(stream, &mut run);
+    stream.end_text();
+}
+
+/// Pixels per QR module in the embedded image: one, a 1-bit grey pixel; the
+/// image is drawn without interpolation, so viewers scale it up sharp.
+pub const QR_PIXELS_PER_MODULE: u32 = 1;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(body: &str) -> Content {
+        Content {
+            lang: "kk".into(),
+            issuer: "Қарағанды қаласының білім бөлімі — «Әкімдік» №5".into(),
+            title: "Шешім: Ёлка, Ғабит, Үміт, Һ, Іс, Қ, Ң, Ө, Ұ".into(),
+            fields: vec![("Сомасы".into(), "324 375 ₸ (75 АЕК × 4 325 ₸)".into())],
+            body: vec![body.into()],
+            notes: vec!["Приказ № 198 от 13.04.2015 г., п. 1–3; François, Zürich".into()],
+            verify_url: "https://qyzmet.example.kz/verify/0123456789abcdef0123".into(),
+            verify_label: "Тексеру:".into(),
+        }
+    }
+
+    #[test]
+    fn kazakh_russian_and_latin_text_uses_only_the_fixed_subsets() {
+        let (_, extra) = render_counting(&content(
+            "Өтініш қанағаттандырылды. Заявление удовлетворено.",
+        ))
+        .unwrap();
+        assert_eq!(extra, 0);
+    }
+
+    #[test]
+    fn a_glyph_beyond_the_fixed_subset_gets_a_subset_of_its_own() {
+        let (pdf, extra) = render_counting(&content("Ελληνικά: αβγ")).unwrap();
+        assert!(extra > 0);
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
+}

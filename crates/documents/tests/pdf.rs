@@ -80,8 +80,11 @@ fn the_font_is_embedded() {
     assert!(embedded, "no embedded font program");
 }
 
-/// The embedded QR image, read back out of the PDF as grey pixels.
+/// The embedded QR image, read back out of the PDF as grey pixels (a 1-bit
+/// image unpacked, every pixel `SCALE`×`SCALE` for the decoder, as a viewer
+/// scales it up).
 fn qr_image(pdf: &[u8]) -> (usize, usize, Vec<u8>) {
+    const SCALE: usize = 4;
     let doc = Document::load_mem(pdf).unwrap();
     for obj in doc.objects.values() {
         let Object::Stream(s) = obj else { continue };
@@ -90,15 +93,23 @@ fn qr_image(pdf: &[u8]) -> (usize, usize, Vec<u8>) {
         }
         let w = s.dict.get(b"Width").unwrap().as_i64().unwrap() as usize;
         let h = s.dict.get(b"Height").unwrap().as_i64().unwrap() as usize;
+        let bpc = s.dict.get(b"BitsPerComponent").unwrap().as_i64().unwrap();
+        assert_eq!(bpc, 1, "a 1-bit image");
         let data = s
             .decompressed_content()
             .unwrap_or_else(|_| s.content.clone());
-        if data.len() < w * h {
-            continue; // the alpha mask of another image, or not ours
+        let row = w.div_ceil(8);
+        assert_eq!(data.len(), row * h, "the image's bytes");
+        let (sw, sh) = (w * SCALE, h * SCALE);
+        let mut grey = vec![0u8; sw * sh];
+        for y in 0..sh {
+            for x in 0..sw {
+                let (px, py) = (x / SCALE, y / SCALE);
+                let bit = data[py * row + px / 8] & (0x80 >> (px % 8));
+                grey[y * sw + x] = if bit != 0 { 255 } else { 0 };
+            }
         }
-        let comps = data.len() / (w * h);
-        let grey = data.chunks(comps).map(|p| p[0]).collect();
-        return (w, h, grey);
+        return (sw, sh, grey);
     }
     panic!("no image in the PDF");
 }
@@ -142,4 +153,44 @@ fn a_character_the_font_lacks_is_refused() {
         render(&c),
         Err(qyzmet_documents::DocumentError::Glyph('𓀀'))
     ));
+}
+
+#[test]
+fn text_beyond_the_usual_alphabets_is_drawn_and_extracts() {
+    let mut c = kazakh();
+    c.body.push("Ἀθῆναι, Ελληνικά αβγ, Ђ Ћ Ѣ, ﬁ".into());
+    c.title = "Баламен кездесуге рұқсат — Ελλάδα".into();
+    let pdf = render(&c).unwrap();
+    let text = text_of(&pdf);
+    for needle in ["Ελληνικά", "αβγ", "Ђ", "Ѣ", "Ελλάδα", "Қарағанды", "ұ"]
+    {
+        assert!(text.contains(needle), "{needle:?} not found in {text:?}");
+    }
+    assert_eq!(pdf, render(&c).unwrap(), "the same bytes again");
+}
+
+#[test]
+fn metadata_names_the_title_language_and_creator() {
+    let pdf = render(&kazakh()).unwrap();
+    let doc = Document::load_mem(&pdf).unwrap();
+    let info = doc
+        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    let text = |o: &Object| lopdf::decode_text_string(o).unwrap();
+    assert_eq!(text(info.get(b"Title").unwrap()), kazakh().title);
+    assert_eq!(text(info.get(b"Creator").unwrap()), "Qyzmet");
+    let catalog = doc.catalog().unwrap();
+    assert_eq!(text(catalog.get(b"Lang").unwrap()), "kk");
+    for (_, page) in doc.get_pages() {
+        let page = doc.get_dictionary(page).unwrap();
+        let media: Vec<f32> = page
+            .get(b"MediaBox")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_float().unwrap())
+            .collect();
+        assert_eq!(media, [0.0, 0.0, 595.28, 841.89], "A4");
+    }
 }

@@ -116,8 +116,10 @@ fn pdf_text(pdf: &[u8]) -> String {
     doc.extract_text(&pages).unwrap()
 }
 
-/// The QR code embedded in the PDF, decoded.
+/// The QR code embedded in the PDF, decoded: its 1-bit image unpacked,
+/// every pixel 4×4 for the decoder, as a viewer scales it up.
 fn pdf_qr(pdf: &[u8]) -> String {
+    const SCALE: usize = 4;
     let doc = lopdf::Document::load_mem(pdf).unwrap();
     for obj in doc.objects.values() {
         let lopdf::Object::Stream(s) = obj else {
@@ -128,15 +130,24 @@ fn pdf_qr(pdf: &[u8]) -> String {
         }
         let w = s.dict.get(b"Width").unwrap().as_i64().unwrap() as usize;
         let h = s.dict.get(b"Height").unwrap().as_i64().unwrap() as usize;
+        assert_eq!(
+            s.dict.get(b"BitsPerComponent").unwrap().as_i64().unwrap(),
+            1,
+            "a 1-bit image"
+        );
         let data = s
             .decompressed_content()
             .unwrap_or_else(|_| s.content.clone());
-        if data.len() < w * h {
-            continue;
-        }
-        let comps = data.len() / (w * h);
-        let mut img =
-            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| data[(y * w + x) * comps]);
+        let row = w.div_ceil(8);
+        assert_eq!(data.len(), row * h, "the image's bytes");
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w * SCALE, h * SCALE, |x, y| {
+            let (px, py) = (x / SCALE, y / SCALE);
+            if data[py * row + px / 8] & (0x80 >> (px % 8)) != 0 {
+                255
+            } else {
+                0
+            }
+        });
         let grids = img.detect_grids();
         if let Some(g) = grids.first() {
             return g.decode().expect("the QR code decodes").1;
