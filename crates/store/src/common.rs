@@ -752,6 +752,10 @@ impl Store for Backend {
             let p = param(&mut binds, Bind::Bool(o));
             sql.push_str(&format!(" and overdue = {p}"));
         }
+        if let Some(t) = filter.updated_since {
+            let p = param(&mut binds, Bind::Int(micros(t)));
+            sql.push_str(&format!(" and updated_at >= {p}"));
+        }
         if let Some(c) = cursor {
             let c = cursor::decode(filter.order, c)?;
             let k = param(&mut binds, Bind::Int(c.key));

@@ -271,6 +271,8 @@ pub struct ListFilter {
     /// person is party to.
     pub party_iin: Option<String>,
     pub intake_actor: Option<String>,
+    /// Changed at or after this instant (`updated_at`).
+    pub updated_since: Option<DateTime<Utc>>,
     pub order: ListOrder,
 }
 

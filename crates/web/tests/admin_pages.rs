@@ -625,8 +625,29 @@ async fn monitoring_draws_its_charts_on_the_server_and_exports_csv() {
         .contains("aria-labelledby=\"times-title times-desc\""));
     assert!(p.body.contains("class=\"chart-marker\""), "the limit line");
     assert!(p.body.contains("class=\"bar-median\""));
-    assert!(p.body.contains("href=\"/monitoring/times.csv\""));
+    // The period: 90 days by default, a day of the reader's choice, its
+    // CSV the same period; a day that is not a date is refused.
+    assert!(p.body.contains("id=\"since\" name=\"since\""));
+    assert!(p.body.contains("href=\"/monitoring/times.csv?since="));
     assert!(!p.body.contains("style="), "no inline style");
+    let p = app
+        .get("/monitoring/times?lang=en&since=2099-01-01", &admin)
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("value=\"2099-01-01\""));
+    assert!(
+        p.body.contains("<strong>0</strong>"),
+        "nothing completed since"
+    );
+    assert!(p
+        .body
+        .contains("href=\"/monitoring/times.csv?since=2099-01-01\""));
+    let p = app
+        .get("/monitoring/times.csv?since=2099-01-01", &admin)
+        .await;
+    assert_eq!(p.body, "provider,service,step,limit,completed,on_time,median_minutes,p90_minutes,allowed_median_minutes,median_used_percent,p90_used_percent\r\n");
+    let p = app.get("/monitoring/times?since=01.01.2026", &admin).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
 
     let p = app.get("/monitoring/steps.csv", &admin).await;
     assert_eq!(p.status, StatusCode::OK);

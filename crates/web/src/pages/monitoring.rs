@@ -12,7 +12,7 @@ use crate::admin::{csv_headers, csv_response};
 use crate::problem::ApiError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -185,6 +185,26 @@ pub struct TimesPage {
     pub times: Vec<TimeRow>,
     pub completed: u64,
     pub times_chart: String,
+    /// The first day counted, as the API answered it (`YYYY-MM-DD`).
+    pub since: String,
+}
+
+/// The report's period, as the page's form sends it.
+#[derive(serde::Deserialize, Default)]
+pub struct TimesQuery {
+    pub since: Option<String>,
+}
+
+/// `…&since=YYYY-MM-DD` for the API, when the reader chose a day: only
+/// digits and dashes pass (the API checks the date itself).
+fn since_param(q: &TimesQuery) -> String {
+    match q.since.as_deref().map(str::trim) {
+        Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            format!("&since={d}")
+        }
+        Some(d) if !d.is_empty() => "&since=invalid".to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// What the monitoring's first page shows, as the API gives it to the reader.
@@ -382,12 +402,13 @@ pub async fn page(State(state): State<AppState>, c: Ctx) -> Response {
     })
 }
 
-pub async fn times_page(State(state): State<AppState>, c: Ctx) -> Response {
-    let v = match Call::get("/admin/stats/times", c.token.as_deref())
-        .send(&state)
-        .await
-        .ok()
-    {
+pub async fn times_page(
+    State(state): State<AppState>,
+    c: Ctx,
+    Query(q): Query<TimesQuery>,
+) -> Response {
+    let path = format!("/admin/stats/times?format=json{}", since_param(&q));
+    let v = match Call::get(&path, c.token.as_deref()).send(&state).await.ok() {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
@@ -396,6 +417,7 @@ pub async fn times_page(State(state): State<AppState>, c: Ctx) -> Response {
         completed: v["completed"].as_u64().unwrap_or(0),
         times_chart: times_chart(&c, &times),
         times,
+        since: s(&v, "since"),
         c,
     })
 }
@@ -418,16 +440,21 @@ fn overdue_rows(state: &AppState, c: &Ctx, v: &Value) -> Vec<OverdueRow> {
 /// Each chart's data as CSV: codes, not translated names, so a
 /// spreadsheet or a script reads the same file in every language. The
 /// load per step and the times are the API's own CSV.
-pub async fn csv(State(state): State<AppState>, c: Ctx, Path(file): Path<String>) -> Response {
+pub async fn csv(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(file): Path<String>,
+    Query(q): Query<TimesQuery>,
+) -> Response {
     let token = c.token.as_deref();
     let path = match file.as_str() {
-        "steps.csv" => "/admin/stats/load?format=csv",
-        "times.csv" => "/admin/stats/times?format=csv",
-        "providers.csv" => "/admin/stats/load",
-        "overdue.csv" => "/applications?overdue=true&order=due&limit=100",
+        "steps.csv" => "/admin/stats/load?format=csv".to_owned(),
+        "times.csv" => format!("/admin/stats/times?format=csv{}", since_param(&q)),
+        "providers.csv" => "/admin/stats/load".to_owned(),
+        "overdue.csv" => "/applications?overdue=true&order=due&limit=100".to_owned(),
         _ => return ApiError::new(StatusCode::NOT_FOUND, "not-found").into_response(),
     };
-    let answer = Call::get(path, token).send(&state).await;
+    let answer = Call::get(&path, token).send(&state).await;
     if let Some(e) = answer.error {
         return e.into_response();
     }

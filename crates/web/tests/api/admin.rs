@@ -529,19 +529,41 @@ async fn step_times_against_the_limit_as_json_and_csv(app: &TestApp) {
     r.expect(200);
     assert_eq!(
         r.body,
-        json!({"completed": 2, "rows": [{
+        json!({"completed": 2, "since": "2026-08-26", "rows": [{
             "provider": PROVIDER, "service": "foster-care-payment", "step": "register",
             "limit": {"minutes": 20}, "completed": 2, "on_time": 1,
             "median_minutes": 5, "p90_minutes": 25, "allowed_median_minutes": 20,
             "median_used_percent": 25, "p90_used_percent": 125,
         }]})
     );
+    // A period: from the day of the passages they count, from the next
+    // day they do not; a `since` that is not a date is the caller's error.
+    let r = app
+        .get("auditor", "/api/v1/admin/stats/times?since=2026-11-24")
+        .await;
+    assert_eq!(
+        (r.body["completed"].clone(), r.body["since"].clone()),
+        (json!(2), json!("2026-11-24"))
+    );
+    let r = app
+        .get("auditor", "/api/v1/admin/stats/times?since=2026-11-25")
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"rows": [], "completed": 0, "since": "2026-11-25"})
+    );
+    app.get("auditor", "/api/v1/admin/stats/times?since=24.11.2026")
+        .await
+        .problem(400, "query-invalid");
     // A head sees their own provider's only.
     let r = app.get("head", "/api/v1/admin/stats/times").await;
     assert_eq!(r.body["completed"], 2);
     let r = app.get("other-head", "/api/v1/admin/stats/times").await;
     r.expect(200);
-    assert_eq!(r.body, json!({"rows": [], "completed": 0}));
+    assert_eq!(
+        r.body,
+        json!({"rows": [], "completed": 0, "since": "2026-08-26"})
+    );
     let r = app
         .get(
             "admin",
