@@ -551,10 +551,6 @@ fn draw_text(
     stream.end_text();
 }
 
-/// Pixels per QR module in the embedded image: one, a 1-bit grey pixel; the
-/// image is drawn without interpolation, so viewers scale it up sharp.
-pub const QR_PIXELS_PER_MODULE: u32 = 1;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,17 +45,6 @@ pub fn qr_matrix(url: &str) -> Result<QrMatrix, DocumentError> {
 }
 
 impl QrMatrix {
-    /// The code with its quiet zone as RGBA pixels, `scale` pixels a module;
-    /// returns the pixels and the side in pixels.
-    pub fn rgba(&self, scale: u32) -> (Vec<u8>, u32) {
-        let (grey, side) = self.grey(scale);
-        let mut out = Vec::with_capacity(grey.len() * 4);
-        for g in grey {
-            out.extend_from_slice(&[g, g, g, 255]);
-        }
-        (out, side)
-    }
-
     /// The code with its quiet zone as a 1-bit grey image, one pixel a
     /// module, rows padded to whole bytes (a set bit is white, as in a PDF
     /// `DeviceGray` image); returns the bytes and the side in pixels.
@@ -68,26 +57,6 @@ impl QrMatrix {
                 if self.dark[(my * self.width + mx) as usize] {
                     let (x, y) = ((mx + QUIET_ZONE) as usize, (my + QUIET_ZONE) as usize);
                     out[y * row + x / 8] &= !(0x80 >> (x % 8));
-                }
-            }
-        }
-        (out, side)
-    }
-
-    /// As [`rgba`](Self::rgba), one grey byte a pixel.
-    pub fn grey(&self, scale: u32) -> (Vec<u8>, u32) {
-        let side = (self.width + 2 * QUIET_ZONE) * scale;
-        let mut out = vec![255u8; (side * side) as usize];
-        for y in 0..side {
-            for x in 0..side {
-                let (mx, my) = (x / scale, y / scale);
-                let inside = (QUIET_ZONE..QUIET_ZONE + self.width).contains(&mx)
-                    && (QUIET_ZONE..QUIET_ZONE + self.width).contains(&my);
-                if inside {
-                    let i = ((my - QUIET_ZONE) * self.width + (mx - QUIET_ZONE)) as usize;
-                    if self.dark[i] {
-                        out[(y * side + x) as usize] = 0;
-                    }
                 }
             }
         }
