@@ -319,16 +319,15 @@ async fn insert_jobs(conn: &mut Conn, jobs: &[NewJob], now: DateTime<Utc>) -> Re
     for chunk in jobs.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "insert into outbox (kind, payload, status, attempts, run_at, created_at) values {}",
-            (0..chunk.len())
-                .map(|i| format!("(${}, ${}, 'pending', 0, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
-                .collect::<Vec<_>>()
-                .join(", ")
+            values_list(chunk.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         for j in chunk {
             q = q
                 .bind(j.kind.clone())
                 .bind(to_json(&j.payload))
+                .bind("pending")
+                .bind(0_i64)
                 .bind(micros(j.run_at))
                 .bind(micros(now));
         }
