@@ -719,7 +719,7 @@ pub async fn seal_at_sign(
             // The certificate must be the signing head's own: an account
             // without an IIN has nothing to match, so it cannot seal with
             // a personal key (only with the server-held one).
-            if who.iin.map(|iin| iin.to_string()) != Some(verified.iin.clone()) {
+            if who.iin.is_none_or(|iin| iin.to_string() != verified.iin) {
                 return Err(
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "seal-invalid")
                         .with_detail("iin-mismatch: the certificate is not the head's"),

@@ -195,14 +195,11 @@ pub struct TimesQuery {
     pub since: Option<String>,
 }
 
-/// `…&since=YYYY-MM-DD` for the API, when the reader chose a day: only
-/// digits and dashes pass (the API checks the date itself).
+/// `…&since=…` for the API, when the reader chose a day (the API checks
+/// the date itself).
 fn since_param(q: &TimesQuery) -> String {
     match q.since.as_deref().map(str::trim) {
-        Some(d) if !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-            format!("&since={d}")
-        }
-        Some(d) if !d.is_empty() => "&since=invalid".to_owned(),
+        Some(d) if !d.is_empty() => format!("&since={}", super::urlencode(d)),
         _ => String::new(),
     }
 }

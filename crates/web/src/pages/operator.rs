@@ -14,6 +14,7 @@ use super::api::Call;
 use super::cabinet::{document_name, fetch, fragment_at, s, service_name, StatusFragment};
 use super::forms::c_token;
 use super::schema_form::{self, Item, Posted};
+use super::urlencode;
 use super::{render, Ctx};
 use crate::applications::local_date;
 use crate::auth::Principal;
@@ -295,20 +296,6 @@ async fn check_poa(state: &AppState, c: &Ctx, who: &Who) -> PoaView {
         text: c.t(&format!("poa.{status}")),
         detail: String::new(),
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters, for a
-/// path segment or a query value.
-fn urlencode(v: &str) -> String {
-    v.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// The posted name of a presented document's checkbox.
