@@ -8,7 +8,12 @@
 
 use crate::cursor;
 use crate::{
-    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow, AttachmentMeta, AuditError, AuditReport, CalendarEdit, ChainHead, Change, Counts, Created, DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredDocument, StoredSignature, User, VersionEnd,
+    from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow,
+    AttachmentMeta, AuditError, AuditReport, CalendarEdit, ChainHead, Change, Counts, Created,
+    DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter,
+    ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument,
+    NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError,
+    StoredDocument, StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -195,10 +200,7 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
         .bind(row.representative_iin.clone())
 }
 
-async fn insert_idempotency(
-    conn: &mut Conn,
-    rec: &IdempotencyRecord,
-) -> Result<(), StoreError> {
+async fn insert_idempotency(conn: &mut Conn, rec: &IdempotencyRecord) -> Result<(), StoreError> {
     sqlx::query(
         "insert into idempotency_keys (principal, key, fingerprint, status, body, created_at) \
          values ($1, $2, $3, $4, $5, $6)",
@@ -215,7 +217,10 @@ async fn insert_idempotency(
 }
 
 /// Seals `events` onto the chain whose last link is `head`; the new head.
-fn seal_events(head: &ChainHead, events: &[NewEvent]) -> Result<(Vec<ChainEvent>, ChainHead), StoreError> {
+fn seal_events(
+    head: &ChainHead,
+    events: &[NewEvent],
+) -> Result<(Vec<ChainEvent>, ChainHead), StoreError> {
     let mut sealed = Vec::with_capacity(events.len());
     let mut seq = head.seq;
     let mut prev = head.hash.clone();
@@ -315,7 +320,11 @@ fn count_break(events: i64, counted: i64) -> Option<ChainBreak> {
 }
 
 /// Inserts jobs into the outbox, many rows a statement, in order.
-async fn insert_jobs(conn: &mut Conn, jobs: &[NewJob], now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn insert_jobs(
+    conn: &mut Conn,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     for chunk in jobs.chunks(ROWS_PER_INSERT) {
         let sql = format!(
             "insert into outbox (kind, payload, status, attempts, run_at, created_at) values {}",
@@ -393,7 +402,11 @@ async fn insert_user(conn: &mut Conn, user: NewUser) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn update_user_disabled(conn: &mut Conn, username: &str, disabled: bool) -> Result<(), StoreError> {
+async fn update_user_disabled(
+    conn: &mut Conn,
+    username: &str,
+    disabled: bool,
+) -> Result<(), StoreError> {
     let done = sqlx::query("update users set disabled = $2 where username = $1")
         .bind(username.to_owned())
         .bind(disabled)
@@ -436,12 +449,11 @@ async fn append_in(
     let head = match &change.follows {
         Some(head) => head.clone(),
         None => {
-            let row: Option<(i64, String)> = sqlx::query_as(
-                "select event_count, last_hash from applications where id = $1",
-            )
-            .bind(id.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?;
+            let row: Option<(i64, String)> =
+                sqlx::query_as("select event_count, last_hash from applications where id = $1")
+                    .bind(id.to_owned())
+                    .fetch_optional(&mut *conn)
+                    .await?;
             let (seq, hash) = row.ok_or(StoreError::NotFound)?;
             ChainHead { seq, hash }
         }
@@ -469,12 +481,11 @@ async fn append_in(
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
-        let now: Option<(i64, i64, String)> = sqlx::query_as(
-            "select rev, event_count, last_hash from applications where id = $1",
-        )
-        .bind(id.to_owned())
-        .fetch_optional(&mut *conn)
-        .await?;
+        let now: Option<(i64, i64, String)> =
+            sqlx::query_as("select rev, event_count, last_hash from applications where id = $1")
+                .bind(id.to_owned())
+                .fetch_optional(&mut *conn)
+                .await?;
         return Err(match now {
             None => StoreError::NotFound,
             Some((rev, _, _)) if rev != expected_rev => StoreError::Stale,
@@ -621,10 +632,11 @@ impl Store for Backend {
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
         let sha = hex::encode(Sha256::digest(&doc.pdf));
-        self.write(move |conn| { Box::pin(async move {
-        // Both backends know `on conflict … do update … where`: an unsealed
-        // draft gives way to the one made again, a sealed one never does.
-        let done = sqlx::query(
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Both backends know `on conflict … do update … where`: an unsealed
+                // draft gives way to the one made again, a sealed one never does.
+                let done = sqlx::query(
             "insert into documents (code, application_id, purpose, kind, number, issuer, pdf, \
              sha256, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
@@ -644,7 +656,9 @@ impl Store for Backend {
         .execute(&mut *conn)
         .await?;
                 Ok(done.rows_affected() > 0)
-})}).await
+            })
+        })
+        .await
     }
 
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError> {
@@ -830,17 +844,20 @@ impl Store for Backend {
              order by sort_due, id limit $3 {CLAIM_FOR}) \
              returning id, rev, sort_due"
         );
-        self.write(move |conn| { Box::pin(async move {
-        let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
-            .bind(micros(now))
-            .bind(micros(lease_until))
-            .bind(i64::from(limit))
-            .fetch_all(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
+                    .bind(micros(now))
+                    .bind(micros(lease_until))
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *conn)
+                    .await?;
                 // `returning` keeps no order; tick the earliest first.
-        rows.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
-        Ok(rows.into_iter().map(|(id, rev, _)| (id, rev)).collect())
-})}).await
+                rows.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+                Ok(rows.into_iter().map(|(id, rev, _)| (id, rev)).collect())
+            })
+        })
+        .await
     }
 
     async fn attachments(&self, application_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
@@ -876,7 +893,11 @@ impl Store for Backend {
     }
 
     async fn audit_verify(&self) -> Result<AuditReport, AuditError> {
-        fn check(application_id: &str, head: &ChainHead, chain: &[ChainEvent]) -> Result<(), AuditError> {
+        fn check(
+            application_id: &str,
+            head: &ChainHead,
+            chain: &[ChainEvent],
+        ) -> Result<(), AuditError> {
             let broken = |brk| AuditError::Broken {
                 application_id: application_id.to_owned(),
                 brk,
@@ -1023,17 +1044,23 @@ impl Store for Backend {
     }
 
     async fn idempotency_save(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        insert_idempotency(conn, &record).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                insert_idempotency(conn, &record).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn enqueue(&self, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        insert_jobs(conn, &jobs, now).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                insert_jobs(conn, &jobs, now).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn claim_jobs(
@@ -1050,35 +1077,41 @@ impl Store for Backend {
              order by run_at, id limit $3 {CLAIM_FOR}) \
              returning {JOB_COLUMNS}"
         );
-        self.write(move |conn| { Box::pin(async move {
-        let rows = sqlx::query(&sql)
-            .bind(micros(now))
-            .bind(micros(lease_until))
-            .bind(i64::from(limit))
-            .fetch_all(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let rows = sqlx::query(&sql)
+                    .bind(micros(now))
+                    .bind(micros(lease_until))
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *conn)
+                    .await?;
                 let mut jobs = rows
-            .iter()
-            .map(job_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        // `returning` keeps no order; run them in the order they fell due.
-        jobs.sort_by_key(|j| (j.run_at, j.id));
-        Ok(jobs)
-})}).await
+                    .iter()
+                    .map(job_from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                // `returning` keeps no order; run them in the order they fell due.
+                jobs.sort_by_key(|j| (j.run_at, j.id));
+                Ok(jobs)
+            })
+        })
+        .await
     }
 
     async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        sqlx::query(
-            "update outbox set status = 'done', locked_until = null, finished_at = $2 \
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "update outbox set status = 'done', locked_until = null, finished_at = $2 \
              where id = $1 and status = 'running'",
-        )
-        .bind(id)
-        .bind(micros(now))
-        .execute(&mut *conn)
-        .await?;
+                )
+                .bind(id)
+                .bind(micros(now))
+                .execute(&mut *conn)
+                .await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn fail_job(
@@ -1089,28 +1122,31 @@ impl Store for Backend {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let error = error.to_owned();
-        self.write(move |conn| { Box::pin(async move {
-        let q = match retry_at {
-            Some(at) => sqlx::query(
-                "update outbox set status = 'pending', attempts = attempts + 1, \
+        self.write(move |conn| {
+            Box::pin(async move {
+                let q = match retry_at {
+                    Some(at) => sqlx::query(
+                        "update outbox set status = 'pending', attempts = attempts + 1, \
                  run_at = $3, locked_until = null, last_error = $2 \
                  where id = $1 and status = 'running'",
-            )
-            .bind(id)
-            .bind(error.clone())
-            .bind(micros(at)),
-            None => sqlx::query(
-                "update outbox set status = 'dead', attempts = attempts + 1, \
+                    )
+                    .bind(id)
+                    .bind(error.clone())
+                    .bind(micros(at)),
+                    None => sqlx::query(
+                        "update outbox set status = 'dead', attempts = attempts + 1, \
                  locked_until = null, last_error = $2, finished_at = $3 \
                  where id = $1 and status = 'running'",
-            )
-            .bind(id)
-            .bind(error.clone())
-            .bind(micros(now)),
-        };
-        q.execute(&mut *conn).await?;
+                    )
+                    .bind(id)
+                    .bind(error.clone())
+                    .bind(micros(now)),
+                };
+                q.execute(&mut *conn).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn job(&self, id: i64) -> Result<Job, StoreError> {
@@ -1133,31 +1169,37 @@ impl Store for Backend {
     }
 
     async fn retry_dead(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        revive_dead_job(conn, id, now).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                revive_dead_job(conn, id, now).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn record_inbound(&self, m: InboundMessage) -> Result<bool, StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        let done = sqlx::query(
-            "insert into gateway_inbox \
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "insert into gateway_inbox \
              (message_id, service_id, sender_id, correlation_id, payload, received_at, \
               package_signature) \
              values ($1, $2, $3, $4, $5, $6, $7) on conflict (message_id) do nothing",
-        )
-        .bind(m.message_id)
-        .bind(m.service_id)
-        .bind(m.sender_id)
-        .bind(m.correlation_id)
-        .bind(m.payload)
-        .bind(micros(m.received_at))
-        .bind(m.package_signature)
-        .execute(&mut *conn)
-        .await?;
+                )
+                .bind(m.message_id)
+                .bind(m.service_id)
+                .bind(m.sender_id)
+                .bind(m.correlation_id)
+                .bind(m.payload)
+                .bind(micros(m.received_at))
+                .bind(m.package_signature)
+                .execute(&mut *conn)
+                .await?;
                 Ok(done.rows_affected() == 1)
-})}).await
+            })
+        })
+        .await
     }
 
     async fn inbound(&self, message_id: &str) -> Result<Option<InboundMessage>, StoreError> {
@@ -1188,10 +1230,13 @@ impl Store for Backend {
     }
 
     async fn add_calendar_edit(&self, edit: NewCalendarEdit) -> Result<i64, StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        let id = insert_calendar_edit(conn, edit).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let id = insert_calendar_edit(conn, edit).await?;
                 Ok(id)
-})}).await
+            })
+        })
+        .await
     }
 
     async fn calendar_edits(&self) -> Result<Vec<CalendarEdit>, StoreError> {
@@ -1214,22 +1259,26 @@ impl Store for Backend {
     }
 
     async fn add_version_end(&self, end: VersionEnd) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        insert_version_end(conn, end).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                insert_version_end(conn, end).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn add_signature(&self, sig: NewSignature) -> Result<i64, StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        let last: i32 = sqlx::query_scalar(
-            "select coalesce(max(idx), 0) from signatures where application_id = $1",
-        )
-        .bind(sig.application_id.clone())
-        .fetch_one(&mut *conn)
-        .await?;
-        let idx = last + 1;
-        sqlx::query(
+        self.write(move |conn| {
+            Box::pin(async move {
+                let last: i32 = sqlx::query_scalar(
+                    "select coalesce(max(idx), 0) from signatures where application_id = $1",
+                )
+                .bind(sig.application_id.clone())
+                .fetch_one(&mut *conn)
+                .await?;
+                let idx = last + 1;
+                sqlx::query(
             "insert into signatures (application_id, idx, cms, content, certificate, serial, \
              issuer, subject, iin, signing_time, verdict, algorithm, verified_at) \
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
@@ -1250,7 +1299,9 @@ impl Store for Backend {
         .execute(&mut *conn)
         .await?;
                 Ok(i64::from(idx))
-})}).await
+            })
+        })
+        .await
     }
 
     async fn signatures(&self, application_id: &str) -> Result<Vec<StoredSignature>, StoreError> {
@@ -1306,10 +1357,13 @@ impl Store for Backend {
     }
 
     async fn create_user(&self, user: NewUser) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        insert_user(conn, user).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                insert_user(conn, user).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn admin_change(
@@ -1317,54 +1371,58 @@ impl Store for Backend {
         change: AdminChange,
         audit: NewAdminAudit,
     ) -> Result<AdminApplied, StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        let mut calendar_edit_id = None;
-        match change {
-            AdminChange::AuditOnly => {}
-            AdminChange::CalendarEdit(edit) => {
-                calendar_edit_id = Some(insert_calendar_edit(conn, edit).await?);
-            }
-            AdminChange::VersionEnd(end) => insert_version_end(conn, end).await?,
-            AdminChange::CreateUser(user) => insert_user(conn, user).await?,
-            AdminChange::SetUserDisabled { username, disabled } => {
-                update_user_disabled(conn, &username, disabled).await?;
-            }
-            AdminChange::SetPassword {
-                username,
-                password_hash,
-            } => {
-                let done = sqlx::query("update users set password_hash = $2 where username = $1")
-                    .bind(username.clone())
-                    .bind(password_hash)
-                    .execute(&mut *conn)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut calendar_edit_id = None;
+                match change {
+                    AdminChange::AuditOnly => {}
+                    AdminChange::CalendarEdit(edit) => {
+                        calendar_edit_id = Some(insert_calendar_edit(conn, edit).await?);
+                    }
+                    AdminChange::VersionEnd(end) => insert_version_end(conn, end).await?,
+                    AdminChange::CreateUser(user) => insert_user(conn, user).await?,
+                    AdminChange::SetUserDisabled { username, disabled } => {
+                        update_user_disabled(conn, &username, disabled).await?;
+                    }
+                    AdminChange::SetPassword {
+                        username,
+                        password_hash,
+                    } => {
+                        let done =
+                            sqlx::query("update users set password_hash = $2 where username = $1")
+                                .bind(username.clone())
+                                .bind(password_hash)
+                                .execute(&mut *conn)
+                                .await?;
+                        if done.rows_affected() == 0 {
+                            return Err(StoreError::NotFound);
+                        }
+                        // Whoever held the old password is logged out with it.
+                        sqlx::query("delete from sessions where username = $1")
+                            .bind(username)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    AdminChange::RetryDead { id, now } => revive_dead_job(conn, id, now).await?,
                 }
-                // Whoever held the old password is logged out with it.
-                sqlx::query("delete from sessions where username = $1")
-                    .bind(username)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            AdminChange::RetryDead { id, now } => revive_dead_job(conn, id, now).await?,
-        }
-        let audit_id: i64 = sqlx::query_scalar(
-            "insert into admin_audit (at, actor, action, target, data) \
+                let audit_id: i64 = sqlx::query_scalar(
+                    "insert into admin_audit (at, actor, action, target, data) \
              values ($1, $2, $3, $4, $5) returning id",
-        )
-        .bind(micros(audit.at))
-        .bind(audit.actor)
-        .bind(audit.action)
-        .bind(audit.target)
-        .bind(to_json(&audit.data))
-        .fetch_one(&mut *conn)
-        .await?;
+                )
+                .bind(micros(audit.at))
+                .bind(audit.actor)
+                .bind(audit.action)
+                .bind(audit.target)
+                .bind(to_json(&audit.data))
+                .fetch_one(&mut *conn)
+                .await?;
                 Ok(AdminApplied {
-            audit_id,
-            calendar_edit_id,
+                    audit_id,
+                    calendar_edit_id,
+                })
+            })
         })
-})}).await
+        .await
     }
 
     async fn admin_audit(
@@ -1442,10 +1500,13 @@ impl Store for Backend {
 
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
         let username = username.to_owned();
-        self.write(move |conn| { Box::pin(async move {
-        update_user_disabled(conn, &username, disabled).await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                update_user_disabled(conn, &username, disabled).await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn set_user_password(
@@ -1457,38 +1518,44 @@ impl Store for Backend {
         let username = username.to_owned();
         let password_hash = password_hash.to_owned();
         let keep = keep.unwrap_or("").to_owned();
-        self.write(move |conn| { Box::pin(async move {
-        let done = sqlx::query("update users set password_hash = $2 where username = $1")
-            .bind(username.clone())
-            .bind(password_hash)
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
-            .bind(username)
-            .bind(keep)
-            .execute(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query("update users set password_hash = $2 where username = $1")
+                    .bind(username.clone())
+                    .bind(password_hash)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
+                    .bind(username)
+                    .bind(keep)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        sqlx::query(
-            "insert into sessions (token_hash, username, expires_at, created_at) \
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "insert into sessions (token_hash, username, expires_at, created_at) \
              values ($1, $2, $3, $4)",
-        )
-        .bind(session.token_hash)
-        .bind(session.username)
-        .bind(micros(session.expires_at))
-        .bind(micros(now))
-        .execute(&mut *conn)
-        .await?;
+                )
+                .bind(session.token_hash)
+                .bind(session.username)
+                .bind(micros(session.expires_at))
+                .bind(micros(now))
+                .execute(&mut *conn)
+                .await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn session(
@@ -1538,23 +1605,29 @@ impl Store for Backend {
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let token_hash = token_hash.to_owned();
-        self.write(move |conn| { Box::pin(async move {
-        sqlx::query("delete from sessions where token_hash = $1")
-            .bind(token_hash)
-            .execute(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("delete from sessions where token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        let done = sqlx::query("delete from sessions where expires_at <= $1")
-            .bind(micros(now))
-            .execute(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query("delete from sessions where expires_at <= $1")
+                    .bind(micros(now))
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(done.rows_affected())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn record_failed_login(
@@ -1565,15 +1638,20 @@ impl Store for Backend {
     ) -> Result<(), StoreError> {
         let account = account.to_owned();
         let address = address.to_owned();
-        self.write(move |conn| { Box::pin(async move {
-        sqlx::query("insert into login_failures (account, address, at) values ($1, $2, $3)")
-            .bind(account)
-            .bind(address)
-            .bind(micros(at))
-            .execute(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "insert into login_failures (account, address, at) values ($1, $2, $3)",
+                )
+                .bind(account)
+                .bind(address)
+                .bind(micros(at))
+                .execute(&mut *conn)
+                .await?;
                 Ok(())
-})}).await
+            })
+        })
+        .await
     }
 
     async fn failed_logins_since(
@@ -1599,12 +1677,15 @@ impl Store for Backend {
     }
 
     async fn prune_failed_logins(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.write(move |conn| { Box::pin(async move {
-        let done = sqlx::query("delete from login_failures where at < $1")
-            .bind(micros(before))
-            .execute(&mut *conn)
-            .await?;
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = sqlx::query("delete from login_failures where at < $1")
+                    .bind(micros(before))
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(done.rows_affected())
-})}).await
+            })
+        })
+        .await
     }
 }
