@@ -5,34 +5,20 @@
 //! 1 KiB, and ECDSA P-256 by the p256 crate (what `Key::P256` signed with
 //! before) and by ring (what it signs with now). `cargo bench -p qyzmet-pki --bench sign`.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use qyzmet_pki::demo::{Authority, Profile};
+use common::{per_second, root};
+use qyzmet_pki::demo::Profile;
 use qyzmet_pki::{name, oids, Key, Signer};
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer as _};
 
-fn per_second(n: u32, mut f: impl FnMut()) -> f64 {
-    for _ in 0..n / 10 {
-        f(); // warm up
-    }
-    let t = Instant::now();
-    for _ in 0..n {
-        f();
-    }
-    f64::from(n) / t.elapsed().as_secs_f64()
-}
-
 fn main() {
     let now = Utc::now();
-    let root = Authority::root(
-        "Bench Root",
-        now - Duration::days(1),
-        now + Duration::days(30),
-    )
-    .unwrap();
+    let root = root(now);
     let subject = name::individual("БЕНЧ", "ТЕСТ", "ТЕСТҰЛЫ", "871008401427").unwrap();
     let profile = Profile::signing(
         subject,

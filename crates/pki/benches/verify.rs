@@ -5,35 +5,21 @@
 //! it contains ring's, printed too). `cargo bench -p qyzmet-pki --bench
 //! verify`.
 
+mod common;
+
 use std::hint::black_box;
-use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use qyzmet_pki::demo::{Authority, Profile};
+use common::{per_second, root};
+use qyzmet_pki::demo::Profile;
 use qyzmet_pki::{name, oids, Signer, TrustConfig, Verifier};
 use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use rsa::signature::{SignatureEncoding, Signer as _, Verifier as _};
 use rsa::traits::PublicKeyParts;
 
-fn per_second(n: u32, mut f: impl FnMut()) -> f64 {
-    for _ in 0..n / 10 {
-        f(); // warm up
-    }
-    let t = Instant::now();
-    for _ in 0..n {
-        f();
-    }
-    f64::from(n) / t.elapsed().as_secs_f64()
-}
-
 fn main() {
     let now = Utc::now();
-    let root = Authority::root(
-        "Bench Root",
-        now - Duration::days(1),
-        now + Duration::days(30),
-    )
-    .unwrap();
+    let root = root(now);
     let ca = root
         .subordinate(
             "Bench Issuing CA",
