@@ -2,7 +2,8 @@
 // `postgres.rs` so that the same SQL (plain, with `$n` placeholders, which
 // both drivers accept) serves both. Each including module defines `Db`,
 // `DbRow`, `Backend` (its store type), `BACKEND`, `CLAIM_FOR` (the claiming
-// query's locking clause) and, on `Backend`, `reader()`, `write()` (runs a
+// query's locking clause) and, on `Backend`, `reader()` (a read connection,
+// `&mut *self.reader().await?` for a query), `write()` (runs a
 // body in a write transaction: grouped with others on SQLite, its own on
 // PostgreSQL) and `close_pools()`.
 
@@ -524,7 +525,9 @@ impl Store for Backend {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("select 1").execute(self.reader()).await?;
+        sqlx::query("select 1")
+            .execute(&mut *self.reader().await?)
+            .await?;
         Ok(())
     }
 
@@ -667,7 +670,7 @@ impl Store for Backend {
              signer, created_at, sealed_at from documents where code = $1",
         )
         .bind(code.to_owned())
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(StoredDocument {
@@ -690,7 +693,7 @@ impl Store for Backend {
         let sql = format!("select {APP_COLUMNS} from applications where id = $1");
         let row = sqlx::query(&sql)
             .bind(id.to_owned())
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         app_from_row(&row)
@@ -700,7 +703,7 @@ impl Store for Backend {
         let sql = format!("select {APP_COLUMNS} from applications where number = $1");
         let row = sqlx::query(&sql)
             .bind(number.to_owned())
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         app_from_row(&row)
@@ -711,7 +714,7 @@ impl Store for Backend {
             format!("select {EVENT_COLUMNS} from events where application_id = $1 order by seq");
         let rows = sqlx::query(&sql)
             .bind(id.to_owned())
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         rows.iter()
             .map(|r| {
@@ -793,7 +796,7 @@ impl Store for Backend {
                 Bind::Bool(v) => q.bind(v),
             };
         }
-        let rows = q.fetch_all(self.reader()).await?;
+        let rows = q.fetch_all(&mut *self.reader().await?).await?;
         let mut items = Vec::with_capacity(rows.len());
         let mut last_key = 0;
         for r in rows.iter().take(limit as usize) {
@@ -825,7 +828,7 @@ impl Store for Backend {
         )
         .bind(micros(now))
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(rows)
     }
@@ -866,7 +869,7 @@ impl Store for Backend {
         );
         let rows = sqlx::query(&sql)
             .bind(application_id.to_owned())
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         rows.iter().map(attachment_from_row).collect()
     }
@@ -886,7 +889,7 @@ impl Store for Backend {
         let row = sqlx::query(&sql)
             .bind(application_id.to_owned())
             .bind(idx)
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok((attachment_from_row(&row)?, row.try_get("content")?))
@@ -923,7 +926,7 @@ impl Store for Backend {
              (select 1 from applications a where a.id = e.application_id) \
              group by application_id order by application_id limit 1",
         )
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .map_err(StoreError::from)?;
         if let Some((application_id, seq)) = orphan {
@@ -944,7 +947,8 @@ impl Store for Backend {
              from applications a left join events e on e.application_id = a.id \
              order by a.id, e.seq";
         // Streamed: one application's chain is held at a time.
-        let mut rows = sqlx::query(sql).fetch(self.reader());
+        let mut conn = self.reader().await?;
+        let mut rows = sqlx::query(sql).fetch(&mut *conn);
         let mut report = AuditReport {
             applications: 0,
             events: 0,
@@ -996,18 +1000,18 @@ impl Store for Backend {
         let by_status: Vec<(String, i64)> = sqlx::query_as(
             "select status, count(*) from applications group by status order by status",
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         let (overdue,): (i64,) =
             sqlx::query_as("select count(*) from applications where overdue = true")
-                .fetch_one(self.reader())
+                .fetch_one(&mut *self.reader().await?)
                 .await?;
         let (outbox_pending, outbox_dead): (Option<i64>, Option<i64>) = sqlx::query_as(
             "select sum(case when status in ('pending', 'running') then 1 else 0 end), \
                     sum(case when status = 'dead' then 1 else 0 end) \
              from outbox",
         )
-        .fetch_one(self.reader())
+        .fetch_one(&mut *self.reader().await?)
         .await?;
         Ok(Counts {
             by_status,
@@ -1028,7 +1032,7 @@ impl Store for Backend {
         )
         .bind(principal.to_owned())
         .bind(key.to_owned())
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         let Some(r) = row else { return Ok(None) };
         let status: i64 = r.try_get("status")?;
@@ -1153,7 +1157,7 @@ impl Store for Backend {
         let sql = format!("select {JOB_COLUMNS} from outbox where id = $1");
         let row = sqlx::query(&sql)
             .bind(id)
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?
             .ok_or(StoreError::NotFound)?;
         job_from_row(&row)
@@ -1163,7 +1167,7 @@ impl Store for Backend {
         let sql = format!("select {JOB_COLUMNS} from outbox where status = $1 order by id");
         let rows = sqlx::query(&sql)
             .bind(status.as_str())
-            .fetch_all(self.reader())
+            .fetch_all(&mut *self.reader().await?)
             .await?;
         rows.iter().map(job_from_row).collect()
     }
@@ -1208,7 +1212,7 @@ impl Store for Backend {
              package_signature from gateway_inbox where message_id = $1",
         )
         .bind(message_id.to_owned())
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         let Some(r) = row else { return Ok(None) };
         Ok(Some(InboundMessage {
@@ -1224,7 +1228,7 @@ impl Store for Backend {
 
     async fn inbound_count(&self) -> Result<i64, StoreError> {
         let n: i64 = sqlx::query_scalar("select count(*) from gateway_inbox")
-            .fetch_one(self.reader())
+            .fetch_one(&mut *self.reader().await?)
             .await?;
         Ok(n)
     }
@@ -1242,7 +1246,7 @@ impl Store for Backend {
     async fn calendar_edits(&self) -> Result<Vec<CalendarEdit>, StoreError> {
         let rows =
             sqlx::query("select id, at, actor, edit, reason from calendar_edits order by id")
-                .fetch_all(self.reader())
+                .fetch_all(&mut *self.reader().await?)
                 .await?;
         rows.iter()
             .map(|r| {
@@ -1311,7 +1315,7 @@ impl Store for Backend {
              where application_id = $1 order by idx",
         )
         .bind(application_id.to_owned())
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -1341,7 +1345,7 @@ impl Store for Backend {
         let rows = sqlx::query(
             "select service, version, effective_until, at, actor from version_ends order by id",
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -1436,7 +1440,7 @@ impl Store for Backend {
         )
         .bind(before.unwrap_or(i64::MAX))
         .bind(i64::from(limit.clamp(1, MAX_PAGE)))
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         rows.iter()
             .map(|r| {
@@ -1460,7 +1464,7 @@ impl Store for Backend {
              from applications where status in ('in-progress', 'paused') \
              group by provider, service, step order by provider, service, step",
         )
-        .fetch_all(self.reader())
+        .fetch_all(&mut *self.reader().await?)
         .await?;
         Ok(rows
             .into_iter()
@@ -1476,7 +1480,9 @@ impl Store for Backend {
 
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         let sql = format!("select {USER_COLUMNS} from users order by username");
-        let rows = sqlx::query(&sql).fetch_all(self.reader()).await?;
+        let rows = sqlx::query(&sql)
+            .fetch_all(&mut *self.reader().await?)
+            .await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -1484,7 +1490,7 @@ impl Store for Backend {
         let sql = format!("select {USER_COLUMNS} from users where username = $1");
         let row = sqlx::query(&sql)
             .bind(username.to_owned())
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -1493,7 +1499,7 @@ impl Store for Backend {
         let sql = format!("select {USER_COLUMNS} from users where iin = $1");
         let row = sqlx::query(&sql)
             .bind(iin.to_owned())
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -1569,7 +1575,7 @@ impl Store for Backend {
         )
         .bind(token_hash.to_owned())
         .bind(micros(now))
-        .fetch_optional(self.reader())
+        .fetch_optional(&mut *self.reader().await?)
         .await?;
         row.map(|(token_hash, username, expires)| {
             Ok(Session {
@@ -1598,7 +1604,7 @@ impl Store for Backend {
         let row = sqlx::query(&sql)
             .bind(token_hash.to_owned())
             .bind(micros(now))
-            .fetch_optional(self.reader())
+            .fetch_optional(&mut *self.reader().await?)
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
@@ -1668,7 +1674,7 @@ impl Store for Backend {
         .bind(account.to_owned())
         .bind(address.to_owned())
         .bind(micros(since))
-        .fetch_one(self.reader())
+        .fetch_one(&mut *self.reader().await?)
         .await?;
         Ok(FailedLogins {
             per_account: per_account.max(0) as u64,

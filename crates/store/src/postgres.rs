@@ -37,8 +37,9 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
-    fn reader(&self) -> &PgPool {
-        &self.pool
+    /// A pooled connection for reads.
+    async fn reader(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, StoreError> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// Runs `body` as one write: its own transaction on a pooled

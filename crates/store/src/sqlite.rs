@@ -19,10 +19,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Connection, Executor, SqlitePool};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 type Db = sqlx::Sqlite;
@@ -37,6 +35,9 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// How long a statement waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Read connections open at most.
+const READERS: usize = 4;
+
 /// Most writes one commit carries.
 const MAX_GROUP: usize = 64;
 
@@ -50,7 +51,89 @@ pub struct SqliteStore {
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Groups committed so far.
     commits: Arc<AtomicU64>,
-    read: SqlitePool,
+    read: ReadPool,
+}
+
+/// The read-only connections: a plain stack of them, at most `size` open.
+/// (sqlx's pool pings a connection when it is taken and again when it
+/// comes back, each a hand-off to the connection's worker thread and back;
+/// a local file has nothing to check, and a statement dropped half-read is
+/// reset by the driver itself.)
+struct ReadPool {
+    idle: Mutex<Vec<SqliteConnection>>,
+    room: tokio::sync::Semaphore,
+    options: SqliteConnectOptions,
+}
+
+/// A read connection taken from the [`ReadPool`]; goes back when dropped.
+struct ReadConn<'a> {
+    pool: &'a ReadPool,
+    conn: Option<SqliteConnection>,
+    _room: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl ReadPool {
+    fn new(options: SqliteConnectOptions, size: usize) -> Self {
+        ReadPool {
+            idle: Mutex::new(Vec::with_capacity(size)),
+            room: tokio::sync::Semaphore::new(size),
+            options,
+        }
+    }
+
+    async fn get(&self) -> Result<ReadConn<'_>, StoreError> {
+        let room = self
+            .room
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Unavailable("the store is closed".into()))?;
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => self.options.connect().await?,
+        };
+        Ok(ReadConn {
+            pool: self,
+            conn: Some(conn),
+            _room: room,
+        })
+    }
+
+    /// Takes no more readers and closes the idle connections.
+    async fn close(&self) {
+        self.room.close();
+        let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        for conn in idle {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        self.conn.as_ref().expect("a read connection until dropped")
+    }
+}
+
+impl std::ops::DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.conn.as_mut().expect("a read connection until dropped")
+    }
+}
+
+impl Drop for ReadConn<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if !self.pool.room.is_closed() {
+                self.pool
+                    .idle
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(conn);
+            }
+        }
+    }
 }
 
 /// One queued write, as the writer sees it: run its body on the connection
@@ -212,10 +295,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full);
         let mut write = options.connect().await?;
         MIGRATOR.run(&mut write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(base.read_only(true))
-            .await?;
+        let read = ReadPool::new(base.read_only(true), READERS);
+        // Fail now, not at the first read, if the file cannot be read.
+        drop(read.get().await?);
         let (queue, waiting) = mpsc::channel(QUEUE);
         let commits = Arc::new(AtomicU64::new(0));
         let writer = tokio::spawn(writer(write, options, waiting, commits.clone()));
@@ -233,8 +315,8 @@ impl SqliteStore {
         self.commits.load(Ordering::Relaxed)
     }
 
-    fn reader(&self) -> &SqlitePool {
-        &self.read
+    async fn reader(&self) -> Result<ReadConn<'_>, StoreError> {
+        self.read.get().await
     }
 
     /// Runs `body` as one write: queued for the writer, run in the next

@@ -1112,7 +1112,7 @@ pub async fn act(
     )
     .map_err(command_error)?;
     let seal = if signing {
-        crate::documents::seal_at_sign(&state, &who, &app.id, &case, &raw).await?
+        crate::documents::seal_at_sign(&state, &who, &app, &case, &raw).await?
     } else {
         None
     };

@@ -236,30 +236,42 @@ impl JobHandler for RenderJob {
         let purpose = job.payload["purpose"].as_str().unwrap_or("result");
         let app = self.state.store().get(id).await?;
         let case: Case = serde_json::from_value(app.row.state.clone())?;
-        let Some(doc) = draft(&self.state, &app, &case, purpose)? else {
-            // The case moved on (returned, withdrawn): nothing to render.
-            return Ok(());
-        };
-        let state = self.state.clone();
-        let content = doc.content;
-        let stored_as = crate::view::document_purpose(&case, purpose);
-        let pdf = tokio::task::spawn_blocking(move || qyzmet_documents::render(&content)).await??;
-        let written = state
-            .store()
-            .put_document(NewDocument {
-                code: document_code(&app.id, &stored_as),
-                application_id: app.id.clone(),
-                purpose: stored_as.clone(),
-                kind: doc.kind.to_owned(),
-                number: app.number.clone(),
-                issuer: doc.issuer,
-                pdf,
-                created_at: doc.date,
-            })
-            .await?;
-        tracing::info!(application = %app.id, purpose, written, "document rendered");
+        let written = render_and_store(&self.state, &app, &case, purpose).await?;
+        tracing::info!(application = %app.id, purpose, ?written, "document rendered");
         Ok(())
     }
+}
+
+/// Renders the document of `purpose` as the case stands and stores it
+/// (a draft made again replaces an unsealed one, never a sealed one);
+/// `None` when the case has none to draft (it moved on: returned,
+/// withdrawn), else whether the store's copy changed.
+async fn render_and_store(
+    state: &AppState,
+    app: &Application,
+    case: &Case,
+    purpose: &str,
+) -> Result<Option<bool>, JobError> {
+    let Some(doc) = draft(state, app, case, purpose)? else {
+        return Ok(None);
+    };
+    let content = doc.content;
+    let stored_as = crate::view::document_purpose(case, purpose);
+    let pdf = tokio::task::spawn_blocking(move || qyzmet_documents::render(&content)).await??;
+    let written = state
+        .store()
+        .put_document(NewDocument {
+            code: document_code(&app.id, &stored_as),
+            application_id: app.id.clone(),
+            purpose: stored_as,
+            kind: doc.kind.to_owned(),
+            number: app.number.clone(),
+            issuer: doc.issuer,
+            pdf,
+            created_at: doc.date,
+        })
+        .await?;
+    Ok(Some(written))
 }
 
 /// A document ready to render.
@@ -665,25 +677,40 @@ static EN: Texts = Texts {
 
 /// At `complete` on `sign`: the seal of the drafted result, from the head's
 /// own signature (`cms` in the body) or the server-held key; `None` when it
-/// is sealed already (the case came back to `sign` from `issue`). A missing
-/// draft is `document-not-ready` (409): the render job has not run yet.
+/// is sealed already (the case came back to `sign` from `issue`).
+///
+/// The draft is the render job's. When it has not run yet, a seal by the
+/// server-held key renders the draft here (the same bytes the job would
+/// store, since the same content gives the same PDF), so the head is never
+/// turned away; a seal of the head's own (`cms`) was made over a draft the
+/// head has seen, so without one it is `document-not-ready` (409).
 pub async fn seal_at_sign(
     state: &AppState,
     who: &Principal,
-    app_id: &str,
+    app: &Application,
     case: &Case,
     body: &Value,
 ) -> Result<Option<DocumentSeal>, ApiError> {
-    let code = document_code(app_id, &crate::view::document_purpose(case, "result"));
+    let code = document_code(&app.id, &crate::view::document_purpose(case, "result"));
+    let not_ready = || {
+        ApiError::new(StatusCode::CONFLICT, "document-not-ready")
+            .with_detail("the result document is still being drafted; try again in a few seconds")
+    };
     let doc = match state.store().document(&code).await {
         Ok(d) => d,
-        Err(StoreError::NotFound) => {
-            return Err(
-                ApiError::new(StatusCode::CONFLICT, "document-not-ready").with_detail(
-                    "the result document is still being drafted; try again in a few seconds",
-                ),
-            )
+        Err(StoreError::NotFound)
+            if body.get("cms").is_none() && state.documents().sealer.is_some() =>
+        {
+            render_and_store(state, app, case, "result")
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, application = %app.id, "drafting the result at sign");
+                    ApiError::internal()
+                })?
+                .ok_or_else(not_ready)?;
+            state.store().document(&code).await?
         }
+        Err(StoreError::NotFound) => return Err(not_ready()),
         Err(e) => return Err(e.into()),
     };
     if doc.seal.is_some() {
