@@ -30,6 +30,10 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // No round trip to check a connection before each use: a
+            // connection the server dropped fails its query (503, the
+            // request may be sent again) and is closed when it comes back.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
