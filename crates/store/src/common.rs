@@ -201,19 +201,20 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
         .bind(row.representative_iin.clone())
 }
 
+const IDEMPOTENCY_INSERT: &str =
+    "insert into idempotency_keys (principal, key, fingerprint, status, body, created_at) \
+     values ($1, $2, $3, $4, $5, $6)";
+
 async fn insert_idempotency(conn: &mut Conn, rec: &IdempotencyRecord) -> Result<(), StoreError> {
-    sqlx::query(
-        "insert into idempotency_keys (principal, key, fingerprint, status, body, created_at) \
-         values ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(rec.principal.clone())
-    .bind(rec.key.clone())
-    .bind(rec.fingerprint.clone())
-    .bind(i64::from(rec.status))
-    .bind(rec.body.clone())
-    .bind(micros(rec.created_at))
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(IDEMPOTENCY_INSERT)
+        .bind(rec.principal.clone())
+        .bind(rec.key.clone())
+        .bind(rec.fingerprint.clone())
+        .bind(i64::from(rec.status))
+        .bind(rec.body.clone())
+        .bind(micros(rec.created_at))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -235,6 +236,9 @@ fn seal_events(
     Ok((sealed, ChainHead { seq, hash: prev }))
 }
 
+const EVENTS_INSERT: &str =
+    "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) values ";
+
 /// Inserts sealed events, many rows a statement.
 async fn insert_events(
     conn: &mut Conn,
@@ -244,11 +248,7 @@ async fn insert_events(
     let mut sealed = sealed.into_iter().peekable();
     while sealed.peek().is_some() {
         let chunk: Vec<ChainEvent> = sealed.by_ref().take(ROWS_PER_INSERT).collect();
-        let sql = format!(
-            "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) \
-             values {}",
-            values_list(chunk.len(), 8)
-        );
+        let sql = format!("{EVENTS_INSERT}{}", values_list(chunk.len(), 8));
         let mut q = sqlx::query(&sql);
         for e in chunk {
             q = q
@@ -320,6 +320,9 @@ fn count_break(events: i64, counted: i64) -> Option<ChainBreak> {
     }
 }
 
+const JOBS_INSERT: &str =
+    "insert into outbox (kind, payload, status, attempts, run_at, created_at) values ";
+
 /// Inserts jobs into the outbox, many rows a statement, in order.
 async fn insert_jobs(
     conn: &mut Conn,
@@ -327,10 +330,7 @@ async fn insert_jobs(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for chunk in jobs.chunks(ROWS_PER_INSERT) {
-        let sql = format!(
-            "insert into outbox (kind, payload, status, attempts, run_at, created_at) values {}",
-            values_list(chunk.len(), 6)
-        );
+        let sql = format!("{JOBS_INSERT}{}", values_list(chunk.len(), 6));
         let mut q = sqlx::query(&sql);
         for j in chunk {
             q = q
@@ -450,11 +450,10 @@ async fn append_in(
     let head = match &change.follows {
         Some(head) => head.clone(),
         None => {
-            let row: Option<(i64, String)> =
-                sqlx::query_as("select event_count, last_hash from applications where id = $1")
-                    .bind(id.to_owned())
-                    .fetch_optional(&mut *conn)
-                    .await?;
+            let row: Option<(i64, String)> = sqlx::query_as(HEAD_SELECT)
+                .bind(id.to_owned())
+                .fetch_optional(&mut *conn)
+                .await?;
             let (seq, hash) = row.ok_or(StoreError::NotFound)?;
             ChainHead { seq, hash }
         }
@@ -464,16 +463,9 @@ async fn append_in(
     // were sealed after, which changes only with the rev) and, on
     // PostgreSQL, locks the row, so concurrent appends to one case queue
     // here and the loser sees the new rev.
-    let q = sqlx::query(
-        "update applications set service = $3, version = $4, channel = $5, provider = $6, \
-         status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
-         overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
-         created_at = $16, updated_at = $17, state = $18, representative_iin = $19, \
-         rev = rev + 1, event_count = $20, last_hash = $21 \
-         where id = $1 and rev = $2 and event_count = $22 and last_hash = $23",
-    )
-    .bind(id.to_owned())
-    .bind(expected_rev);
+    let q = sqlx::query(APPEND_UPDATE)
+        .bind(id.to_owned())
+        .bind(expected_rev);
     let done = bind_row(q, &change.row)
         .bind(new_head.seq)
         .bind(new_head.hash)
@@ -482,20 +474,11 @@ async fn append_in(
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
-        let now: Option<(i64, i64, String)> =
-            sqlx::query_as("select rev, event_count, last_hash from applications where id = $1")
-                .bind(id.to_owned())
-                .fetch_optional(&mut *conn)
-                .await?;
-        return Err(match now {
-            None => StoreError::NotFound,
-            Some((rev, _, _)) if rev != expected_rev => StoreError::Stale,
-            Some((_, seq, hash)) => StoreError::Other(format!(
-                "the chain's head at rev {expected_rev} is ({seq}, {hash}), not the \
-                 ({}, {}) the change follows",
-                head.seq, head.hash
-            )),
-        });
+        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
+            .bind(id.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Err(append_missed(now, expected_rev, &head));
     }
     insert_events(conn, id, sealed).await?;
     if !change.attachments.is_empty() {
@@ -516,6 +499,86 @@ async fn append_in(
     }
     insert_jobs(conn, &change.jobs, Utc::now()).await?;
     Ok(())
+}
+
+/// A whole append as a write's body: the change, and the seal of the
+/// drafted result when the head signs.
+async fn append_body(
+    conn: &mut Conn,
+    id: String,
+    expected_rev: i64,
+    change: Change,
+    seal: Option<DocumentSeal>,
+) -> Result<i64, StoreError> {
+    append_in(conn, &id, expected_rev, change).await?;
+    if let Some(seal) = seal {
+        let done = sqlx::query(SEAL_DOCUMENT)
+            .bind(seal.code.clone())
+            .bind(seal.sha256)
+            .bind(seal.cms)
+            .bind(seal.signer)
+            .bind(micros(seal.at))
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            let exists: Option<String> =
+                sqlx::query_scalar("select code from documents where code = $1")
+                    .bind(seal.code)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            return Err(unsealed(exists.is_some()));
+        }
+    }
+    Ok(expected_rev + 1)
+}
+
+/// Seals a stored draft: `$1` code, `$2` its sha256, `$3` the CMS, `$4` the
+/// signer, `$5` when; a draft since made again (or sealed) is not touched.
+const SEAL_DOCUMENT: &str = "update documents set seal = $3, signer = $4, sealed_at = $5 \
+                             where code = $1 and sha256 = $2 and seal is null";
+
+/// Why a seal changed no row: the draft changed or was sealed meanwhile
+/// (`exists`), or there is none.
+fn unsealed(exists: bool) -> StoreError {
+    if exists {
+        StoreError::Stale
+    } else {
+        StoreError::NotFound
+    }
+}
+
+/// The conditional update of an append: `$1` id, `$2` the expected rev,
+/// `$3`…`$19` the row (as [`bind_row`]), `$20`/`$21` the new head, `$22`/`$23`
+/// the head the change follows.
+const APPEND_UPDATE: &str =
+    "update applications set service = $3, version = $4, channel = $5, provider = $6, \
+     status = $7, step = $8, step_role = $9, due_at = $10, sort_due = $11, \
+     overdue = $12, assignee = $13, applicant_iin = $14, intake_actor = $15, \
+     created_at = $16, updated_at = $17, state = $18, representative_iin = $19, \
+     rev = rev + 1, event_count = $20, last_hash = $21 \
+     where id = $1 and rev = $2 and event_count = $22 and last_hash = $23";
+
+/// The chain's head kept on the row.
+const HEAD_SELECT: &str = "select event_count, last_hash from applications where id = $1";
+
+/// The rev and the chain's head, to tell why an append missed.
+const ROW_HEAD_SELECT: &str = "select rev, event_count, last_hash from applications where id = $1";
+
+/// Why an append's update changed no row, from the row as it is now.
+fn append_missed(
+    now: Option<(i64, i64, String)>,
+    expected_rev: i64,
+    head: &ChainHead,
+) -> StoreError {
+    match now {
+        None => StoreError::NotFound,
+        Some((rev, _, _)) if rev != expected_rev => StoreError::Stale,
+        Some((_, seq, hash)) => StoreError::Other(format!(
+            "the chain's head at rev {expected_rev} is ({seq}, {hash}), not the \
+             ({}, {}) the change follows",
+            head.seq, head.hash
+        )),
+    }
 }
 
 #[async_trait]
@@ -584,14 +647,8 @@ impl Store for Backend {
     }
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
-        let id = id.to_owned();
-        self.write(move |conn| {
-            Box::pin(async move {
-                append_in(conn, &id, expected_rev, change).await?;
-                Ok(expected_rev + 1)
-            })
-        })
-        .await
+        self.write_append(id.to_owned(), expected_rev, change, None)
+            .await
     }
 
     async fn append_sealed(
@@ -601,36 +658,8 @@ impl Store for Backend {
         change: Change,
         seal: DocumentSeal,
     ) -> Result<i64, StoreError> {
-        let id = id.to_owned();
-        self.write(move |conn| {
-            Box::pin(async move {
-                append_in(conn, &id, expected_rev, change).await?;
-                let done = sqlx::query(
-                    "update documents set seal = $3, signer = $4, sealed_at = $5 \
-                     where code = $1 and sha256 = $2 and seal is null",
-                )
-                .bind(seal.code.clone())
-                .bind(seal.sha256)
-                .bind(seal.cms)
-                .bind(seal.signer)
-                .bind(micros(seal.at))
-                .execute(&mut *conn)
-                .await?;
-                if done.rows_affected() == 0 {
-                    let exists: Option<String> =
-                        sqlx::query_scalar("select code from documents where code = $1")
-                            .bind(seal.code)
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                    return Err(match exists {
-                        Some(_) => StoreError::Stale,
-                        None => StoreError::NotFound,
-                    });
-                }
-                Ok(expected_rev + 1)
-            })
-        })
-        .await
+        self.write_append(id.to_owned(), expected_rev, change, Some(seal))
+            .await
     }
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {

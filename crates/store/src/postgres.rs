@@ -59,6 +59,18 @@ impl PgStore {
         Ok(out)
     }
 
+    /// An append (sealing the drafted result with it, if `seal`).
+    async fn write_append(
+        &self,
+        id: String,
+        expected_rev: i64,
+        change: Change,
+        seal: Option<DocumentSeal>,
+    ) -> Result<i64, StoreError> {
+        self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal)))
+            .await
+    }
+
     async fn close_pools(&self) {
         self.pool.close().await;
     }

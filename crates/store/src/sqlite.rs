@@ -139,8 +139,17 @@ impl Drop for ReadConn<'_> {
 /// One queued write, as the writer sees it: run its body on the connection
 /// (inside the group's transaction), then answer once the group is settled.
 trait Unit: Send {
+    /// Whether the body is written for the raw connection ([`Unit::run_raw`]).
+    fn is_raw(&self) -> bool {
+        false
+    }
     /// Runs the body; `false` if it failed (its error is kept for `answer`).
     fn run<'a>(&'a mut self, conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool>;
+    /// Runs a raw body on the write connection's own handle, which the
+    /// caller holds locked; `false` if it failed.
+    fn run_raw(&mut self, _raw: &rusqlite::Connection) -> bool {
+        false
+    }
     /// Answers the caller: its own error if its body failed, else the
     /// group's outcome (`Err` when the commit failed or never happened).
     fn answer(self: Box<Self>, group: Result<(), StoreError>);
@@ -187,6 +196,96 @@ where
     }
 }
 
+/// A write whose body is written for the raw connection: run on the
+/// writer's task, statement after statement with no hand-off to the
+/// driver's thread, for the writes every case makes (its steps).
+struct RawPending<T, G> {
+    body: Option<G>,
+    out: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, G> Unit for RawPending<T, G>
+where
+    T: Send + 'static,
+    G: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    fn is_raw(&self) -> bool {
+        true
+    }
+
+    fn run<'a>(&'a mut self, _conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool> {
+        Box::pin(async { false })
+    }
+
+    fn run_raw(&mut self, raw: &rusqlite::Connection) -> bool {
+        let out = match self.body.take() {
+            Some(body) => std::panic::catch_unwind(AssertUnwindSafe(|| body(raw)))
+                .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into()))),
+            None => Err(StoreError::Other("a write ran twice".into())),
+        };
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn answer(self: Box<Self>, group: Result<(), StoreError>) {
+        let answer = match (self.out, group) {
+            (Some(Err(own)), _) => Err(own),
+            (_, Err(group)) => Err(group),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
+        };
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The write connection's own handle, seen through rusqlite (the same
+/// libsqlite3), with its own statement cache. Used only while the sqlx
+/// connection's handle is locked, so the two never run at once.
+struct Raw(rusqlite::Connection);
+
+impl Raw {
+    async fn of(conn: &mut SqliteConnection) -> Result<Raw, StoreError> {
+        let mut handle = conn.lock_handle().await?;
+        // SAFETY: the handle stays open as long as `conn`, which the writer
+        // keeps, and releases this before it closes or replaces `conn`;
+        // rusqlite does not close a handle it did not open. The write
+        // connection is opened serialized (SQLite's own mutex), so even a
+        // use of this while the driver's thread holds the handle (the
+        // writer's task dropped mid-await at shutdown) is not a data race.
+        #[allow(unsafe_code)]
+        let raw = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) }?;
+        Ok(Raw(raw))
+    }
+
+    /// Runs `unit` (in a savepoint of its own if `savepoint`) with the
+    /// handle locked; `Err` if the savepoint itself failed.
+    async fn run(
+        &mut self,
+        conn: &mut SqliteConnection,
+        unit: &mut Box<dyn Unit>,
+        savepoint: bool,
+    ) -> Result<bool, StoreError> {
+        let _locked = conn.lock_handle().await?;
+        if savepoint {
+            self.0.execute_batch("savepoint w")?;
+        }
+        Ok(unit.run_raw(&self.0))
+    }
+
+    /// Lets go of the cached statements (with the handle locked) before
+    /// the connection goes.
+    async fn release(self, conn: &mut SqliteConnection) {
+        if let Ok(_locked) = conn.lock_handle().await {
+            drop(self.0);
+        } else {
+            // The connection is gone: its statements went with it.
+            std::mem::forget(self.0);
+        }
+    }
+}
+
 /// Runs `sql` outside any write (the group's own statements).
 async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), StoreError> {
     conn.execute(sql).await?;
@@ -209,21 +308,32 @@ async fn writer(
     mut queue: mpsc::Receiver<Box<dyn Unit>>,
     commits: Arc<AtomicU64>,
 ) {
+    let mut raw = Raw::of(&mut conn).await.ok();
     while let Some(first) = queue.recv().await {
         let mut group = vec![first];
-        let outcome = run_group(&mut conn, &mut group, &mut queue).await;
+        let outcome = match &mut raw {
+            Some(raw) => run_group(&mut conn, raw, &mut group, &mut queue).await,
+            None => Err(StoreError::Unavailable("no write connection".into())),
+        };
         if outcome.is_ok() {
             commits.fetch_add(1, Ordering::Relaxed);
-        } else if conn.ping().await.is_err() {
+        } else if raw.is_none() || conn.ping().await.is_err() {
             // The connection itself is gone: the next group gets a new one
             // (or fails again, and tries again).
-            if let Ok(fresh) = options.connect().await {
+            if let Ok(mut fresh) = options.connect().await {
+                if let Some(old) = raw.take() {
+                    old.release(&mut conn).await;
+                }
+                raw = Raw::of(&mut fresh).await.ok();
                 conn = fresh;
             }
         }
         for unit in group {
             unit.answer(outcome.clone());
         }
+    }
+    if let Some(raw) = raw {
+        raw.release(&mut conn).await;
     }
     let _ = conn.close().await;
 }
@@ -233,13 +343,21 @@ async fn writer(
 /// the group ends with it alone.
 async fn run_group(
     conn: &mut SqliteConnection,
+    raw: &mut Raw,
     group: &mut Vec<Box<dyn Unit>>,
     queue: &mut mpsc::Receiver<Box<dyn Unit>>,
 ) -> Result<(), StoreError> {
     exec(conn, "begin immediate").await?;
-    if !group[0].run(conn).await {
+    let first = if group[0].is_raw() {
+        raw.run(conn, &mut group[0], false).await
+    } else {
+        Ok(group[0].run(conn).await)
+    };
+    if !matches!(first, Ok(true)) {
         abandon(conn).await;
-        return Err(StoreError::Other("rolled back".into()));
+        return Err(first
+            .err()
+            .unwrap_or_else(|| StoreError::Other("rolled back".into())));
     }
     while group.len() < MAX_GROUP {
         let Ok(mut unit) = queue.try_recv() else {
@@ -247,12 +365,20 @@ async fn run_group(
         };
         // Savepoints are never released: the commit takes them all, and a
         // failed write's `rollback to` undoes it alone.
-        if let Err(e) = exec(conn, "savepoint w").await {
-            group.push(unit);
-            abandon(conn).await;
-            return Err(e);
-        }
-        let ok = unit.run(conn).await;
+        let ran = if unit.is_raw() {
+            raw.run(conn, &mut unit, true).await
+        } else {
+            exec(conn, "savepoint w").await.map(|()| true)
+        };
+        let ok = match ran {
+            Ok(true) if !unit.is_raw() => unit.run(conn).await,
+            Ok(ok) => ok,
+            Err(e) => {
+                group.push(unit);
+                abandon(conn).await;
+                return Err(e);
+            }
+        };
         group.push(unit);
         if !ok {
             if let Err(e) = exec(conn, "rollback to w").await {
@@ -292,7 +418,9 @@ impl SqliteStore {
             .clone()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full);
+            .synchronous(SqliteSynchronous::Full)
+            // SQLite's own mutex: see `Raw::of`.
+            .serialized(true);
         let mut write = options.connect().await?;
         MIGRATOR.run(&mut write).await?;
         let read = ReadPool::new(base.read_only(true), READERS);
@@ -345,6 +473,49 @@ impl SqliteStore {
             .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
     }
 
+    /// Runs `body` as one write on the raw connection (see [`RawPending`]).
+    async fn write_raw<T, G>(&self, body: G) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        G: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let closed = || StoreError::Unavailable("the store is closed".into());
+        let queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(closed)?;
+        let (reply, answer) = oneshot::channel();
+        let unit = RawPending {
+            body: Some(body),
+            out: None,
+            reply,
+        };
+        queue.send(Box::new(unit)).await.map_err(|_| closed())?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+    }
+
+    /// An append (sealing the drafted result with it, if `seal`): on the
+    /// raw connection, unless it carries attachments (rare, and large).
+    async fn write_append(
+        &self,
+        id: String,
+        expected_rev: i64,
+        change: Change,
+        seal: Option<DocumentSeal>,
+    ) -> Result<i64, StoreError> {
+        if !change.attachments.is_empty() {
+            return self
+                .write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal)))
+                .await;
+        }
+        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal))
+            .await
+    }
+
     /// Lets the writer finish what is queued, then closes its connection
     /// and the read pool.
     async fn close_pools(&self) {
@@ -358,6 +529,129 @@ impl SqliteStore {
 }
 
 include!("common.rs");
+
+/// SQL written with `$n` placeholders, as SQLite's `?n`.
+fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+/// [`append_body`] for the raw connection; a change without attachments.
+fn append_raw(
+    db: &rusqlite::Connection,
+    id: &str,
+    expected_rev: i64,
+    change: &Change,
+    seal: Option<DocumentSeal>,
+) -> Result<i64, StoreError> {
+    use rusqlite::{params, OptionalExtension};
+    if let Some(rec) = &change.idempotency {
+        db.prepare_cached(&numbered(IDEMPOTENCY_INSERT))?
+            .execute(params![
+                rec.principal,
+                rec.key,
+                rec.fingerprint,
+                i64::from(rec.status),
+                rec.body,
+                micros(rec.created_at)
+            ])?;
+    }
+    let head = match &change.follows {
+        Some(head) => head.clone(),
+        None => {
+            let (seq, hash) = db
+                .prepare_cached(&numbered(HEAD_SELECT))?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
+            ChainHead { seq, hash }
+        }
+    };
+    let (sealed, new_head) = seal_events(&head, &change.events)?;
+    let row = &change.row;
+    let done = db
+        .prepare_cached(&numbered(APPEND_UPDATE))?
+        .execute(params![
+            id,
+            expected_rev,
+            row.service,
+            row.version,
+            row.channel,
+            row.provider,
+            row.status,
+            row.step,
+            row.step_role,
+            row.due_at.map(micros),
+            sort_due(row),
+            row.overdue,
+            row.assignee,
+            row.applicant_iin,
+            row.intake_actor,
+            micros(row.created_at),
+            micros(row.updated_at),
+            to_json(&row.state),
+            row.representative_iin,
+            new_head.seq,
+            new_head.hash,
+            head.seq,
+            head.hash,
+        ])?;
+    if done == 0 {
+        let now = db
+            .prepare_cached(&numbered(ROW_HEAD_SELECT))?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        return Err(append_missed(now, expected_rev, &head));
+    }
+    for chunk in sealed.chunks(ROWS_PER_INSERT) {
+        let sql = numbered(&format!("{EVENTS_INSERT}{}", values_list(chunk.len(), 8)));
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 8);
+        for e in chunk {
+            values.push(Box::new(id.to_owned()));
+            values.push(Box::new(e.seq));
+            values.push(Box::new(e.kind.clone()));
+            values.push(Box::new(e.at.clone()));
+            values.push(Box::new(e.actor.clone()));
+            values.push(Box::new(to_json(&e.data)));
+            values.push(Box::new(e.hash.clone()));
+            values.push(Box::new(e.prev_hash.clone()));
+        }
+        db.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(values))?;
+    }
+    let now = micros(Utc::now());
+    for chunk in change.jobs.chunks(ROWS_PER_INSERT) {
+        let sql = numbered(&format!("{JOBS_INSERT}{}", values_list(chunk.len(), 6)));
+        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
+        for j in chunk {
+            values.push(Box::new(j.kind.clone()));
+            values.push(Box::new(to_json(&j.payload)));
+            values.push(Box::new("pending"));
+            values.push(Box::new(0_i64));
+            values.push(Box::new(micros(j.run_at)));
+            values.push(Box::new(now));
+        }
+        db.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(values))?;
+    }
+    if let Some(seal) = seal {
+        let done = db
+            .prepare_cached(&numbered(SEAL_DOCUMENT))?
+            .execute(params![
+                seal.code,
+                seal.sha256,
+                seal.cms,
+                seal.signer,
+                micros(seal.at)
+            ])?;
+        if done == 0 {
+            let exists = db
+                .prepare_cached("select 1 from documents where code = ?1")?
+                .exists([&seal.code])?;
+            return Err(unsealed(exists));
+        }
+    }
+    Ok(expected_rev + 1)
+}
 
 #[cfg(test)]
 mod tests {
