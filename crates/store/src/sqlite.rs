@@ -184,16 +184,26 @@ where
     }
 
     fn answer(self: Box<Self>, group: Result<(), StoreError>) {
-        let answer = match (self.out, group) {
-            (Some(Err(own)), _) => Err(own),
-            (_, Err(group)) => Err(group),
-            (Some(Ok(v)), Ok(())) => Ok(v),
-            (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
-        };
-        // A caller that went away no longer wants the answer; its write
-        // stands, as if it had crashed after the commit.
-        let _ = self.reply.send(answer);
+        settle(self.out, group, self.reply);
     }
+}
+
+/// Answers a write: its own error if its body failed, else the group's
+/// outcome.
+fn settle<T>(
+    out: Option<Result<T, StoreError>>,
+    group: Result<(), StoreError>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+) {
+    let answer = match (out, group) {
+        (Some(Err(own)), _) => Err(own),
+        (_, Err(group)) => Err(group),
+        (Some(Ok(v)), Ok(())) => Ok(v),
+        (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
+    };
+    // A caller that went away no longer wants the answer; its write
+    // stands, as if it had crashed after the commit.
+    let _ = reply.send(answer);
 }
 
 /// A write whose body is written for the raw connection: run on the
@@ -230,13 +240,7 @@ where
     }
 
     fn answer(self: Box<Self>, group: Result<(), StoreError>) {
-        let answer = match (self.out, group) {
-            (Some(Err(own)), _) => Err(own),
-            (_, Err(group)) => Err(group),
-            (Some(Ok(v)), Ok(())) => Ok(v),
-            (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
-        };
-        let _ = self.reply.send(answer);
+        settle(self.out, group, self.reply);
     }
 }
 
@@ -454,6 +458,22 @@ impl SqliteStore {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
+        self.enqueue(|reply| {
+            Box::new(Pending {
+                body: Some(body),
+                out: None,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// Queues the unit `make` builds around its reply, and waits for the
+    /// answer.
+    async fn enqueue<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Box<dyn Unit>,
+    ) -> Result<T, StoreError> {
         let closed = || StoreError::Unavailable("the store is closed".into());
         let queue = self
             .queue
@@ -462,12 +482,7 @@ impl SqliteStore {
             .clone()
             .ok_or_else(closed)?;
         let (reply, answer) = oneshot::channel();
-        let unit = Pending {
-            body: Some(body),
-            out: None,
-            reply,
-        };
-        queue.send(Box::new(unit)).await.map_err(|_| closed())?;
+        queue.send(make(reply)).await.map_err(|_| closed())?;
         answer
             .await
             .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
@@ -479,23 +494,14 @@ impl SqliteStore {
         T: Send + 'static,
         G: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let closed = || StoreError::Unavailable("the store is closed".into());
-        let queue = self
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(closed)?;
-        let (reply, answer) = oneshot::channel();
-        let unit = RawPending {
-            body: Some(body),
-            out: None,
-            reply,
-        };
-        queue.send(Box::new(unit)).await.map_err(|_| closed())?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+        self.enqueue(|reply| {
+            Box::new(RawPending {
+                body: Some(body),
+                out: None,
+                reply,
+            })
+        })
+        .await
     }
 
     /// An append (sealing the drafted result with it, if `seal`): on the
