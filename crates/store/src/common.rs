@@ -12,9 +12,9 @@ use crate::{
     from_micros, micros, AdminApplied, AdminAudit, AdminChange, Application, ApplicationRow,
     AttachmentMeta, AuditError, AuditReport, CalendarEdit, ChainHead, Change, Counts, Created,
     DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter,
-    ListOrder, NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument,
-    NewEvent, NewJob, NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError,
-    StoredDocument, StoredSignature, User, VersionEnd,
+    ListOrder, NewAdminAudit, NewApplication, NewCalendarEdit, NewDocument, NewEvent, NewJob,
+    NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredDocument,
+    StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -63,6 +63,10 @@ const ATTACHMENT_COLUMNS: &str = "idx, kind, name, media_type, size, sha256, cre
 
 const JOB_COLUMNS: &str =
     "id, kind, payload, status, attempts, run_at, locked_until, last_error, created_at";
+
+/// A job done: `$1` id, `$2` when.
+const FINISH_JOB: &str = "update outbox set status = 'done', locked_until = null, \
+     finished_at = $2 where id = $1 and status = 'running'";
 
 const USER_COLUMNS: &str =
     "username, role, provider, password_hash, iin, display_name, created_at, disabled";
@@ -180,27 +184,6 @@ fn user_from_row(r: &DbRow) -> Result<User, StoreError> {
     })
 }
 
-/// Binds the row's columns in the order of [`ROW_SET`] / the insert.
-fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
-    q.bind(row.service.clone())
-        .bind(row.version.clone())
-        .bind(row.channel.clone())
-        .bind(row.provider.clone())
-        .bind(row.status.clone())
-        .bind(row.step.clone())
-        .bind(row.step_role.clone())
-        .bind(row.due_at.map(micros))
-        .bind(sort_due(row))
-        .bind(row.overdue)
-        .bind(row.assignee.clone())
-        .bind(row.applicant_iin.clone())
-        .bind(row.intake_actor.clone())
-        .bind(micros(row.created_at))
-        .bind(micros(row.updated_at))
-        .bind(to_json(&row.state))
-        .bind(row.representative_iin.clone())
-}
-
 const IDEMPOTENCY_INSERT: &str =
     "insert into idempotency_keys (principal, key, fingerprint, status, body, created_at) \
      values ($1, $2, $3, $4, $5, $6)";
@@ -239,64 +222,13 @@ fn seal_events(
 const EVENTS_INSERT: &str =
     "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) values ";
 
-/// Inserts sealed events, many rows a statement.
-async fn insert_events(
-    conn: &mut Conn,
-    application_id: &str,
-    sealed: Vec<ChainEvent>,
-) -> Result<(), StoreError> {
-    let mut sealed = sealed.into_iter().peekable();
-    while sealed.peek().is_some() {
-        let chunk: Vec<ChainEvent> = sealed.by_ref().take(ROWS_PER_INSERT).collect();
-        let sql = format!("{EVENTS_INSERT}{}", values_list(chunk.len(), 8));
-        let mut q = sqlx::query(&sql);
-        for e in chunk {
-            q = q
-                .bind(application_id.to_owned())
-                .bind(e.seq)
-                .bind(e.kind)
-                .bind(e.at)
-                .bind(e.actor)
-                .bind(to_json(&e.data))
-                .bind(e.hash)
-                .bind(e.prev_hash);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
+const ATTACHMENT_INSERT: &str =
+    "insert into attachments (application_id, idx, kind, name, media_type, size, \
+     sha256, content, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
-/// Numbers `attachments` after `last_idx` and hashes them.
-async fn insert_attachments(
-    conn: &mut Conn,
-    application_id: &str,
-    last_idx: i64,
-    attachments: &[NewAttachment],
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for (n, a) in (last_idx + 1..).zip(attachments) {
-        let idx = i32::try_from(n)
-            .map_err(|_| StoreError::Other(format!("attachment number {n} out of range")))?;
-        let size = i64::try_from(a.content.len())
-            .map_err(|_| StoreError::Other("attachment too large".into()))?;
-        sqlx::query(
-            "insert into attachments (application_id, idx, kind, name, media_type, size, \
-             sha256, content, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(application_id.to_owned())
-        .bind(idx)
-        .bind(a.kind.clone())
-        .bind(a.name.clone())
-        .bind(a.media_type.clone())
-        .bind(size)
-        .bind(hex::encode(Sha256::digest(&a.content)))
-        .bind(a.content.as_slice())
-        .bind(micros(at))
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
+/// The last number given to an application's attachments (0 for none).
+const ATTACHMENT_LAST: &str =
+    "select coalesce(max(idx), 0) from attachments where application_id = $1";
 
 /// A chain shorter or longer than the read model's count, or no chain.
 fn count_break(events: i64, counted: i64) -> Option<ChainBreak> {
@@ -434,102 +366,43 @@ async fn revive_dead_job(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
-/// The body of [`Store::append`], inside the write's transaction: the
-/// idempotency record, one conditional update of the row (the rev and the
-/// chain's head checked, the new head set), the events in one insert, the
-/// attachments and the jobs.
-async fn append_in(
-    conn: &mut Conn,
-    id: &str,
-    expected_rev: i64,
-    change: Change,
-) -> Result<(), StoreError> {
-    if let Some(rec) = &change.idempotency {
-        insert_idempotency(conn, rec).await?;
-    }
-    let head = match &change.follows {
-        Some(head) => head.clone(),
-        None => {
-            let row: Option<(i64, String)> = sqlx::query_as(HEAD_SELECT)
-                .bind(id.to_owned())
-                .fetch_optional(&mut *conn)
-                .await?;
-            let (seq, hash) = row.ok_or(StoreError::NotFound)?;
-            ChainHead { seq, hash }
-        }
-    };
-    let (sealed, new_head) = seal_events(&head, &change.events)?;
-    // The conditional update both checks the rev (and the head the events
-    // were sealed after, which changes only with the rev) and, on
-    // PostgreSQL, locks the row, so concurrent appends to one case queue
-    // here and the loser sees the new rev.
-    let q = sqlx::query(APPEND_UPDATE)
-        .bind(id.to_owned())
-        .bind(expected_rev);
-    let done = bind_row(q, &change.row)
-        .bind(new_head.seq)
-        .bind(new_head.hash)
-        .bind(head.seq)
-        .bind(head.hash.clone())
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
-            .bind(id.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?;
-        return Err(append_missed(now, expected_rev, &head));
-    }
-    insert_events(conn, id, sealed).await?;
-    if !change.attachments.is_empty() {
-        let last_idx: i32 = sqlx::query_scalar(
-            "select coalesce(max(idx), 0) from attachments where application_id = $1",
-        )
-        .bind(id.to_owned())
-        .fetch_one(&mut *conn)
-        .await?;
-        insert_attachments(
-            conn,
-            id,
-            i64::from(last_idx),
-            &change.attachments,
-            change.row.updated_at,
-        )
-        .await?;
-    }
-    insert_jobs(conn, &change.jobs, Utc::now()).await?;
-    Ok(())
-}
+/// Takes the next number of `prefix` and `year`: `$1` prefix, `$2` year.
+const NUMBER_NEXT: &str = "insert into number_counters (prefix, year, last) values ($1, $2, 1) \
+     on conflict (prefix, year) do update set last = number_counters.last + 1 \
+     returning last";
 
-/// A whole append as a write's body: the change, and the seal of the
-/// drafted result when the head signs.
-async fn append_body(
-    conn: &mut Conn,
-    id: String,
-    expected_rev: i64,
-    change: Change,
-    seal: Option<DocumentSeal>,
-) -> Result<i64, StoreError> {
-    append_in(conn, &id, expected_rev, change).await?;
-    if let Some(seal) = seal {
-        let done = sqlx::query(SEAL_DOCUMENT)
-            .bind(seal.code.clone())
-            .bind(seal.sha256)
-            .bind(seal.cms)
-            .bind(seal.signer)
-            .bind(micros(seal.at))
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() == 0 {
-            let exists: Option<String> =
-                sqlx::query_scalar("select code from documents where code = $1")
-                    .bind(seal.code)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            return Err(unsealed(exists.is_some()));
-        }
-    }
-    Ok(expected_rev + 1)
+/// `$1` id, `$2` number, `$3` rev, `$4`…`$20` the row (as [`bind_row`]),
+/// `$21`/`$22` the chain's head.
+const APPLICATION_INSERT: &str =
+    "insert into applications (id, number, rev, service, version, channel, \
+     provider, status, step, step_role, due_at, sort_due, overdue, assignee, \
+     applicant_iin, intake_actor, created_at, updated_at, state, \
+     representative_iin, event_count, last_hash) \
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+     $16, $17, $18, $19, $20, $21, $22)";
+
+/// Stores a document: `$1` code, `$2` application, `$3` purpose, `$4` kind,
+/// `$5` number, `$6` issuer, `$7` the PDF, `$8` its sha256, `$9` when made.
+/// Both backends know `on conflict … do update … where`: an unsealed draft
+/// gives way to the one made again, a sealed one never does.
+const PUT_DOCUMENT: &str =
+    "insert into documents (code, application_id, purpose, kind, number, issuer, pdf, \
+     sha256, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
+     issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
+     created_at = excluded.created_at \
+     where documents.seal is null and documents.sha256 <> excluded.sha256";
+
+fn bind_document(q: Query<'_>, doc: NewDocument, sha256: String) -> Query<'_> {
+    q.bind(doc.code)
+        .bind(doc.application_id)
+        .bind(doc.purpose)
+        .bind(doc.kind)
+        .bind(doc.number)
+        .bind(doc.issuer)
+        .bind(doc.pdf)
+        .bind(sha256)
+        .bind(micros(doc.created_at))
 }
 
 /// Seals a stored draft: `$1` code, `$2` its sha256, `$3` the CMS, `$4` the
@@ -599,51 +472,7 @@ impl Store for Backend {
     }
 
     async fn create(&self, new: NewApplication) -> Result<Created, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                let last: i64 = sqlx::query_scalar(
-                    "insert into number_counters (prefix, year, last) values ($1, $2, 1) \
-                     on conflict (prefix, year) do update set last = number_counters.last + 1 \
-                     returning last",
-                )
-                .bind(new.number_prefix.clone())
-                .bind(i64::from(new.number_year))
-                .fetch_one(&mut *conn)
-                .await?;
-                let number = format!("{}-{}-{last:06}", new.number_prefix, new.number_year);
-                let change = (new.build)(&number);
-                if let Some(rec) = &change.idempotency {
-                    insert_idempotency(conn, rec).await?;
-                }
-                let (sealed, head) = seal_events(&ChainHead::genesis(), &change.events)?;
-                let q = sqlx::query(
-                    "insert into applications (id, number, rev, service, version, channel, \
-                     provider, status, step, step_role, due_at, sort_due, overdue, assignee, \
-                     applicant_iin, intake_actor, created_at, updated_at, state, \
-                     representative_iin, event_count, last_hash) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                     $16, $17, $18, $19, $20, $21, $22)",
-                )
-                .bind(new.id.clone())
-                .bind(number.clone())
-                .bind(1_i64);
-                bind_row(q, &change.row)
-                    .bind(head.seq)
-                    .bind(head.hash)
-                    .execute(&mut *conn)
-                    .await?;
-                insert_events(conn, &new.id, sealed).await?;
-                insert_attachments(conn, &new.id, 0, &change.attachments, change.row.updated_at)
-                    .await?;
-                insert_jobs(conn, &change.jobs, Utc::now()).await?;
-                Ok(Created {
-                    id: new.id,
-                    number,
-                    rev: 1,
-                })
-            })
-        })
-        .await
+        self.write_create(new).await
     }
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
@@ -666,27 +495,9 @@ impl Store for Backend {
         let sha = hex::encode(Sha256::digest(&doc.pdf));
         self.write(move |conn| {
             Box::pin(async move {
-                // Both backends know `on conflict … do update … where`: an unsealed
-                // draft gives way to the one made again, a sealed one never does.
-                let done = sqlx::query(
-            "insert into documents (code, application_id, purpose, kind, number, issuer, pdf, \
-             sha256, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
-             issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
-             created_at = excluded.created_at \
-             where documents.seal is null and documents.sha256 <> excluded.sha256",
-        )
-        .bind(doc.code)
-        .bind(doc.application_id)
-        .bind(doc.purpose)
-        .bind(doc.kind)
-        .bind(doc.number)
-        .bind(doc.issuer)
-        .bind(doc.pdf)
-        .bind(sha)
-        .bind(micros(doc.created_at))
-        .execute(&mut *conn)
-        .await?;
+                let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, sha)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(done.rows_affected() > 0)
             })
         })
@@ -1131,20 +942,7 @@ impl Store for Backend {
     }
 
     async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "update outbox set status = 'done', locked_until = null, finished_at = $2 \
-             where id = $1 and status = 'running'",
-                )
-                .bind(id)
-                .bind(micros(now))
-                .execute(&mut *conn)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.write_finish_job(id, now).await
     }
 
     async fn fail_job(

@@ -589,6 +589,10 @@ pub struct DocumentSeal {
     pub cms: Vec<u8>,
     pub signer: String,
     pub at: DateTime<Utc>,
+    /// The draft itself, when it was rendered for this seal (its render job
+    /// had not stored it yet): stored in the same transaction, just before
+    /// the seal, as [`Store::put_document`] would.
+    pub draft: Option<NewDocument>,
 }
 
 /// The storage of Qyzmet. Both backends pass the same contract suite

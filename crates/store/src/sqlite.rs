@@ -504,8 +504,15 @@ impl SqliteStore {
         .await
     }
 
-    /// An append (sealing the drafted result with it, if `seal`): on the
-    /// raw connection, unless it carries attachments (rare, and large).
+    async fn write_finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write_raw(move |db| finish_job_raw(db, id, now)).await
+    }
+
+    async fn write_create(&self, new: NewApplication) -> Result<Created, StoreError> {
+        self.write_raw(move |db| create_raw(db, new)).await
+    }
+
+    /// An append (sealing the drafted result with it, if `seal`).
     async fn write_append(
         &self,
         id: String,
@@ -513,11 +520,6 @@ impl SqliteStore {
         change: Change,
         seal: Option<DocumentSeal>,
     ) -> Result<i64, StoreError> {
-        if !change.attachments.is_empty() {
-            return self
-                .write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal)))
-                .await;
-        }
         self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal))
             .await
     }
@@ -541,7 +543,137 @@ fn numbered(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
-/// [`append_body`] for the raw connection; a change without attachments.
+/// Values bound into a raw statement.
+type Values = Vec<Box<dyn rusqlite::ToSql>>;
+
+/// Runs `sql` (with `$n` placeholders) with `values`; the rows changed.
+fn raw_exec(db: &rusqlite::Connection, sql: &str, values: Values) -> Result<usize, StoreError> {
+    Ok(db
+        .prepare_cached(&numbered(sql))?
+        .execute(rusqlite::params_from_iter(values))?)
+}
+
+/// The row's columns in the order of [`bind_row`].
+fn row_values(row: &ApplicationRow, v: &mut Values) {
+    v.push(Box::new(row.service.clone()));
+    v.push(Box::new(row.version.clone()));
+    v.push(Box::new(row.channel.clone()));
+    v.push(Box::new(row.provider.clone()));
+    v.push(Box::new(row.status.clone()));
+    v.push(Box::new(row.step.clone()));
+    v.push(Box::new(row.step_role.clone()));
+    v.push(Box::new(row.due_at.map(micros)));
+    v.push(Box::new(sort_due(row)));
+    v.push(Box::new(row.overdue));
+    v.push(Box::new(row.assignee.clone()));
+    v.push(Box::new(row.applicant_iin.clone()));
+    v.push(Box::new(row.intake_actor.clone()));
+    v.push(Box::new(micros(row.created_at)));
+    v.push(Box::new(micros(row.updated_at)));
+    v.push(Box::new(to_json(&row.state)));
+    v.push(Box::new(row.representative_iin.clone()));
+}
+
+/// The parts of a change both a create and an append write after the row:
+/// [`insert_events`], [`insert_attachments`] and [`insert_jobs`], raw.
+fn raw_change_rest(
+    db: &rusqlite::Connection,
+    id: &str,
+    sealed: &[ChainEvent],
+    last_attachment: i64,
+    change: &Change,
+) -> Result<(), StoreError> {
+    for chunk in sealed.chunks(ROWS_PER_INSERT) {
+        let mut v: Values = Vec::with_capacity(chunk.len() * 8);
+        for e in chunk {
+            v.push(Box::new(id.to_owned()));
+            v.push(Box::new(e.seq));
+            v.push(Box::new(e.kind.clone()));
+            v.push(Box::new(e.at.clone()));
+            v.push(Box::new(e.actor.clone()));
+            v.push(Box::new(to_json(&e.data)));
+            v.push(Box::new(e.hash.clone()));
+            v.push(Box::new(e.prev_hash.clone()));
+        }
+        let sql = format!("{EVENTS_INSERT}{}", values_list(chunk.len(), 8));
+        raw_exec(db, &sql, v)?;
+    }
+    for (n, a) in (last_attachment + 1..).zip(&change.attachments) {
+        let size = i64::try_from(a.content.len())
+            .map_err(|_| StoreError::Other("attachment too large".into()))?;
+        let v: Values = vec![
+            Box::new(id.to_owned()),
+            Box::new(n),
+            Box::new(a.kind.clone()),
+            Box::new(a.name.clone()),
+            Box::new(a.media_type.clone()),
+            Box::new(size),
+            Box::new(hex::encode(Sha256::digest(&a.content))),
+            Box::new(a.content.clone()),
+            Box::new(micros(change.row.updated_at)),
+        ];
+        raw_exec(db, ATTACHMENT_INSERT, v)?;
+    }
+    let now = micros(Utc::now());
+    for chunk in change.jobs.chunks(ROWS_PER_INSERT) {
+        let mut v: Values = Vec::with_capacity(chunk.len() * 6);
+        for j in chunk {
+            v.push(Box::new(j.kind.clone()));
+            v.push(Box::new(to_json(&j.payload)));
+            v.push(Box::new("pending"));
+            v.push(Box::new(0_i64));
+            v.push(Box::new(micros(j.run_at)));
+            v.push(Box::new(now));
+        }
+        let sql = format!("{JOBS_INSERT}{}", values_list(chunk.len(), 6));
+        raw_exec(db, &sql, v)?;
+    }
+    Ok(())
+}
+
+fn raw_idempotency(db: &rusqlite::Connection, change: &Change) -> Result<(), StoreError> {
+    if let Some(rec) = &change.idempotency {
+        let v: Values = vec![
+            Box::new(rec.principal.clone()),
+            Box::new(rec.key.clone()),
+            Box::new(rec.fingerprint.clone()),
+            Box::new(i64::from(rec.status)),
+            Box::new(rec.body.clone()),
+            Box::new(micros(rec.created_at)),
+        ];
+        raw_exec(db, IDEMPOTENCY_INSERT, v)?;
+    }
+    Ok(())
+}
+
+/// [`create_body`] for the raw connection.
+fn create_raw(db: &rusqlite::Connection, new: NewApplication) -> Result<Created, StoreError> {
+    let last: i64 = db.prepare_cached(&numbered(NUMBER_NEXT))?.query_row(
+        rusqlite::params![new.number_prefix, i64::from(new.number_year)],
+        |r| r.get(0),
+    )?;
+    let number = format!("{}-{}-{last:06}", new.number_prefix, new.number_year);
+    let change = (new.build)(&number);
+    raw_idempotency(db, &change)?;
+    let (sealed, head) = seal_events(&ChainHead::genesis(), &change.events)?;
+    let mut v: Values = vec![
+        Box::new(new.id.clone()),
+        Box::new(number.clone()),
+        Box::new(1_i64),
+    ];
+    row_values(&change.row, &mut v);
+    v.push(Box::new(head.seq));
+    v.push(Box::new(head.hash));
+    raw_exec(db, APPLICATION_INSERT, v)?;
+    raw_change_rest(db, &new.id, &sealed, 0, &change)?;
+    Ok(Created {
+        id: new.id,
+        number,
+        rev: 1,
+    })
+}
+
+/// [`append_body`] for the raw connection.
 fn append_raw(
     db: &rusqlite::Connection,
     id: &str,
@@ -549,18 +681,8 @@ fn append_raw(
     change: &Change,
     seal: Option<DocumentSeal>,
 ) -> Result<i64, StoreError> {
-    use rusqlite::{params, OptionalExtension};
-    if let Some(rec) = &change.idempotency {
-        db.prepare_cached(&numbered(IDEMPOTENCY_INSERT))?
-            .execute(params![
-                rec.principal,
-                rec.key,
-                rec.fingerprint,
-                i64::from(rec.status),
-                rec.body,
-                micros(rec.created_at)
-            ])?;
-    }
+    use rusqlite::OptionalExtension;
+    raw_idempotency(db, change)?;
     let head = match &change.follows {
         Some(head) => head.clone(),
         None => {
@@ -573,83 +695,50 @@ fn append_raw(
         }
     };
     let (sealed, new_head) = seal_events(&head, &change.events)?;
-    let row = &change.row;
-    let done = db
-        .prepare_cached(&numbered(APPEND_UPDATE))?
-        .execute(params![
-            id,
-            expected_rev,
-            row.service,
-            row.version,
-            row.channel,
-            row.provider,
-            row.status,
-            row.step,
-            row.step_role,
-            row.due_at.map(micros),
-            sort_due(row),
-            row.overdue,
-            row.assignee,
-            row.applicant_iin,
-            row.intake_actor,
-            micros(row.created_at),
-            micros(row.updated_at),
-            to_json(&row.state),
-            row.representative_iin,
-            new_head.seq,
-            new_head.hash,
-            head.seq,
-            head.hash,
-        ])?;
-    if done == 0 {
+    let mut v: Values = vec![Box::new(id.to_owned()), Box::new(expected_rev)];
+    row_values(&change.row, &mut v);
+    v.push(Box::new(new_head.seq));
+    v.push(Box::new(new_head.hash));
+    v.push(Box::new(head.seq));
+    v.push(Box::new(head.hash.clone()));
+    if raw_exec(db, APPEND_UPDATE, v)? == 0 {
         let now = db
             .prepare_cached(&numbered(ROW_HEAD_SELECT))?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         return Err(append_missed(now, expected_rev, &head));
     }
-    for chunk in sealed.chunks(ROWS_PER_INSERT) {
-        let sql = numbered(&format!("{EVENTS_INSERT}{}", values_list(chunk.len(), 8)));
-        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 8);
-        for e in chunk {
-            values.push(Box::new(id.to_owned()));
-            values.push(Box::new(e.seq));
-            values.push(Box::new(e.kind.clone()));
-            values.push(Box::new(e.at.clone()));
-            values.push(Box::new(e.actor.clone()));
-            values.push(Box::new(to_json(&e.data)));
-            values.push(Box::new(e.hash.clone()));
-            values.push(Box::new(e.prev_hash.clone()));
-        }
-        db.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(values))?;
-    }
-    let now = micros(Utc::now());
-    for chunk in change.jobs.chunks(ROWS_PER_INSERT) {
-        let sql = numbered(&format!("{JOBS_INSERT}{}", values_list(chunk.len(), 6)));
-        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
-        for j in chunk {
-            values.push(Box::new(j.kind.clone()));
-            values.push(Box::new(to_json(&j.payload)));
-            values.push(Box::new("pending"));
-            values.push(Box::new(0_i64));
-            values.push(Box::new(micros(j.run_at)));
-            values.push(Box::new(now));
-        }
-        db.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(values))?;
-    }
+    let last_attachment: i64 = if change.attachments.is_empty() {
+        0
+    } else {
+        db.prepare_cached(&numbered(ATTACHMENT_LAST))?
+            .query_row([id], |r| r.get(0))?
+    };
+    raw_change_rest(db, id, &sealed, last_attachment, change)?;
     if let Some(seal) = seal {
-        let done = db
-            .prepare_cached(&numbered(SEAL_DOCUMENT))?
-            .execute(params![
-                seal.code,
-                seal.sha256,
-                seal.cms,
-                seal.signer,
-                micros(seal.at)
-            ])?;
-        if done == 0 {
+        if let Some(d) = seal.draft {
+            let sha = hex::encode(Sha256::digest(&d.pdf));
+            let v: Values = vec![
+                Box::new(d.code),
+                Box::new(d.application_id),
+                Box::new(d.purpose),
+                Box::new(d.kind),
+                Box::new(d.number),
+                Box::new(d.issuer),
+                Box::new(d.pdf),
+                Box::new(sha),
+                Box::new(micros(d.created_at)),
+            ];
+            raw_exec(db, PUT_DOCUMENT, v)?;
+        }
+        let v: Values = vec![
+            Box::new(seal.code.clone()),
+            Box::new(seal.sha256),
+            Box::new(seal.cms),
+            Box::new(seal.signer),
+            Box::new(micros(seal.at)),
+        ];
+        if raw_exec(db, SEAL_DOCUMENT, v)? == 0 {
             let exists = db
                 .prepare_cached("select 1 from documents where code = ?1")?
                 .exists([&seal.code])?;
@@ -657,6 +746,16 @@ fn append_raw(
         }
     }
     Ok(expected_rev + 1)
+}
+
+/// [`Store::finish_job`] for the raw connection.
+fn finish_job_raw(
+    db: &rusqlite::Connection,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    raw_exec(db, FINISH_JOB, vec![Box::new(id), Box::new(micros(now))])?;
+    Ok(())
 }
 
 #[cfg(test)]

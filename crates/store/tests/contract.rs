@@ -151,6 +151,7 @@ contract!(
     signatures_are_kept_in_order_with_their_bytes,
     administrator_changes_are_audited_with_the_change,
     documents_draft_replaced_until_sealed,
+    a_seal_may_bring_its_draft,
     a_seal_is_written_with_its_change_or_not_at_all,
     concurrent_appends_are_all_kept,
     a_failing_write_leaves_the_writes_beside_it,
@@ -1516,6 +1517,7 @@ fn seal_of(app: &str, pdf: &[u8]) -> DocumentSeal {
         cms: vec![0x30, 0x82, 1, 2],
         signer: "HEAD".into(),
         at: t(9),
+        draft: None,
     }
 }
 
@@ -1637,6 +1639,66 @@ async fn a_seal_is_written_with_its_change_or_not_at_all(db: &Db) {
         StoreError::Stale
     );
     assert_eq!(s.get(&app).await.unwrap().rev, 2);
+}
+
+async fn a_seal_may_bring_its_draft(db: &Db) {
+    let s = db.store.as_ref();
+    let app = submit(s, 1, row("in-progress", None)).await;
+    let pdf = bytes(300, 2);
+    let next = || {
+        change(
+            row("in-progress", None),
+            vec![event("step-completed", 9, json!({}))],
+        )
+    };
+    let with_draft = || DocumentSeal {
+        draft: Some(document(&app, "approval", pdf.clone())),
+        ..seal_of(&app, &pdf)
+    };
+    // A stale rev: neither the draft, nor the events, nor the seal.
+    assert_eq!(
+        s.append_sealed(&app, 7, next(), with_draft())
+            .await
+            .unwrap_err(),
+        StoreError::Stale
+    );
+    assert_eq!(
+        s.document(&format!("code-{app}")).await.unwrap_err(),
+        StoreError::NotFound
+    );
+    // At the rev: the draft stored and sealed with the step.
+    assert_eq!(
+        s.append_sealed(&app, 1, next(), with_draft())
+            .await
+            .unwrap(),
+        2
+    );
+    let doc = s.document(&format!("code-{app}")).await.unwrap();
+    assert_eq!(doc.pdf, pdf);
+    assert_eq!(doc.sha256, sha256_hex(&pdf));
+    assert!(doc.seal.is_some());
+    // The render job storing the same draft afterwards changes nothing.
+    assert!(!s
+        .put_document(document(&app, "approval", pdf.clone()))
+        .await
+        .unwrap());
+    // A draft the job stored first (the same bytes) is sealed as it is.
+    let other = submit(s, 2, row("in-progress", None)).await;
+    let pdf2 = bytes(300, 3);
+    s.put_document(document(&other, "approval", pdf2.clone()))
+        .await
+        .unwrap();
+    let seal = DocumentSeal {
+        draft: Some(document(&other, "approval", pdf2.clone())),
+        ..seal_of(&other, &pdf2)
+    };
+    assert_eq!(s.append_sealed(&other, 1, next(), seal).await.unwrap(), 2);
+    assert!(s
+        .document(&format!("code-{other}"))
+        .await
+        .unwrap()
+        .seal
+        .is_some());
 }
 
 // --- administrator data, users, sessions, logins --------------------------------------

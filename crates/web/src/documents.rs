@@ -236,42 +236,41 @@ impl JobHandler for RenderJob {
         let purpose = job.payload["purpose"].as_str().unwrap_or("result");
         let app = self.state.store().get(id).await?;
         let case: Case = serde_json::from_value(app.row.state.clone())?;
-        let written = render_and_store(&self.state, &app, &case, purpose).await?;
-        tracing::info!(application = %app.id, purpose, ?written, "document rendered");
+        let Some(doc) = render_draft(&self.state, &app, &case, purpose).await? else {
+            // The case moved on (returned, withdrawn): nothing to render.
+            return Ok(());
+        };
+        let written = self.state.store().put_document(doc).await?;
+        tracing::info!(application = %app.id, purpose, written, "document rendered");
         Ok(())
     }
 }
 
-/// Renders the document of `purpose` as the case stands and stores it
-/// (a draft made again replaces an unsealed one, never a sealed one);
+/// Renders the document of `purpose` as the case stands, ready to store;
 /// `None` when the case has none to draft (it moved on: returned,
-/// withdrawn), else whether the store's copy changed.
-async fn render_and_store(
+/// withdrawn).
+async fn render_draft(
     state: &AppState,
     app: &Application,
     case: &Case,
     purpose: &str,
-) -> Result<Option<bool>, JobError> {
+) -> Result<Option<NewDocument>, JobError> {
     let Some(doc) = draft(state, app, case, purpose)? else {
         return Ok(None);
     };
     let content = doc.content;
     let stored_as = crate::view::document_purpose(case, purpose);
     let pdf = tokio::task::spawn_blocking(move || qyzmet_documents::render(&content)).await??;
-    let written = state
-        .store()
-        .put_document(NewDocument {
-            code: document_code(&app.id, &stored_as),
-            application_id: app.id.clone(),
-            purpose: stored_as,
-            kind: doc.kind.to_owned(),
-            number: app.number.clone(),
-            issuer: doc.issuer,
-            pdf,
-            created_at: doc.date,
-        })
-        .await?;
-    Ok(Some(written))
+    Ok(Some(NewDocument {
+        code: document_code(&app.id, &stored_as),
+        application_id: app.id.clone(),
+        purpose: stored_as,
+        kind: doc.kind.to_owned(),
+        number: app.number.clone(),
+        issuer: doc.issuer,
+        pdf,
+        created_at: doc.date,
+    }))
 }
 
 /// A document ready to render.
@@ -696,26 +695,26 @@ pub async fn seal_at_sign(
         ApiError::new(StatusCode::CONFLICT, "document-not-ready")
             .with_detail("the result document is still being drafted; try again in a few seconds")
     };
-    let doc = match state.store().document(&code).await {
-        Ok(d) => d,
+    // The bytes to seal, their hash, and the draft when it is made here.
+    let (pdf, sha256, draft) = match state.store().document(&code).await {
+        Ok(d) if d.seal.is_some() => return Ok(None),
+        Ok(d) => (d.pdf, d.sha256, None),
         Err(StoreError::NotFound)
             if body.get("cms").is_none() && state.documents().sealer.is_some() =>
         {
-            render_and_store(state, app, case, "result")
+            let made = render_draft(state, app, case, "result")
                 .await
                 .map_err(|e| {
                     tracing::error!(error = %e, application = %app.id, "drafting the result at sign");
                     ApiError::internal()
                 })?
                 .ok_or_else(not_ready)?;
-            state.store().document(&code).await?
+            let sha256 = hex::encode(Sha256::digest(&made.pdf));
+            (made.pdf.clone(), sha256, Some(made))
         }
         Err(StoreError::NotFound) => return Err(not_ready()),
         Err(e) => return Err(e.into()),
     };
-    if doc.seal.is_some() {
-        return Ok(None);
-    }
     let now = state.now();
     let seal = match body.get("cms") {
         Some(cms) => {
@@ -733,7 +732,6 @@ pub async fn seal_at_sign(
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "seal-invalid")
                     .with_detail("certificate-untrusted: no trust anchors are configured")
             })?;
-            let pdf = doc.pdf.clone();
             let cms = der.clone();
             let verified =
                 tokio::task::spawn_blocking(move || verifier.verify(&cms, Some(&pdf), now))
@@ -767,7 +765,6 @@ pub async fn seal_at_sign(
                     "the server holds no key for the head: sign the draft and send `cms`",
                 )
             })?;
-            let pdf = doc.pdf.clone();
             tokio::task::spawn_blocking(move || sealer.seal(&pdf))
                 .await
                 .map_err(|_| ApiError::internal())?
@@ -779,10 +776,11 @@ pub async fn seal_at_sign(
     };
     Ok(Some(DocumentSeal {
         code,
-        sha256: doc.sha256,
+        sha256,
         cms: seal.cms,
         signer: seal.signer,
         at: now,
+        draft,
     }))
 }
 
