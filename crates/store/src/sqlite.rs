@@ -48,7 +48,8 @@ pub struct SqliteStore {
     /// The writer's queue; `None` once closed.
     queue: Mutex<Option<mpsc::Sender<Box<dyn Unit>>>>,
     /// The writer task, awaited by `close`.
-    writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Told when the writer's thread has finished, awaited by `close`.
+    writer: Mutex<Option<oneshot::Receiver<()>>>,
     /// Groups committed so far.
     commits: Arc<AtomicU64>,
     read: ReadPool,
@@ -263,21 +264,6 @@ impl Raw {
         Ok(Raw(raw))
     }
 
-    /// Runs `unit` (in a savepoint of its own if `savepoint`) with the
-    /// handle locked; `Err` if the savepoint itself failed.
-    async fn run(
-        &mut self,
-        conn: &mut SqliteConnection,
-        unit: &mut Box<dyn Unit>,
-        savepoint: bool,
-    ) -> Result<bool, StoreError> {
-        let _locked = conn.lock_handle().await?;
-        if savepoint {
-            self.0.execute_batch("savepoint w")?;
-        }
-        Ok(unit.run_raw(&self.0))
-    }
-
     /// Lets go of the cached statements (with the handle locked) before
     /// the connection goes.
     async fn release(self, conn: &mut SqliteConnection) {
@@ -342,62 +328,123 @@ async fn writer(
     let _ = conn.close().await;
 }
 
-/// One transaction for `group` (which grows while it runs). The first write
-/// needs no savepoint: when it fails, the whole transaction is undone and
-/// the group ends with it alone.
+/// One transaction for `group` (which grows while it runs, up to
+/// [`MAX_GROUP`] writes). Raw writes run one after another on the handle,
+/// locked from the driver once for all of them in a row (one hand-off to
+/// its thread, not one a statement); a write for sqlx runs through the
+/// driver between them. The first write needs no savepoint: when it fails,
+/// the whole transaction is undone and the group ends with it alone.
+/// Savepoints are never released: the commit takes them all, and a failed
+/// write's `rollback to` undoes it alone.
 async fn run_group(
     conn: &mut SqliteConnection,
     raw: &mut Raw,
     group: &mut Vec<Box<dyn Unit>>,
     queue: &mut mpsc::Receiver<Box<dyn Unit>>,
 ) -> Result<(), StoreError> {
-    exec(conn, "begin immediate").await?;
-    let first = if group[0].is_raw() {
-        raw.run(conn, &mut group[0], false).await
-    } else {
-        Ok(group[0].run(conn).await)
-    };
-    if !matches!(first, Ok(true)) {
-        abandon(conn).await;
-        return Err(first
-            .err()
-            .unwrap_or_else(|| StoreError::Other("rolled back".into())));
-    }
-    while group.len() < MAX_GROUP {
-        let Ok(mut unit) = queue.try_recv() else {
-            break;
-        };
-        // Savepoints are never released: the commit takes them all, and a
-        // failed write's `rollback to` undoes it alone.
-        let ran = if unit.is_raw() {
-            raw.run(conn, &mut unit, true).await
+    let more = |group: &Vec<Box<dyn Unit>>, queue: &mut mpsc::Receiver<Box<dyn Unit>>| {
+        if group.len() < MAX_GROUP {
+            queue.try_recv().ok()
         } else {
-            exec(conn, "savepoint w").await.map(|()| true)
-        };
-        let ok = match ran {
-            Ok(true) if !unit.is_raw() => unit.run(conn).await,
-            Ok(ok) => ok,
-            Err(e) => {
-                group.push(unit);
-                abandon(conn).await;
-                return Err(e);
-            }
-        };
-        group.push(unit);
-        if !ok {
-            if let Err(e) = exec(conn, "rollback to w").await {
-                // The failure took the transaction with it (SQLite does
-                // so on a full disk or an I/O error): nothing stands.
-                abandon(conn).await;
+            None
+        }
+    };
+    let mut next = group.pop();
+    let mut first = true;
+    let mut began = false;
+    loop {
+        // Raw writes, with the handle locked.
+        {
+            let failed = match conn.lock_handle().await {
+                Err(e) => Some(StoreError::from(e)),
+                Ok(_locked) => {
+                    let db = &raw.0;
+                    let undo = |e: rusqlite::Error| -> StoreError {
+                        let _ = db.execute_batch("rollback");
+                        e.into()
+                    };
+                    if !began {
+                        db.execute_batch("begin immediate")?;
+                        began = true;
+                    }
+                    loop {
+                        let Some(mut unit) = next.take() else {
+                            return db.execute_batch("commit").map_err(undo);
+                        };
+                        if !unit.is_raw() {
+                            next = Some(unit);
+                            break;
+                        }
+                        if !first {
+                            if let Err(e) = db.execute_batch("savepoint w") {
+                                group.push(unit);
+                                return Err(undo(e));
+                            }
+                        }
+                        let ok = unit.run_raw(db);
+                        group.push(unit);
+                        if !ok {
+                            if first {
+                                let _ = db.execute_batch("rollback");
+                                return Err(StoreError::Other("rolled back".into()));
+                            }
+                            // A failure that took the transaction with it (SQLite
+                            // does so on a full disk or an I/O error): nothing stands.
+                            db.execute_batch("rollback to w").map_err(undo)?;
+                        }
+                        first = false;
+                        next = more(group, queue);
+                    }
+                    None
+                }
+            };
+            if let Some(e) = failed {
+                if began {
+                    abandon(conn).await;
+                }
                 return Err(e);
             }
         }
+        // Writes for sqlx, through the driver.
+        if !began {
+            exec(conn, "begin immediate").await?;
+            began = true;
+        }
+        while let Some(mut unit) = next.take() {
+            if unit.is_raw() {
+                next = Some(unit);
+                break;
+            }
+            if !first {
+                if let Err(e) = exec(conn, "savepoint w").await {
+                    group.push(unit);
+                    abandon(conn).await;
+                    return Err(e);
+                }
+            }
+            let ok = unit.run(conn).await;
+            group.push(unit);
+            if !ok {
+                if first {
+                    abandon(conn).await;
+                    return Err(StoreError::Other("rolled back".into()));
+                }
+                if let Err(e) = exec(conn, "rollback to w").await {
+                    abandon(conn).await;
+                    return Err(e);
+                }
+            }
+            first = false;
+            next = more(group, queue);
+        }
+        if next.is_none() {
+            if let Err(e) = exec(conn, "commit").await {
+                abandon(conn).await;
+                return Err(e);
+            }
+            return Ok(());
+        }
     }
-    if let Err(e) = exec(conn, "commit").await {
-        abandon(conn).await;
-        return Err(e);
-    }
-    Ok(())
 }
 
 impl SqliteStore {
@@ -432,10 +479,28 @@ impl SqliteStore {
         drop(read.get().await?);
         let (queue, waiting) = mpsc::channel(QUEUE);
         let commits = Arc::new(AtomicU64::new(0));
-        let writer = tokio::spawn(writer(write, options, waiting, commits.clone()));
+        // The writer runs on a thread of its own, so that its turns never
+        // wait behind requests on the server's runtime: every write waits
+        // for it, so its latency is everyone's. (Its commits block that
+        // thread, and only that one.)
+        let (finished, writer_done) = oneshot::channel();
+        let group_commits = commits.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(writer(write, options, waiting, group_commits)),
+                    Err(e) => tracing::error!(error = %e, "the SQLite writer's runtime"),
+                }
+                let _ = finished.send(());
+            })
+            .map_err(|e| StoreError::Other(format!("starting the SQLite writer: {e}")))?;
         Ok(SqliteStore {
             queue: Mutex::new(Some(queue)),
-            writer: Mutex::new(Some(writer)),
+            writer: Mutex::new(Some(writer_done)),
             commits,
             read,
         })
