@@ -294,9 +294,10 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
         t.row(
             "result documents",
             format!(
-                "{checked} drafted by the job runner and sealed at sign, {checked} receipts \
-                 (checked in the store); sign found its draft not ready {} times \
-                 (409 document-not-ready, asked again after 2, 4… 64 ms)",
+                "{checked} drafted (by the job runner, or at sign when it had not yet) \
+                 and sealed at sign, {checked} receipts (checked in the store); sign \
+                 found its draft not ready {} times (409 document-not-ready, asked \
+                 again after 2, 4… 64 ms)",
                 run.not_ready
             ),
         );
