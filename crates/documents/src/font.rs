@@ -107,6 +107,17 @@ impl Face {
             fixed_text,
             fixed_chunk: Chunk::new(),
         };
+        // Ligatures the shaper makes of Latin letters (`ff` in an English
+        // word) are glyphs no character maps to: they belong to the fixed
+        // subset too, standing for the letters they join.
+        for ligature in ["ff", "fi", "fl", "ffi", "ffl"] {
+            if let [g] = face.shape(ligature).as_slice() {
+                if face.fixed.get(g.id).is_none() {
+                    face.fixed.remap(g.id);
+                    face.fixed_text.push(ligature.to_owned());
+                }
+            }
+        }
         face.fixed_chunk = face
             .font_objects(&face.fixed, &face.fixed_text)
             .expect("the fixed subset of the embedded font builds");

@@ -578,6 +578,18 @@ mod tests {
     }
 
     #[test]
+    fn latin_ligatures_are_in_the_fixed_subsets() {
+        // The shaper joins these into ligature glyphs, which no character
+        // maps to; they must not cost a document a subset of its own.
+        let (pdf, extra) = render_counting(&content(
+            "The office staff affirm the refusal; fluffy waffles, baffled.",
+        ))
+        .unwrap();
+        assert_eq!(extra, 0);
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
+
+    #[test]
     fn a_glyph_beyond_the_fixed_subset_gets_a_subset_of_its_own() {
         let (pdf, extra) = render_counting(&content("Ελληνικά: αβγ")).unwrap();
         assert!(extra > 0);
