@@ -1,7 +1,8 @@
 //! The SQLite backend, Qyzmet's embedded default: one file in WAL mode with
-//! `synchronous=FULL` and foreign keys on. Reads use a read-only pool and
-//! run beside the writer. Writes go to one writer task that owns the only
-//! write connection and commits them in groups: it takes whatever writes
+//! `synchronous=FULL` and foreign keys on. Reads use a few read-only
+//! connections and run beside the writer. Writes go to one writer, on a
+//! thread of its own, that owns the only write connection and commits them
+//! in groups: it takes whatever writes
 //! are queued, opens one `BEGIN IMMEDIATE` transaction (the write lock
 //! first, so a writer never fails upgrading a read lock), runs each write
 //! inside its own savepoint, commits once, and only then answers each write.
@@ -9,6 +10,13 @@
 //! error; a commit that fails fails every write of the group. So SQLite's
 //! one writer pays one durable commit for many writes, and an acknowledged
 //! write is on disk.
+//!
+//! The writes every case makes (`create`, `append`, `finish_job`) are
+//! written a second time for the raw connection (rusqlite over the same
+//! libsqlite3 and the same handle): the writer runs them back to back with
+//! the handle locked once, instead of handing each statement to sqlx's
+//! connection thread and back. The others run through sqlx, in the same
+//! transaction.
 
 use std::panic::AssertUnwindSafe;
 use std::str::FromStr;
