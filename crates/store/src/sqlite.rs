@@ -272,15 +272,14 @@ impl Raw {
         Ok(Raw(raw))
     }
 
-    /// Lets go of the cached statements (with the handle locked) before
-    /// the connection goes.
+    /// Finalizes the cached statements before the connection goes: the
+    /// driver closes its handle with `sqlite3_close`, which refuses (and
+    /// the driver panics) while statements are left. With the handle
+    /// locked when the driver's thread still answers; when it is gone the
+    /// handle is still open (`conn` holds it) and nothing else uses it.
     async fn release(self, conn: &mut SqliteConnection) {
-        if let Ok(_locked) = conn.lock_handle().await {
-            drop(self.0);
-        } else {
-            // The connection is gone: its statements went with it.
-            std::mem::forget(self.0);
-        }
+        let _locked = conn.lock_handle().await.ok();
+        drop(self.0);
     }
 }
 
@@ -372,7 +371,11 @@ async fn run_group(
                         e.into()
                     };
                     if !began {
-                        db.execute_batch("begin immediate")?;
+                        if let Err(e) = db.execute_batch("begin immediate") {
+                            // Answered with the group: the write not yet run too.
+                            group.extend(next.take());
+                            return Err(e.into());
+                        }
                         began = true;
                     }
                     loop {
@@ -407,6 +410,7 @@ async fn run_group(
                 }
             };
             if let Some(e) = failed {
+                group.extend(next.take());
                 if began {
                     abandon(conn).await;
                 }
@@ -415,7 +419,10 @@ async fn run_group(
         }
         // Writes for sqlx, through the driver.
         if !began {
-            exec(conn, "begin immediate").await?;
+            if let Err(e) = exec(conn, "begin immediate").await {
+                group.extend(next.take());
+                return Err(e);
+            }
             began = true;
         }
         while let Some(mut unit) = next.take() {
