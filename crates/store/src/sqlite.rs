@@ -149,107 +149,92 @@ impl Drop for ReadConn<'_> {
 /// (inside the group's transaction), then answer once the group is settled.
 trait Unit: Send {
     /// Whether the body is written for the raw connection ([`Unit::run_raw`]).
-    fn is_raw(&self) -> bool {
-        false
-    }
-    /// Runs the body; `false` if it failed (its error is kept for `answer`).
+    fn is_raw(&self) -> bool;
+    /// Runs a body written for sqlx; `false` if it failed (its error is
+    /// kept for `answer`).
     fn run<'a>(&'a mut self, conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool>;
     /// Runs a raw body on the write connection's own handle, which the
     /// caller holds locked; `false` if it failed.
-    fn run_raw(&mut self, _raw: &rusqlite::Connection) -> bool {
-        false
-    }
+    fn run_raw(&mut self, raw: &rusqlite::Connection) -> bool;
     /// Answers the caller: its own error if its body failed, else the
     /// group's outcome (`Err` when the commit failed or never happened).
     fn answer(self: Box<Self>, group: Result<(), StoreError>);
 }
 
-struct Pending<T, F> {
-    body: Option<F>,
+/// A write's body: through sqlx, or written for the raw connection (the
+/// writes every case makes, run back to back without a hand-off a statement).
+enum Body<T> {
+    Sqlx(SqlxBody<T>),
+    Raw(RawBody<T>),
+}
+
+type SqlxBody<T> = Box<
+    dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send,
+>;
+
+type RawBody<T> = Box<dyn FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send>;
+
+struct Pending<T> {
+    body: Option<Body<T>>,
     out: Option<Result<T, StoreError>>,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
 
-impl<T, F> Unit for Pending<T, F>
-where
-    T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
-        + Send
-        + 'static,
-{
-    fn run<'a>(&'a mut self, conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool> {
-        Box::pin(async move {
-            let out = match self.body.take() {
-                Some(body) => AssertUnwindSafe(body(conn))
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into()))),
-                None => Err(StoreError::Other("a write ran twice".into())),
-            };
-            let ok = out.is_ok();
-            self.out = Some(out);
-            ok
-        })
-    }
-
-    fn answer(self: Box<Self>, group: Result<(), StoreError>) {
-        settle(self.out, group, self.reply);
-    }
-}
-
-/// Answers a write: its own error if its body failed, else the group's
-/// outcome.
-fn settle<T>(
-    out: Option<Result<T, StoreError>>,
-    group: Result<(), StoreError>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
-) {
-    let answer = match (out, group) {
-        (Some(Err(own)), _) => Err(own),
-        (_, Err(group)) => Err(group),
-        (Some(Ok(v)), Ok(())) => Ok(v),
-        (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
-    };
-    // A caller that went away no longer wants the answer; its write
-    // stands, as if it had crashed after the commit.
-    let _ = reply.send(answer);
-}
-
-/// A write whose body is written for the raw connection: run on the
-/// writer's task, statement after statement with no hand-off to the
-/// driver's thread, for the writes every case makes (its steps).
-struct RawPending<T, G> {
-    body: Option<G>,
-    out: Option<Result<T, StoreError>>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
-}
-
-impl<T, G> Unit for RawPending<T, G>
-where
-    T: Send + 'static,
-    G: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
-{
-    fn is_raw(&self) -> bool {
-        true
-    }
-
-    fn run<'a>(&'a mut self, _conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool> {
-        Box::pin(async { false })
-    }
-
-    fn run_raw(&mut self, raw: &rusqlite::Connection) -> bool {
-        let out = match self.body.take() {
-            Some(body) => std::panic::catch_unwind(AssertUnwindSafe(|| body(raw)))
-                .unwrap_or_else(|_| Err(StoreError::Other("a write panicked".into()))),
-            None => Err(StoreError::Other("a write ran twice".into())),
-        };
+impl<T> Pending<T> {
+    /// Keeps the body's outcome for `answer`; whether it succeeded.
+    fn keep(&mut self, out: Result<T, StoreError>) -> bool {
         let ok = out.is_ok();
         self.out = Some(out);
         ok
     }
+}
+
+/// A body that cannot run: already run, or not for this connection.
+fn not_runnable() -> StoreError {
+    StoreError::Other("a write ran twice, or on the wrong connection".into())
+}
+
+fn panicked() -> StoreError {
+    StoreError::Other("a write panicked".into())
+}
+
+impl<T: Send + 'static> Unit for Pending<T> {
+    fn is_raw(&self) -> bool {
+        matches!(self.body, Some(Body::Raw(_)))
+    }
+
+    fn run<'a>(&'a mut self, conn: &'a mut SqliteConnection) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            let out = match self.body.take() {
+                Some(Body::Sqlx(body)) => AssertUnwindSafe(body(conn))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|_| Err(panicked())),
+                _ => Err(not_runnable()),
+            };
+            self.keep(out)
+        })
+    }
+
+    fn run_raw(&mut self, raw: &rusqlite::Connection) -> bool {
+        let out = match self.body.take() {
+            Some(Body::Raw(body)) => std::panic::catch_unwind(AssertUnwindSafe(|| body(raw)))
+                .unwrap_or_else(|_| Err(panicked())),
+            _ => Err(not_runnable()),
+        };
+        self.keep(out)
+    }
 
     fn answer(self: Box<Self>, group: Result<(), StoreError>) {
-        settle(self.out, group, self.reply);
+        let answer = match (self.out, group) {
+            (Some(Err(own)), _) => Err(own),
+            (_, Err(group)) => Err(group),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (None, Ok(())) => Err(StoreError::Other("a write did not run".into())),
+        };
+        // A caller that went away no longer wants the answer; its write
+        // stands, as if it had crashed after the commit.
+        let _ = self.reply.send(answer);
     }
 }
 
@@ -417,14 +402,8 @@ async fn run_group(
                 return Err(e);
             }
         }
-        // Writes for sqlx, through the driver.
-        if !began {
-            if let Err(e) = exec(conn, "begin immediate").await {
-                group.extend(next.take());
-                return Err(e);
-            }
-            began = true;
-        }
+        // Writes for sqlx, through the driver (the raw phase began the
+        // transaction).
         while let Some(mut unit) = next.take() {
             if unit.is_raw() {
                 next = Some(unit);
@@ -538,22 +517,20 @@ impl SqliteStore {
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
     {
-        self.enqueue(|reply| {
-            Box::new(Pending {
-                body: Some(body),
-                out: None,
-                reply,
-            })
-        })
-        .await
+        self.enqueue(Body::Sqlx(Box::new(body))).await
     }
 
-    /// Queues the unit `make` builds around its reply, and waits for the
-    /// answer.
-    async fn enqueue<T: Send + 'static>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Box<dyn Unit>,
-    ) -> Result<T, StoreError> {
+    /// Runs `body` as one write on the raw connection (see [`Body::Raw`]).
+    async fn write_raw<T, G>(&self, body: G) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        G: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.enqueue(Body::Raw(Box::new(body))).await
+    }
+
+    /// Queues `body` for the writer, and waits for its answer.
+    async fn enqueue<T: Send + 'static>(&self, body: Body<T>) -> Result<T, StoreError> {
         let closed = || StoreError::Unavailable("the store is closed".into());
         let queue = self
             .queue
@@ -562,26 +539,15 @@ impl SqliteStore {
             .clone()
             .ok_or_else(closed)?;
         let (reply, answer) = oneshot::channel();
-        queue.send(make(reply)).await.map_err(|_| closed())?;
+        let unit = Pending {
+            body: Some(body),
+            out: None,
+            reply,
+        };
+        queue.send(Box::new(unit)).await.map_err(|_| closed())?;
         answer
             .await
             .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
-    }
-
-    /// Runs `body` as one write on the raw connection (see [`RawPending`]).
-    async fn write_raw<T, G>(&self, body: G) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        G: FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.enqueue(|reply| {
-            Box::new(RawPending {
-                body: Some(body),
-                out: None,
-                reply,
-            })
-        })
-        .await
     }
 
     async fn write_finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
