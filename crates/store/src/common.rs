@@ -290,6 +290,64 @@ fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
     format!("${}", binds.len())
 }
 
+/// The conditions of every case `filter` lists, with `statuses` among them,
+/// after `cursor`: `and …` clauses, their values pushed onto `binds`.
+fn list_conditions(
+    filter: &ListFilter,
+    cursor: Option<&str>,
+    binds: &mut Vec<Bind>,
+    statuses: &[String],
+) -> Result<String, StoreError> {
+    let mut sql = String::new();
+    let equal = [
+        ("service", &filter.service),
+        ("assignee", &filter.assignee),
+        ("provider", &filter.provider),
+        ("channel", &filter.channel),
+        ("step_role", &filter.step_role),
+        ("applicant_iin", &filter.applicant_iin),
+        ("intake_actor", &filter.intake_actor),
+    ];
+    for (column, value) in equal {
+        if let Some(v) = value {
+            let p = param(binds, Bind::Text(v.clone()));
+            sql.push_str(&format!(" and {column} = {p}"));
+        }
+    }
+    if let Some(iin) = &filter.party_iin {
+        let a = param(binds, Bind::Text(iin.clone()));
+        let r = param(binds, Bind::Text(iin.clone()));
+        sql.push_str(&format!(
+            " and (applicant_iin = {a} or representative_iin = {r})"
+        ));
+    }
+    if !statuses.is_empty() {
+        let ps: Vec<String> = statuses
+            .iter()
+            .map(|s| param(binds, Bind::Text(s.clone())))
+            .collect();
+        sql.push_str(&format!(" and status in ({})", ps.join(", ")));
+    }
+    if let Some(o) = filter.overdue {
+        let p = param(binds, Bind::Bool(o));
+        sql.push_str(&format!(" and overdue = {p}"));
+    }
+    if let Some(t) = filter.updated_since {
+        let p = param(binds, Bind::Int(micros(t)));
+        sql.push_str(&format!(" and updated_at >= {p}"));
+    }
+    if let Some(c) = cursor {
+        let c = cursor::decode(filter.order, c)?;
+        let k = param(binds, Bind::Int(c.key));
+        let i = param(binds, Bind::Text(c.id));
+        sql.push_str(&match filter.order {
+            ListOrder::Newest => format!(" and (created_at, id) < ({k}, {i})"),
+            ListOrder::Due => format!(" and (sort_due, id) > ({k}, {i})"),
+        });
+    }
+    Ok(sql)
+}
+
 async fn insert_calendar_edit(conn: &mut Conn, edit: NewCalendarEdit) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "insert into calendar_edits (at, actor, edit, reason) values ($1, $2, $3, $4) \
@@ -573,60 +631,31 @@ impl Store for Backend {
     ) -> Result<Page, StoreError> {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut binds = Vec::new();
-        let mut sql = format!("select {APP_COLUMNS} from applications where true");
-        let equal = [
-            ("service", &filter.service),
-            ("assignee", &filter.assignee),
-            ("provider", &filter.provider),
-            ("channel", &filter.channel),
-            ("step_role", &filter.step_role),
-            ("applicant_iin", &filter.applicant_iin),
-            ("intake_actor", &filter.intake_actor),
-        ];
-        for (column, value) in equal {
-            if let Some(v) = value {
-                let p = param(&mut binds, Bind::Text(v.clone()));
-                sql.push_str(&format!(" and {column} = {p}"));
-            }
-        }
-        if let Some(iin) = &filter.party_iin {
-            let a = param(&mut binds, Bind::Text(iin.clone()));
-            let r = param(&mut binds, Bind::Text(iin.clone()));
-            sql.push_str(&format!(
-                " and (applicant_iin = {a} or representative_iin = {r})"
-            ));
-        }
-        if !filter.statuses.is_empty() {
-            let ps: Vec<String> = filter
-                .statuses
-                .iter()
-                .map(|s| param(&mut binds, Bind::Text(s.clone())))
-                .collect();
-            sql.push_str(&format!(" and status in ({})", ps.join(", ")));
-        }
-        if let Some(o) = filter.overdue {
-            let p = param(&mut binds, Bind::Bool(o));
-            sql.push_str(&format!(" and overdue = {p}"));
-        }
-        if let Some(t) = filter.updated_since {
-            let p = param(&mut binds, Bind::Int(micros(t)));
-            sql.push_str(&format!(" and updated_at >= {p}"));
-        }
-        if let Some(c) = cursor {
-            let c = cursor::decode(filter.order, c)?;
-            let k = param(&mut binds, Bind::Int(c.key));
-            let i = param(&mut binds, Bind::Text(c.id));
-            sql.push_str(&match filter.order {
-                ListOrder::Newest => format!(" and (created_at, id) < ({k}, {i})"),
-                ListOrder::Due => format!(" and (sort_due, id) > ({k}, {i})"),
-            });
-        }
-        sql.push_str(match filter.order {
+        let order = match filter.order {
             ListOrder::Newest => " order by created_at desc, id desc",
             ListOrder::Due => " order by sort_due, id",
-        });
-        let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
-        sql.push_str(&format!(" limit {p}"));
+        };
+        let sql = if filter.statuses.len() > 1 {
+            // One ordered, limited select a status, merged: an index whose
+            // columns run (…, status, sort key) gives each its order, where
+            // `status in (…)` would read every case of those statuses and
+            // sort them (a specialist's worklist, in progress or paused).
+            let mut arms = Vec::new();
+            for (n, status) in filter.statuses.iter().enumerate() {
+                let w = list_conditions(filter, cursor, &mut binds, std::slice::from_ref(status))?;
+                let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
+                arms.push(format!(
+                    "select * from (select {APP_COLUMNS} from applications where true{w}{order} \
+                     limit {p}) arm{n}"
+                ));
+            }
+            let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
+            format!("{}{order} limit {p}", arms.join(" union all "))
+        } else {
+            let w = list_conditions(filter, cursor, &mut binds, &filter.statuses)?;
+            let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
+            format!("select {APP_COLUMNS} from applications where true{w}{order} limit {p}")
+        };
 
         let mut q = sqlx::query(&sql);
         for b in binds {

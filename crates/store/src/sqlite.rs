@@ -11,6 +11,10 @@
 //! one writer pays one durable commit for many writes, and an acknowledged
 //! write is on disk.
 //!
+//! A checkpointer, on a thread and a connection of its own, copies what
+//! was committed from the WAL into the database file every tenth of a
+//! second, beside the writer rather than inside one of its commits.
+//!
 //! The writes every case makes (`create`, `append`, `finish_job`) are
 //! written a second time for the raw connection (rusqlite over the same
 //! libsqlite3 and the same handle): the writer runs them back to back with
@@ -52,6 +56,16 @@ const MAX_GROUP: usize = 64;
 /// Writes waiting for the writer before `write` waits for room.
 const QUEUE: usize = 1024;
 
+/// How often the checkpointer copies what was committed into the database
+/// file (when anything was).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// The WAL's length, in pages, at which the writer checkpoints itself: the
+/// checkpointer has copied nearly all of it by then, and only a checkpoint
+/// between two of the writer's own transactions lets the WAL start over
+/// from its beginning (see [`checkpointer`]).
+const WRITER_CHECKPOINT_PAGES: u32 = 8192;
+
 pub struct SqliteStore {
     /// The writer's queue; `None` once closed.
     queue: Mutex<Option<mpsc::Sender<Box<dyn Unit>>>>,
@@ -61,6 +75,8 @@ pub struct SqliteStore {
     /// Groups committed so far.
     commits: Arc<AtomicU64>,
     read: ReadPool,
+    /// Dropped to stop the checkpointer; told when it has stopped.
+    checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, oneshot::Receiver<()>)>>,
 }
 
 /// The read-only connections: a plain stack of them, at most `size` open.
@@ -464,6 +480,10 @@ impl SqliteStore {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
+            // A savepoint's journal in memory, not a temporary file made
+            // and removed for each group that needs one.
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
             // SQLite's own mutex: see `Raw::of`.
             .serialized(true);
         let mut write = options.connect().await?;
@@ -492,11 +512,22 @@ impl SqliteStore {
                 let _ = finished.send(());
             })
             .map_err(|e| StoreError::Other(format!("starting the SQLite writer: {e}")))?;
+        let (stop, stopping) = std::sync::mpsc::channel();
+        let (stopped, checkpointer_done) = oneshot::channel();
+        let (committed, file) = (commits.clone(), path.clone());
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                checkpointer(&file, &committed, &stopping);
+                let _ = stopped.send(());
+            })
+            .map_err(|e| StoreError::Other(format!("starting the SQLite checkpointer: {e}")))?;
         Ok(SqliteStore {
             queue: Mutex::new(Some(queue)),
             writer: Mutex::new(Some(writer_done)),
             commits,
             read,
+            checkpointer: Mutex::new(Some((stop, checkpointer_done))),
         })
     }
 
@@ -578,7 +609,57 @@ impl SqliteStore {
         if let Some(writer) = writer {
             let _ = writer.await;
         }
+        let checkpointer = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some((stop, stopped)) = checkpointer {
+            drop(stop);
+            let _ = stopped.await;
+        }
         self.read.close().await;
+    }
+}
+
+/// Copies committed pages from the WAL into the database file, every
+/// [`CHECKPOINT_EVERY`] when the writer committed since the last time, on a
+/// connection and a thread of its own, until `stop` is dropped. In WAL mode
+/// a checkpoint runs beside the writer (`PASSIVE`: it never waits for it or
+/// for readers), so the writer no longer copies a thousand pages into the
+/// file and syncs it in the middle of a commit every few dozen cases. It
+/// cannot always copy everything (the writer keeps appending, a reader may
+/// still need older pages), and the WAL starts over from its beginning only
+/// after a checkpoint that copied all of it; the writer's own checkpoint at
+/// [`WRITER_CHECKPOINT_PAGES`] does that, with little left to copy. A
+/// failure is logged and tried again next time: the WAL keeps everything
+/// until then.
+fn checkpointer(path: &std::path::Path, commits: &AtomicU64, stop: &std::sync::mpsc::Receiver<()>) {
+    let db = match rusqlite::Connection::open(path) {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::error!(error = %e, "the SQLite checkpointer cannot open the database");
+            return;
+        }
+    };
+    let mut seen = commits.load(Ordering::Relaxed);
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY)
+    {
+        let now = commits.load(Ordering::Relaxed);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let done = db.query_row("pragma wal_checkpoint(passive)", [], |row| {
+            row.get::<_, i64>(0)
+        });
+        match done {
+            // The writer's own checkpoint is running: it copies everything.
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy => {}
+            Err(e) => tracing::warn!(error = %e, "SQLite checkpoint"),
+            Ok(_) => {}
+        }
     }
 }
 
@@ -832,6 +913,35 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(seen.per_account, 200);
+        s.close().await;
+    }
+
+    /// The writer leaves checkpoints to the checkpointer (its own come
+    /// only at [`WRITER_CHECKPOINT_PAGES`]): what it committed reaches the
+    /// database file soon after, while the writer does nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commits_reach_the_database_file_without_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(&dir).await;
+        let file = dir.path().join("q.db");
+        let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        // The migrations are in the WAL only: nothing has committed a group yet.
+        let before = size();
+        s.record_failed_login("a", "10.0.0.1", Utc::now())
+            .await
+            .unwrap();
+        let mut after = size();
+        for _ in 0..50 {
+            if after > before + 16 * 4096 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            after = size();
+        }
+        assert!(
+            after > before + 16 * 4096,
+            "the database file stayed at {after} bytes (was {before})"
+        );
         s.close().await;
     }
 

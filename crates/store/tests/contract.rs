@@ -878,10 +878,10 @@ async fn lists_filter_and_page_without_gaps(db: &Db) {
     let s = db.store.as_ref();
     for n in 0..25u32 {
         let mut r = row(
-            if n % 5 == 0 {
-                "completed"
-            } else {
-                "in-progress"
+            match n % 5 {
+                0 => "completed",
+                2 => "paused",
+                _ => "in-progress",
             },
             // Several cases share a deadline; some have none.
             if n % 7 == 3 {
@@ -994,7 +994,7 @@ async fn lists_filter_and_page_without_gaps(db: &Db) {
             order: ListOrder::Due,
             ..Default::default()
         },
-        |n| n < 20 && n % 5 != 0,
+        |n| n < 20 && n % 5 != 0 && n % 5 != 2,
     )
     .await;
     check(
@@ -1005,6 +1005,37 @@ async fn lists_filter_and_page_without_gaps(db: &Db) {
         |n| n % 4 == 0,
     )
     .await;
+
+    // Several statuses, page by page: the cases of the one list of all,
+    // in its order, without the others (the store merges one ordered list
+    // a status).
+    for order in [ListOrder::Newest, ListOrder::Due] {
+        let all = page_all(
+            s,
+            &ListFilter {
+                order,
+                ..Default::default()
+            },
+            25,
+        )
+        .await;
+        let mut want = Vec::new();
+        for id in &all {
+            let status = s.get(id).await.unwrap().row.status;
+            if status == "in-progress" || status == "paused" {
+                want.push(id.clone());
+            }
+        }
+        assert!(want.len() > 3 && want.len() < all.len());
+        for limit in [1, 2, 5, 25] {
+            let filter = ListFilter {
+                order,
+                statuses: vec!["paused".into(), "in-progress".into()],
+                ..Default::default()
+            };
+            assert_eq!(page_all(s, &filter, limit).await, want, "{order:?} {limit}");
+        }
+    }
 
     // A cursor is tied to its order and cannot be forged from garbage.
     let first = s
