@@ -635,11 +635,17 @@ impl Store for Backend {
             ListOrder::Newest => " order by created_at desc, id desc",
             ListOrder::Due => " order by sort_due, id",
         };
-        let sql = if filter.statuses.len() > 1 {
-            // One ordered, limited select a status, merged: an index whose
-            // columns run (…, status, sort key) gives each its order, where
-            // `status in (…)` would read every case of those statuses and
-            // sort them (a specialist's worklist, in progress or paused).
+        // One ordered, limited select a status, merged, where an index
+        // runs (assignee or provider, status, …, sort key): it gives each
+        // select its order, where `status in (…)` would read every case of
+        // those statuses and sort them (a specialist's worklist, in progress
+        // or paused, on PostgreSQL). Not for the overdue: their own index
+        // (overdue, sort key) serves them in order already, and a select a
+        // status would read every case of a rare status to find its few.
+        let merge = filter.statuses.len() > 1
+            && filter.overdue.is_none()
+            && (filter.assignee.is_some() || filter.provider.is_some());
+        let sql = if merge {
             let mut arms = Vec::new();
             for (n, status) in filter.statuses.iter().enumerate() {
                 let w = list_conditions(filter, cursor, &mut binds, std::slice::from_ref(status))?;
