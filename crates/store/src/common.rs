@@ -1,7 +1,8 @@
 // The half of a backend that both share, included by `sqlite.rs` and
 // `postgres.rs` so that the same SQL (plain, with `$n` placeholders, which
 // both drivers accept) serves both. Each including module defines `Db`,
-// `DbRow`, `Backend` (its store type), `BACKEND`, `CLAIM_FOR` (the claiming
+// `DbRow`, `Backend` (its store type), `BACKEND`, `DOCUMENT_LOCK` (see
+// `put_document`), `CLAIM_FOR` (the claiming
 // query's locking clause) and, on `Backend`, `reader()` (a read connection,
 // `&mut *self.reader().await?` for a query), `write()` (runs a
 // body in a write transaction: grouped with others on SQLite, its own on
@@ -553,6 +554,12 @@ impl Store for Backend {
         let sha = hex::encode(Sha256::digest(&doc.pdf));
         self.write(move |conn| {
             Box::pin(async move {
+                if let Some(lock) = DOCUMENT_LOCK {
+                    sqlx::query(lock)
+                        .bind(doc.application_id.clone())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                }
                 let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, sha)
                     .execute(&mut *conn)
                     .await?;

@@ -18,6 +18,14 @@ type Backend = PgStore;
 const BACKEND: &str = "postgres";
 /// Claimers skip each other's rows instead of queueing behind them.
 const CLAIM_FOR: &str = "for update skip locked";
+/// Taken by `put_document` before it writes: the application's row, shared.
+/// The head's `sign` holds that row (its update) while it stores the draft
+/// it rendered and seals it; without this a render job storing the same
+/// draft at the same moment raced it on the second unique key,
+/// (application, purpose), which `on conflict (code)` does not arbitrate,
+/// and one of the two failed. Now the job waits for `sign` to commit (and
+/// finds the draft sealed), or `sign` waits for the job.
+const DOCUMENT_LOCK: Option<&str> = Some("select 1 from applications where id = $1 for share");
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -41,6 +41,8 @@ type Backend = SqliteStore;
 const BACKEND: &str = "sqlite";
 /// SQLite has one writer at a time: the claiming transaction is the lock.
 const CLAIM_FOR: &str = "";
+/// One writer: nothing to lock before a document is stored.
+const DOCUMENT_LOCK: Option<&str> = None;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 

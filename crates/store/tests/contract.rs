@@ -152,6 +152,7 @@ contract!(
     administrator_changes_are_audited_with_the_change,
     documents_draft_replaced_until_sealed,
     a_seal_may_bring_its_draft,
+    a_draft_stored_while_it_is_sealed_is_no_error,
     a_seal_is_written_with_its_change_or_not_at_all,
     concurrent_appends_are_all_kept,
     a_failing_write_leaves_the_writes_beside_it,
@@ -1732,6 +1733,36 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
         .unwrap()
         .seal
         .is_some());
+}
+
+/// The render job storing a draft while the head seals the same draft (the
+/// job had not run yet, so `sign` rendered it): both succeed, whichever
+/// comes first, and the document ends sealed. On PostgreSQL the two
+/// inserts once raced on the second unique key, (application, purpose),
+/// which `on conflict (code)` does not arbitrate: a 500 at `sign`.
+async fn a_draft_stored_while_it_is_sealed_is_no_error(db: &Db) {
+    let s = db.store.as_ref();
+    for n in 0..40 {
+        let app = submit(s, n, row("in-progress", None)).await;
+        let pdf = bytes(2000, (n % 250) as u8);
+        let next = change(
+            row("in-progress", None),
+            vec![event("step-completed", 9, json!({}))],
+        );
+        let seal = DocumentSeal {
+            draft: Some(document(&app, "approval", pdf.clone())),
+            ..seal_of(&app, &pdf)
+        };
+        let (put, sealed) = tokio::join!(
+            s.put_document(document(&app, "approval", pdf.clone())),
+            s.append_sealed(&app, 1, next, seal),
+        );
+        put.unwrap();
+        assert_eq!(sealed.unwrap(), 2);
+        let doc = s.document(&format!("code-{app}")).await.unwrap();
+        assert_eq!(doc.pdf, pdf);
+        assert!(doc.seal.is_some());
+    }
 }
 
 // --- administrator data, users, sessions, logins --------------------------------------

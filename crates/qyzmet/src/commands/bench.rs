@@ -68,6 +68,14 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
             )));
         }
     }
+    // The server's own log (errors behind a 500, say) when `RUST_LOG` asks
+    // for it; quiet otherwise, so the report stays readable.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let loaded = crate::load_catalog(None).map_err(|e| Failure::found(e.render()))?;
     let runtime = super::runtime()?;
     runtime.block_on(async move {
