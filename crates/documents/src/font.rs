@@ -36,6 +36,8 @@ pub(crate) struct Face {
     fixed_text: Vec<String>,
     /// The font objects of the fixed subset, ready to copy into a PDF.
     fixed_chunk: Chunk,
+    /// Their SHA-256, lowercase hex.
+    fixed_sha256: String,
 }
 
 /// The characters every document may use without a subset of its own:
@@ -106,6 +108,7 @@ impl Face {
             fixed,
             fixed_text,
             fixed_chunk: Chunk::new(),
+            fixed_sha256: String::new(),
         };
         // Ligatures the shaper makes of Latin letters (`ff` in an English
         // word) are glyphs no character maps to: they belong to the fixed
@@ -121,7 +124,17 @@ impl Face {
         face.fixed_chunk = face
             .font_objects(&face.fixed, &face.fixed_text)
             .expect("the fixed subset of the embedded font builds");
+        face.fixed_sha256 = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(face.fixed_chunk.as_bytes()))
+        };
         face
+    }
+
+    /// The fixed subset's font objects as every PDF copies them.
+    #[cfg(test)]
+    pub(crate) fn fixed_part_bytes(&self) -> &[u8] {
+        self.fixed_chunk.as_bytes()
     }
 
     pub(crate) fn type0_ref(&self) -> Ref {
@@ -373,6 +386,17 @@ impl<'f> FontUse<'f> {
             self.face.fixed.num_gids() + i as u16,
             self.extra[i].1.as_str(),
         )
+    }
+
+    /// The fixed subset's font objects and their SHA-256, when this
+    /// document writes them as they are (it drew no glyph beyond them).
+    pub(crate) fn fixed_part(&self) -> Option<(&'f [u8], &'f str)> {
+        self.extra.is_empty().then(|| {
+            (
+                self.face.fixed_chunk.as_bytes(),
+                self.face.fixed_sha256.as_str(),
+            )
+        })
     }
 
     /// How many glyphs this document needs beyond the fixed subset.

@@ -81,12 +81,37 @@ const QR_SIZE: f32 = 96.0;
 
 /// Lays `content` out on A4 pages and returns the PDF.
 pub fn render(content: &Content) -> Result<Vec<u8>, DocumentError> {
-    render_counting(content).map(|(pdf, _)| pdf)
+    render_counting(content).map(|(r, _)| r.pdf)
 }
 
-/// As [`render`]; also returns how many glyphs the document drew beyond the
-/// fixed font subsets (zero for text in the alphabets they cover).
-fn render_counting(content: &Content) -> Result<(Vec<u8>, usize), DocumentError> {
+/// A rendered PDF, and the byte ranges of it that every document written
+/// with the same fonts shares (a store may keep those once).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    /// In the order they appear; none overlap.
+    pub shared: Vec<SharedPart>,
+}
+
+/// `bytes` lie in the PDF from offset `at`: the font objects of a fixed
+/// subset, the same in every document this build renders with it.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedPart {
+    pub at: usize,
+    pub bytes: &'static [u8],
+    /// Of `bytes`, lowercase hex.
+    pub sha256: &'static str,
+}
+
+/// As [`render`], with the ranges the PDF shares with others.
+pub fn render_parts(content: &Content) -> Result<Rendered, DocumentError> {
+    render_counting(content).map(|(r, _)| r)
+}
+
+/// As [`render_parts`]; also returns how many glyphs the document drew
+/// beyond the fixed font subsets (zero for text in the alphabets they
+/// cover).
+fn render_counting(content: &Content) -> Result<(Rendered, usize), DocumentError> {
     // The title and the field labels are set in bold, the rest in regular.
     let bold = std::iter::once(&content.title).chain(content.fields.iter().map(|(l, _)| l));
     let regular = [&content.issuer, &content.verify_label, &content.verify_url]
@@ -342,7 +367,7 @@ fn write_pdf(
     content: &Content,
     pages: &[Vec<Op>],
     qr: &QrMatrix,
-) -> Result<(Vec<u8>, usize), DocumentError> {
+) -> Result<(Rendered, usize), DocumentError> {
     let mut pdf = Pdf::with_capacity(48 * 1024);
     let page_refs: Vec<(Ref, Ref)> = (0..pages.len() as i32)
         .map(|i| {
@@ -436,12 +461,25 @@ fn write_pdf(
         image.finish();
     }
 
+    // The fonts go in last before the cross-reference table, copied as
+    // they are: their offsets in the PDF are known.
+    let base = pdf.len();
     let mut fonts = Chunk::new();
-    regular.write(&mut fonts).map_err(DocumentError::Pdf)?;
-    bold.write(&mut fonts).map_err(DocumentError::Pdf)?;
+    let mut shared = Vec::new();
+    for font in [&regular, &bold] {
+        let at = base + fonts.len();
+        font.write(&mut fonts).map_err(DocumentError::Pdf)?;
+        if let Some((bytes, sha256)) = font.fixed_part() {
+            shared.push(SharedPart { at, bytes, sha256 });
+        }
+    }
     pdf.extend(&fonts);
     let extra = regular.extra_glyphs() + bold.extra_glyphs();
-    Ok((pdf.finish(), extra))
+    let pdf = pdf.finish();
+    debug_assert!(shared
+        .iter()
+        .all(|p| pdf.get(p.at..p.at + p.bytes.len()) == Some(p.bytes)));
+    Ok((Rendered { pdf, shared }, extra))
 }
 
 /// Draws one line of `text` with its baseline at (`x`, `y` from the top):
@@ -581,18 +619,43 @@ mod tests {
     fn latin_ligatures_are_in_the_fixed_subsets() {
         // The shaper joins these into ligature glyphs, which no character
         // maps to; they must not cost a document a subset of its own.
-        let (pdf, extra) = render_counting(&content(
+        let (r, extra) = render_counting(&content(
             "The office staff affirm the refusal; fluffy waffles, baffled.",
         ))
         .unwrap();
         assert_eq!(extra, 0);
-        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(r.pdf.starts_with(b"%PDF-"));
     }
 
     #[test]
     fn a_glyph_beyond_the_fixed_subset_gets_a_subset_of_its_own() {
-        let (pdf, extra) = render_counting(&content("Ελληνικά: αβγ")).unwrap();
+        let (r, extra) = render_counting(&content("Ελληνικά: αβγ")).unwrap();
         assert!(extra > 0);
-        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(r.pdf.starts_with(b"%PDF-"));
+        // Its regular face is its own; the bold one (the title is Cyrillic)
+        // is still the shared one.
+        assert_eq!(r.shared.len(), 1);
+        assert_eq!(r.shared[0].bytes, BOLD.fixed_part_bytes());
+    }
+
+    #[test]
+    fn the_fixed_font_objects_lie_in_the_pdf_where_it_says() {
+        let a = render_parts(&content("Өтініш қанағаттандырылды.")).unwrap();
+        let b = render_parts(&content("Заявление удовлетворено, № 2.")).unwrap();
+        assert_eq!(a.shared.len(), 2);
+        for r in [&a, &b] {
+            let mut end = 0;
+            for p in &r.shared {
+                assert!(p.at >= end, "in order, not overlapping");
+                assert_eq!(&r.pdf[p.at..p.at + p.bytes.len()], p.bytes);
+                assert_eq!(p.sha256.len(), 64);
+                end = p.at + p.bytes.len();
+            }
+        }
+        // The same bytes in both, most of each PDF.
+        assert_eq!(a.shared[0].bytes, b.shared[0].bytes);
+        assert_eq!(a.shared[1].sha256, b.shared[1].sha256);
+        let shared: usize = a.shared.iter().map(|p| p.bytes.len()).sum();
+        assert!(shared * 2 > a.pdf.len(), "{shared} of {}", a.pdf.len());
     }
 }

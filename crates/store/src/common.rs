@@ -14,7 +14,7 @@ use crate::{
     AttachmentMeta, AuditError, AuditReport, CalendarEdit, ChainHead, Change, Counts, Created,
     DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter,
     ListOrder, NewAdminAudit, NewApplication, NewCalendarEdit, NewDocument, NewEvent, NewJob,
-    NewSignature, NewUser, Page, Session, StepLoad, Store, StoreError, StoredDocument,
+    NewSignature, NewUser, Page, Session, SharedPart, StepLoad, Store, StoreError, StoredDocument,
     StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
@@ -441,27 +441,146 @@ const APPLICATION_INSERT: &str =
      $16, $17, $18, $19, $20, $21, $22)";
 
 /// Stores a document: `$1` code, `$2` application, `$3` purpose, `$4` kind,
-/// `$5` number, `$6` issuer, `$7` the PDF, `$8` its sha256, `$9` when made.
-/// Both backends know `on conflict … do update … where`: an unsealed draft
-/// gives way to the one made again, a sealed one never does.
+/// `$5` number, `$6` issuer, `$7` the PDF's own bytes, `$8` the whole PDF's
+/// sha256, `$9` when made, `$10` where its shared parts go (see
+/// [`StoredForm`]). Both backends know `on conflict … do update … where`:
+/// an unsealed draft gives way to the one made again, a sealed one never
+/// does.
 const PUT_DOCUMENT: &str =
     "insert into documents (code, application_id, purpose, kind, number, issuer, pdf, \
-     sha256, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     sha256, created_at, parts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
      on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
      issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
-     created_at = excluded.created_at \
+     created_at = excluded.created_at, parts = excluded.parts \
      where documents.seal is null and documents.sha256 <> excluded.sha256";
 
-fn bind_document(q: Query<'_>, doc: NewDocument, sha256: String) -> Query<'_> {
+/// Stores a shared part of PDFs once: `$1` its sha256, `$2` its bytes.
+const PUT_PART: &str = "insert into pdf_parts (sha256, bytes) values ($1, $2) \
+                        on conflict (sha256) do nothing";
+
+/// A part's bytes: `$1` its sha256.
+const PART_BYTES: &str = "select bytes from pdf_parts where sha256 = $1";
+
+/// A document's PDF as stored: its own bytes (the PDF without its shared
+/// parts), the whole PDF's sha256, and where the shared parts go, as
+/// `AT+LEN:SHA256` comma-separated (`None`: `pdf` is the whole PDF).
+struct StoredForm {
+    pdf: Vec<u8>,
+    sha256: String,
+    parts: Option<String>,
+}
+
+/// Cuts the shared parts out of `pdf`, after checking each lies there.
+fn stored_form(pdf: &[u8], shared: &[SharedPart]) -> Result<StoredForm, StoreError> {
+    let sha256 = hex::encode(Sha256::digest(pdf));
+    if shared.is_empty() {
+        return Ok(StoredForm {
+            pdf: pdf.to_vec(),
+            sha256,
+            parts: None,
+        });
+    }
+    let mut own = Vec::with_capacity(pdf.len());
+    let mut parts = Vec::with_capacity(shared.len());
+    let mut from = 0;
+    for p in shared {
+        let end = p.at.checked_add(p.bytes.len());
+        let lies_there = p.at >= from
+            && end.is_some_and(|end| pdf.get(p.at..end) == Some(p.bytes))
+            && p.sha256.len() == 64
+            && p.sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !lies_there {
+            return Err(StoreError::Other(format!(
+                "a shared part ({}+{}) is not where the document says",
+                p.at,
+                p.bytes.len()
+            )));
+        }
+        own.extend_from_slice(&pdf[from..p.at]);
+        from = p.at + p.bytes.len();
+        parts.push(format!("{}+{}:{}", p.at, p.bytes.len(), p.sha256));
+    }
+    own.extend_from_slice(&pdf[from..]);
+    Ok(StoredForm {
+        pdf: own,
+        sha256,
+        parts: Some(parts.join(",")),
+    })
+}
+
+/// Where a stored document's shared parts go: (at, len, sha256) each.
+fn parse_parts(parts: &str) -> Result<Vec<(usize, usize, &str)>, StoreError> {
+    let bad = || StoreError::Other(format!("a document's parts do not read: {parts:?}"));
+    parts
+        .split(',')
+        .map(|p| {
+            let (place, sha) = p.split_once(':').ok_or_else(bad)?;
+            let (at, len) = place.split_once('+').ok_or_else(bad)?;
+            Ok((
+                at.parse().map_err(|_| bad())?,
+                len.parse().map_err(|_| bad())?,
+                sha,
+            ))
+        })
+        .collect()
+}
+
+/// The whole PDF again from its own bytes and its parts' (in the order of
+/// `parts`), checked against the sha256 it was stored with.
+fn whole_pdf(
+    own: &[u8],
+    parts: &[(usize, usize, &str)],
+    bytes: &[Vec<u8>],
+    sha256: &str,
+) -> Result<Vec<u8>, StoreError> {
+    let total = own.len() + bytes.iter().map(Vec::len).sum::<usize>();
+    let mut pdf = Vec::with_capacity(total);
+    let mut from = 0;
+    for ((at, len, _), b) in parts.iter().zip(bytes) {
+        let take = at
+            .checked_sub(pdf.len())
+            .and_then(|n| own.get(from..from + n));
+        let Some(take) = take.filter(|_| b.len() == *len) else {
+            return Err(StoreError::Other("a document's parts do not fit it".into()));
+        };
+        pdf.extend_from_slice(take);
+        from += take.len();
+        pdf.extend_from_slice(b);
+    }
+    pdf.extend_from_slice(own.get(from..).unwrap_or_default());
+    if hex::encode(Sha256::digest(&pdf)) != sha256 {
+        return Err(StoreError::Other(
+            "a document's bytes do not match their sha256".into(),
+        ));
+    }
+    Ok(pdf)
+}
+
+/// Stores the parts a document shares, those not stored yet.
+async fn put_parts(conn: &mut Conn, shared: &[SharedPart]) -> Result<(), StoreError> {
+    for p in shared {
+        sqlx::query(PUT_PART)
+            .bind(p.sha256)
+            .bind(p.bytes)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn bind_document(q: Query<'_>, doc: NewDocument, form: StoredForm) -> Query<'_> {
     q.bind(doc.code)
         .bind(doc.application_id)
         .bind(doc.purpose)
         .bind(doc.kind)
         .bind(doc.number)
         .bind(doc.issuer)
-        .bind(doc.pdf)
-        .bind(sha256)
+        .bind(form.pdf)
+        .bind(form.sha256)
         .bind(micros(doc.created_at))
+        .bind(form.parts)
 }
 
 /// Seals a stored draft: `$1` code, `$2` its sha256, `$3` the CMS, `$4` the
@@ -551,7 +670,7 @@ impl Store for Backend {
     }
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
-        let sha = hex::encode(Sha256::digest(&doc.pdf));
+        let form = stored_form(&doc.pdf, &doc.shared)?;
         self.write(move |conn| {
             Box::pin(async move {
                 if let Some(lock) = DOCUMENT_LOCK {
@@ -560,7 +679,8 @@ impl Store for Backend {
                         .fetch_optional(&mut *conn)
                         .await?;
                 }
-                let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, sha)
+                put_parts(conn, &doc.shared).await?;
+                let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, form)
                     .execute(&mut *conn)
                     .await?;
                 Ok(done.rows_affected() > 0)
@@ -570,14 +690,35 @@ impl Store for Backend {
     }
 
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError> {
+        let mut conn = self.reader().await?;
         let row = sqlx::query(
             "select code, application_id, purpose, kind, number, issuer, pdf, sha256, seal, \
-             signer, created_at, sealed_at from documents where code = $1",
+             signer, created_at, sealed_at, parts from documents where code = $1",
         )
         .bind(code.to_owned())
-        .fetch_optional(&mut *self.reader().await?)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
+        let sha256: String = row.try_get("sha256")?;
+        let own: Vec<u8> = row.try_get("pdf")?;
+        let pdf = match row.try_get::<Option<String>, _>("parts")? {
+            None => own,
+            Some(parts) => {
+                let parts = parse_parts(&parts)?;
+                let mut bytes = Vec::with_capacity(parts.len());
+                for (_, _, sha) in &parts {
+                    let b: Vec<u8> = sqlx::query_scalar(PART_BYTES)
+                        .bind(sha.to_string())
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::Other(format!("a shared part is missing: {sha}"))
+                        })?;
+                    bytes.push(b);
+                }
+                whole_pdf(&own, &parts, &bytes, &sha256)?
+            }
+        };
         Ok(StoredDocument {
             code: row.try_get("code")?,
             application_id: row.try_get("application_id")?,
@@ -585,8 +726,8 @@ impl Store for Backend {
             kind: row.try_get("kind")?,
             number: row.try_get("number")?,
             issuer: row.try_get("issuer")?,
-            pdf: row.try_get("pdf")?,
-            sha256: row.try_get("sha256")?,
+            pdf,
+            sha256,
             seal: row.try_get("seal")?,
             signer: row.try_get("signer")?,
             created_at: from_micros(row.try_get("created_at")?)?,

@@ -534,7 +534,20 @@ pub struct NewDocument {
     /// Who issues it, as printed.
     pub issuer: String,
     pub pdf: Vec<u8>,
+    /// Byte ranges of `pdf` that many documents share (the embedded fonts'
+    /// objects): stored once for all of them, not in every document. In
+    /// order, not overlapping; empty stores `pdf` whole.
+    pub shared: Vec<SharedPart>,
     pub created_at: DateTime<Utc>,
+}
+
+/// `bytes` lie in a document's PDF from offset `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedPart {
+    pub at: usize,
+    pub bytes: &'static [u8],
+    /// Of `bytes`, lowercase hex: the name they are stored under.
+    pub sha256: &'static str,
 }
 
 impl std::fmt::Debug for NewDocument {
@@ -545,6 +558,7 @@ impl std::fmt::Debug for NewDocument {
             .field("purpose", &self.purpose)
             .field("kind", &self.kind)
             .field("size", &self.pdf.len())
+            .field("shared", &self.shared.len())
             .finish_non_exhaustive()
     }
 }

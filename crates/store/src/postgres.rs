@@ -292,8 +292,9 @@ async fn append_body(
     append_in(conn, &id, expected_rev, change).await?;
     if let Some(mut seal) = seal {
         if let Some(draft) = seal.draft.take() {
-            let sha = hex::encode(Sha256::digest(&draft.pdf));
-            bind_document(sqlx::query(PUT_DOCUMENT), draft, sha)
+            let form = stored_form(&draft.pdf, &draft.shared)?;
+            put_parts(conn, &draft.shared).await?;
+            bind_document(sqlx::query(PUT_DOCUMENT), draft, form)
                 .execute(&mut *conn)
                 .await?;
         }

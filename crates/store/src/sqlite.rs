@@ -846,7 +846,10 @@ fn append_raw(
     raw_change_rest(db, id, &sealed, last_attachment, change)?;
     if let Some(seal) = seal {
         if let Some(d) = seal.draft {
-            let sha = hex::encode(Sha256::digest(&d.pdf));
+            let form = stored_form(&d.pdf, &d.shared)?;
+            for p in &d.shared {
+                raw_exec(db, PUT_PART, vec![Box::new(p.sha256), Box::new(p.bytes)])?;
+            }
             let v: Values = vec![
                 Box::new(d.code),
                 Box::new(d.application_id),
@@ -854,9 +857,10 @@ fn append_raw(
                 Box::new(d.kind),
                 Box::new(d.number),
                 Box::new(d.issuer),
-                Box::new(d.pdf),
-                Box::new(sha),
+                Box::new(form.pdf),
+                Box::new(form.sha256),
                 Box::new(micros(d.created_at)),
+                Box::new(form.parts),
             ];
             raw_exec(db, PUT_DOCUMENT, v)?;
         }

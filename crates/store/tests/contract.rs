@@ -14,7 +14,7 @@ use qyzmet_store::{
     connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, ChainHead, Change, Counts,
     DocumentSeal, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder,
     NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob,
-    NewUser, Session, Store, StoreError, VersionEnd,
+    NewUser, Session, SharedPart, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -153,6 +153,7 @@ contract!(
     documents_draft_replaced_until_sealed,
     a_seal_may_bring_its_draft,
     a_draft_stored_while_it_is_sealed_is_no_error,
+    a_document_with_shared_parts_reads_back_whole,
     a_seal_is_written_with_its_change_or_not_at_all,
     concurrent_appends_are_all_kept,
     a_failing_write_leaves_the_writes_beside_it,
@@ -1540,8 +1541,35 @@ fn document(app: &str, kind: &str, pdf: Vec<u8>) -> NewDocument {
         number: "KRG-2026-000001".into(),
         issuer: "Қарағанды қаласының білім бөлімі".into(),
         pdf,
+        shared: vec![],
         created_at: t(5),
     }
+}
+
+/// Two parts that PDFs share (fonts, in real ones).
+static PART_A: [u8; 700] = [7; 700];
+static PART_B: [u8; 300] = [9; 300];
+
+/// `bytes` from offset `at`, named by their sha256.
+fn part(at: usize, bytes: &'static [u8]) -> SharedPart {
+    SharedPart {
+        at,
+        bytes,
+        sha256: Box::leak(sha256_hex(bytes).into_boxed_str()),
+    }
+}
+
+/// A PDF with `PART_A` and `PART_B` in it, its own bytes around them
+/// (`seed` tells documents apart), and where the parts lie.
+fn pdf_with_parts(seed: u8) -> (Vec<u8>, Vec<SharedPart>) {
+    let mut pdf = bytes(40, seed);
+    let a = pdf.len();
+    pdf.extend_from_slice(&PART_A);
+    pdf.extend_from_slice(&bytes(25, seed.wrapping_add(1)));
+    let b = pdf.len();
+    pdf.extend_from_slice(&PART_B);
+    pdf.extend_from_slice(&bytes(60, seed.wrapping_add(2)));
+    (pdf, vec![part(a, &PART_A), part(b, &PART_B)])
 }
 
 fn seal_of(app: &str, pdf: &[u8]) -> DocumentSeal {
@@ -1733,6 +1761,61 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
         .unwrap()
         .seal
         .is_some());
+}
+
+/// A document's shared parts are stored apart (once, under their sha256),
+/// and the document reads back whole, byte for byte, however it was
+/// stored: by the render job, or with its seal; a part that is not where
+/// the document says is refused.
+async fn a_document_with_shared_parts_reads_back_whole(db: &Db) {
+    let s = db.store.as_ref();
+    let one = submit(s, 1, row("in-progress", None)).await;
+    let two = submit(s, 2, row("in-progress", None)).await;
+    let (pdf1, shared1) = pdf_with_parts(1);
+    let (pdf2, shared2) = pdf_with_parts(2);
+    let mut doc = document(&one, "approval", pdf1.clone());
+    doc.shared = shared1.clone();
+    assert!(s.put_document(doc).await.unwrap());
+    let stored = s.document(&format!("code-{one}")).await.unwrap();
+    assert_eq!(stored.pdf, pdf1);
+    assert_eq!(stored.sha256, sha256_hex(&pdf1));
+    // The second document, drafted at its seal, shares the same parts.
+    let seal = DocumentSeal {
+        draft: Some(NewDocument {
+            shared: shared2,
+            ..document(&two, "approval", pdf2.clone())
+        }),
+        ..seal_of(&two, &pdf2)
+    };
+    let next = change(
+        row("in-progress", None),
+        vec![event("step-completed", 9, json!({}))],
+    );
+    assert_eq!(s.append_sealed(&two, 1, next, seal).await.unwrap(), 2);
+    let sealed = s.document(&format!("code-{two}")).await.unwrap();
+    assert_eq!(sealed.pdf, pdf2);
+    assert!(sealed.seal.is_some());
+    // The same draft again changes nothing; a draft without parts replaces it.
+    let mut again = document(&one, "approval", pdf1.clone());
+    again.shared = shared1.clone();
+    assert!(!s.put_document(again).await.unwrap());
+    let plain = bytes(500, 8);
+    assert!(s
+        .put_document(document(&one, "approval", plain.clone()))
+        .await
+        .unwrap());
+    assert_eq!(s.document(&format!("code-{one}")).await.unwrap().pdf, plain);
+    // A part that does not lie where it says.
+    let mut wrong = document(&one, "approval", pdf1.clone());
+    wrong.shared = vec![part(shared1[0].at + 1, &PART_A)];
+    assert!(matches!(
+        s.put_document(wrong).await.unwrap_err(),
+        StoreError::Other(_)
+    ));
+    let mut past_the_end = document(&one, "approval", pdf1.clone());
+    past_the_end.shared = vec![part(pdf1.len() - 10, &PART_B)];
+    assert!(s.put_document(past_the_end).await.is_err());
+    assert_eq!(s.document(&format!("code-{one}")).await.unwrap().pdf, plain);
 }
 
 /// The render job storing a draft while the head seals the same draft (the

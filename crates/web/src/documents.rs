@@ -260,7 +260,8 @@ async fn render_draft(
     };
     let content = doc.content;
     let stored_as = crate::view::document_purpose(case, purpose);
-    let pdf = tokio::task::spawn_blocking(move || qyzmet_documents::render(&content)).await??;
+    let rendered =
+        tokio::task::spawn_blocking(move || qyzmet_documents::render_parts(&content)).await??;
     Ok(Some(NewDocument {
         code: document_code(&app.id, &stored_as),
         application_id: app.id.clone(),
@@ -268,7 +269,17 @@ async fn render_draft(
         kind: doc.kind.to_owned(),
         number: app.number.clone(),
         issuer: doc.issuer,
-        pdf,
+        pdf: rendered.pdf,
+        // The fonts' objects, the same in every document: stored once.
+        shared: rendered
+            .shared
+            .iter()
+            .map(|p| qyzmet_store::SharedPart {
+                at: p.at,
+                bytes: p.bytes,
+                sha256: p.sha256,
+            })
+            .collect(),
         created_at: doc.date,
     }))
 }
