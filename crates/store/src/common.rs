@@ -3,7 +3,8 @@
 // both drivers accept) serves both. Each including module defines `Db`,
 // `DbRow`, `Backend` (its store type), `BACKEND`, `DOCUMENT_LOCK` (see
 // `put_document`), `CLAIM_FOR` (the claiming
-// query's locking clause) and, on `Backend`, `reader()` (a read connection,
+// query's locking clause) and, on `Backend`, a `known_parts` field
+// ([`KnownParts`]), `reader()` (a read connection,
 // `&mut *self.reader().await?` for a query), `write()` (runs a
 // body in a write transaction: grouped with others on SQLite, its own on
 // PostgreSQL) and `close_pools()`.
@@ -558,6 +559,37 @@ fn whole_pdf(
     Ok(pdf)
 }
 
+/// The shared parts a store has committed: a document whose parts are all
+/// here does not send them again. Parts are never deleted, so what is here
+/// stays true; what is not may be stored already (another node's), and is
+/// written with `on conflict do nothing`.
+#[derive(Default)]
+struct KnownParts(std::sync::Mutex<std::collections::HashSet<&'static str>>);
+
+impl KnownParts {
+    /// Those of `shared` not known to be stored.
+    fn unknown(&self, shared: &[SharedPart]) -> Vec<SharedPart> {
+        if shared.is_empty() {
+            return Vec::new();
+        }
+        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        shared
+            .iter()
+            .filter(|p| !known.contains(p.sha256))
+            .copied()
+            .collect()
+    }
+
+    /// Notes `shared` as committed.
+    fn stored(&self, shared: &[SharedPart]) {
+        if shared.is_empty() {
+            return;
+        }
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        known.extend(shared.iter().map(|p| p.sha256));
+    }
+}
+
 /// Stores the parts a document shares, those not stored yet.
 async fn put_parts(conn: &mut Conn, shared: &[SharedPart]) -> Result<(), StoreError> {
     for p in shared {
@@ -654,7 +686,7 @@ impl Store for Backend {
     }
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
-        self.write_append(id.to_owned(), expected_rev, change, None)
+        self.write_append(id.to_owned(), expected_rev, change, None, Vec::new())
             .await
     }
 
@@ -665,28 +697,42 @@ impl Store for Backend {
         change: Change,
         seal: DocumentSeal,
     ) -> Result<i64, StoreError> {
-        self.write_append(id.to_owned(), expected_rev, change, Some(seal))
-            .await
+        let shared = seal
+            .draft
+            .as_ref()
+            .map(|d| d.shared.clone())
+            .unwrap_or_default();
+        let fresh = self.known_parts.unknown(&shared);
+        let rev = self
+            .write_append(id.to_owned(), expected_rev, change, Some(seal), fresh)
+            .await?;
+        self.known_parts.stored(&shared);
+        Ok(rev)
     }
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
         let form = stored_form(&doc.pdf, &doc.shared)?;
-        self.write(move |conn| {
-            Box::pin(async move {
-                if let Some(lock) = DOCUMENT_LOCK {
-                    sqlx::query(lock)
-                        .bind(doc.application_id.clone())
-                        .fetch_optional(&mut *conn)
+        let shared = doc.shared.clone();
+        let fresh = self.known_parts.unknown(&shared);
+        let written = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    if let Some(lock) = DOCUMENT_LOCK {
+                        sqlx::query(lock)
+                            .bind(doc.application_id.clone())
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                    }
+                    put_parts(conn, &fresh).await?;
+                    let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, form)
+                        .execute(&mut *conn)
                         .await?;
-                }
-                put_parts(conn, &doc.shared).await?;
-                let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, form)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(done.rows_affected() > 0)
+                    Ok(done.rows_affected() > 0)
+                })
             })
-        })
-        .await
+            .await?;
+        self.known_parts.stored(&shared);
+        Ok(written)
     }
 
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError> {

@@ -31,6 +31,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub struct PgStore {
     pool: PgPool,
+    known_parts: KnownParts,
 }
 
 impl PgStore {
@@ -47,7 +48,10 @@ impl PgStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            known_parts: KnownParts::default(),
+        })
     }
 
     /// A pooled connection for reads.
@@ -94,8 +98,9 @@ impl PgStore {
         expected_rev: i64,
         change: Change,
         seal: Option<DocumentSeal>,
+        parts: Vec<SharedPart>,
     ) -> Result<i64, StoreError> {
-        self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal)))
+        self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal, parts)))
             .await
     }
 
@@ -288,12 +293,13 @@ async fn append_body(
     expected_rev: i64,
     change: Change,
     seal: Option<DocumentSeal>,
+    parts: Vec<SharedPart>,
 ) -> Result<i64, StoreError> {
     append_in(conn, &id, expected_rev, change).await?;
     if let Some(mut seal) = seal {
         if let Some(draft) = seal.draft.take() {
             let form = stored_form(&draft.pdf, &draft.shared)?;
-            put_parts(conn, &draft.shared).await?;
+            put_parts(conn, &parts).await?;
             bind_document(sqlx::query(PUT_DOCUMENT), draft, form)
                 .execute(&mut *conn)
                 .await?;

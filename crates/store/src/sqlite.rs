@@ -77,6 +77,7 @@ pub struct SqliteStore {
     /// Groups committed so far.
     commits: Arc<AtomicU64>,
     read: ReadPool,
+    known_parts: KnownParts,
     /// Dropped to stop the checkpointer; told when it has stopped.
     checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, oneshot::Receiver<()>)>>,
 }
@@ -529,6 +530,7 @@ impl SqliteStore {
             writer: Mutex::new(Some(writer_done)),
             commits,
             read,
+            known_parts: KnownParts::default(),
             checkpointer: Mutex::new(Some((stop, checkpointer_done))),
         })
     }
@@ -598,8 +600,9 @@ impl SqliteStore {
         expected_rev: i64,
         change: Change,
         seal: Option<DocumentSeal>,
+        parts: Vec<SharedPart>,
     ) -> Result<i64, StoreError> {
-        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal))
+        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal, &parts))
             .await
     }
 
@@ -809,6 +812,7 @@ fn append_raw(
     expected_rev: i64,
     change: &Change,
     seal: Option<DocumentSeal>,
+    parts: &[SharedPart],
 ) -> Result<i64, StoreError> {
     use rusqlite::OptionalExtension;
     raw_idempotency(db, change)?;
@@ -847,7 +851,7 @@ fn append_raw(
     if let Some(seal) = seal {
         if let Some(d) = seal.draft {
             let form = stored_form(&d.pdf, &d.shared)?;
-            for p in &d.shared {
+            for p in parts {
                 raw_exec(db, PUT_PART, vec![Box::new(p.sha256), Box::new(p.bytes)])?;
             }
             let v: Values = vec![
