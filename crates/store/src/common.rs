@@ -1,8 +1,7 @@
 // The half of a backend that both share, included by `sqlite.rs` and
 // `postgres.rs` so that the same SQL (plain, with `$n` placeholders, which
 // both drivers accept) serves both. Each including module defines `Db`,
-// `DbRow`, `Backend` (its store type), `BACKEND`, `DOCUMENT_LOCK` (see
-// `put_document`), `CLAIM_FOR` (the claiming
+// `DbRow`, `Backend` (its store type), `BACKEND`, `CLAIM_FOR` (the claiming
 // query's locking clause) and, on `Backend`, a `known_parts` field
 // ([`KnownParts`]), `reader()` (a read connection,
 // `&mut *self.reader().await?` for a query), `write()` (runs a
@@ -25,8 +24,6 @@ use qyzmet_domain::audit::{self, ChainBreak, ChainEvent};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-
-type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
 /// The connection a write's body runs on, inside its transaction.
 type Conn = <Db as sqlx::Database>::Connection;
@@ -564,20 +561,41 @@ fn whole_pdf(
 /// stays true; what is not may be stored already (another node's), and is
 /// written with `on conflict do nothing`.
 #[derive(Default)]
-struct KnownParts(std::sync::Mutex<std::collections::HashSet<&'static str>>);
+struct KnownParts(std::sync::Mutex<std::collections::HashMap<&'static str, &'static [u8]>>);
 
 impl KnownParts {
-    /// Those of `shared` not known to be stored.
-    fn unknown(&self, shared: &[SharedPart]) -> Vec<SharedPart> {
+    /// Those of `shared` not known to be stored, each checked to be named
+    /// by its own sha256 (a part stored under a wrong name would make every
+    /// document that uses it unreadable); a known name with other bytes is
+    /// refused.
+    fn unknown(&self, shared: &[SharedPart]) -> Result<Vec<SharedPart>, StoreError> {
+        let misnamed = |p: &SharedPart| {
+            StoreError::Other(format!(
+                "a shared part is not named by its sha256: {}",
+                p.sha256
+            ))
+        };
         if shared.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        shared
+        let mut fresh = Vec::new();
+        {
+            let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            for p in shared {
+                match known.get(p.sha256) {
+                    Some(bytes) if std::ptr::eq(*bytes, p.bytes) || *bytes == p.bytes => {}
+                    Some(_) => return Err(misnamed(p)),
+                    None => fresh.push(*p),
+                }
+            }
+        }
+        if let Some(p) = fresh
             .iter()
-            .filter(|p| !known.contains(p.sha256))
-            .copied()
-            .collect()
+            .find(|p| hex::encode(Sha256::digest(p.bytes)) != p.sha256)
+        {
+            return Err(misnamed(p));
+        }
+        Ok(fresh)
     }
 
     /// Notes `shared` as committed.
@@ -586,33 +604,8 @@ impl KnownParts {
             return;
         }
         let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        known.extend(shared.iter().map(|p| p.sha256));
+        known.extend(shared.iter().map(|p| (p.sha256, p.bytes)));
     }
-}
-
-/// Stores the parts a document shares, those not stored yet.
-async fn put_parts(conn: &mut Conn, shared: &[SharedPart]) -> Result<(), StoreError> {
-    for p in shared {
-        sqlx::query(PUT_PART)
-            .bind(p.sha256)
-            .bind(p.bytes)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-fn bind_document(q: Query<'_>, doc: NewDocument, form: StoredForm) -> Query<'_> {
-    q.bind(doc.code)
-        .bind(doc.application_id)
-        .bind(doc.purpose)
-        .bind(doc.kind)
-        .bind(doc.number)
-        .bind(doc.issuer)
-        .bind(form.pdf)
-        .bind(form.sha256)
-        .bind(micros(doc.created_at))
-        .bind(form.parts)
 }
 
 /// Seals a stored draft: `$1` code, `$2` its sha256, `$3` the CMS, `$4` the
@@ -702,7 +695,7 @@ impl Store for Backend {
             .as_ref()
             .map(|d| d.shared.clone())
             .unwrap_or_default();
-        let fresh = self.known_parts.unknown(&shared);
+        let fresh = self.known_parts.unknown(&shared)?;
         let rev = self
             .write_append(id.to_owned(), expected_rev, change, Some(seal), fresh)
             .await?;
@@ -713,24 +706,8 @@ impl Store for Backend {
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
         let form = stored_form(&doc.pdf, &doc.shared)?;
         let shared = doc.shared.clone();
-        let fresh = self.known_parts.unknown(&shared);
-        let written = self
-            .write(move |conn| {
-                Box::pin(async move {
-                    if let Some(lock) = DOCUMENT_LOCK {
-                        sqlx::query(lock)
-                            .bind(doc.application_id.clone())
-                            .fetch_optional(&mut *conn)
-                            .await?;
-                    }
-                    put_parts(conn, &fresh).await?;
-                    let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, form)
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(done.rows_affected() > 0)
-                })
-            })
-            .await?;
+        let fresh = self.known_parts.unknown(&shared)?;
+        let written = self.write_put_document(doc, form, fresh).await?;
         self.known_parts.stored(&shared);
         Ok(written)
     }
@@ -830,18 +807,22 @@ impl Store for Backend {
             ListOrder::Due => " order by sort_due, id",
         };
         // One ordered, limited select a status, merged, where an index
-        // runs (assignee or provider, status, …, sort key): it gives each
-        // select its order, where `status in (…)` would read every case of
+        // runs (assignee or provider, status, …, sort_due): it gives each
+        // select its order (there is none for the newest first), where `status in (…)` would read every case of
         // those statuses and sort them (a specialist's worklist, in progress
         // or paused, on PostgreSQL). Not for the overdue: their own index
         // (overdue, sort key) serves them in order already, and a select a
         // status would read every case of a rare status to find its few.
-        let merge = filter.statuses.len() > 1
+        let mut statuses = filter.statuses.clone();
+        statuses.sort();
+        statuses.dedup();
+        let merge = statuses.len() > 1
+            && filter.order == ListOrder::Due
             && filter.overdue.is_none()
             && (filter.assignee.is_some() || filter.provider.is_some());
         let sql = if merge {
             let mut arms = Vec::new();
-            for (n, status) in filter.statuses.iter().enumerate() {
+            for (n, status) in statuses.iter().enumerate() {
                 let w = list_conditions(filter, cursor, &mut binds, std::slice::from_ref(status))?;
                 let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
                 arms.push(format!(
@@ -852,7 +833,7 @@ impl Store for Backend {
             let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
             format!("{}{order} limit {p}", arms.join(" union all "))
         } else {
-            let w = list_conditions(filter, cursor, &mut binds, &filter.statuses)?;
+            let w = list_conditions(filter, cursor, &mut binds, &statuses)?;
             let p = param(&mut binds, Bind::Int(i64::from(limit) + 1));
             format!("select {APP_COLUMNS} from applications where true{w}{order} limit {p}")
         };

@@ -18,14 +18,6 @@ type Backend = PgStore;
 const BACKEND: &str = "postgres";
 /// Claimers skip each other's rows instead of queueing behind them.
 const CLAIM_FOR: &str = "for update skip locked";
-/// Taken by `put_document` before it writes: the application's row, shared.
-/// The head's `sign` holds that row (its update) while it stores the draft
-/// it rendered and seals it; without this a render job storing the same
-/// draft at the same moment raced it on the second unique key,
-/// (application, purpose), which `on conflict (code)` does not arbitrate,
-/// and one of the two failed. Now the job waits for `sign` to commit (and
-/// finds the draft sealed), or `sign` waits for the job.
-const DOCUMENT_LOCK: Option<&str> = Some("select 1 from applications where id = $1 for share");
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -81,6 +73,39 @@ impl PgStore {
                     .execute(&mut *conn)
                     .await?;
                 Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Stores a document, and those of its shared parts not stored yet.
+    ///
+    /// The application's row is taken first, as an update would. The
+    /// head's `sign` holds that row (its update) while it stores the draft
+    /// it rendered and seals it; without this a render job storing the same
+    /// draft at the same moment raced it on the second unique key,
+    /// (application, purpose), which `on conflict (code)` does not
+    /// arbitrate, and one of the two failed. Now the job waits for `sign`
+    /// to commit (and finds the draft sealed), or `sign` waits for the job;
+    /// two jobs storing the same document (two nodes, a retry beside a slow
+    /// run) wait for each other too.
+    async fn write_put_document(
+        &self,
+        doc: NewDocument,
+        form: StoredForm,
+        fresh: Vec<SharedPart>,
+    ) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move {
+                sqlx::query("select 1 from applications where id = $1 for no key update")
+                    .bind(doc.application_id.clone())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                put_parts(conn, &fresh).await?;
+                let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, form)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             })
         })
         .await
@@ -322,4 +347,31 @@ async fn append_body(
         }
     }
     Ok(expected_rev + 1)
+}
+
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+/// Stores the parts a document shares, those not stored yet.
+async fn put_parts(conn: &mut Conn, shared: &[SharedPart]) -> Result<(), StoreError> {
+    for p in shared {
+        sqlx::query(PUT_PART)
+            .bind(p.sha256)
+            .bind(p.bytes)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn bind_document(q: Query<'_>, doc: NewDocument, form: StoredForm) -> Query<'_> {
+    q.bind(doc.code)
+        .bind(doc.application_id)
+        .bind(doc.purpose)
+        .bind(doc.kind)
+        .bind(doc.number)
+        .bind(doc.issuer)
+        .bind(form.pdf)
+        .bind(form.sha256)
+        .bind(micros(doc.created_at))
+        .bind(form.parts)
 }

@@ -15,7 +15,8 @@
 //! was committed from the WAL into the database file every tenth of a
 //! second, beside the writer rather than inside one of its commits.
 //!
-//! The writes every case makes (`create`, `append`, `finish_job`) are
+//! The writes every case makes (`create`, `append`, `put_document`,
+//! `finish_job`) are
 //! written a second time for the raw connection (rusqlite over the same
 //! libsqlite3 and the same handle): the writer runs them back to back with
 //! the handle locked once, instead of handing each statement to sqlx's
@@ -41,8 +42,6 @@ type Backend = SqliteStore;
 const BACKEND: &str = "sqlite";
 /// SQLite has one writer at a time: the claiming transaction is the lock.
 const CLAIM_FOR: &str = "";
-/// One writer: nothing to lock before a document is stored.
-const DOCUMENT_LOCK: Option<&str> = None;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -517,11 +516,14 @@ impl SqliteStore {
             .map_err(|e| StoreError::Other(format!("starting the SQLite writer: {e}")))?;
         let (stop, stopping) = std::sync::mpsc::channel();
         let (stopped, checkpointer_done) = oneshot::channel();
-        let (committed, file) = (commits.clone(), path.clone());
+        // Opened here, so that a database it cannot open fails `connect`
+        // rather than leaving the writer to checkpoint alone.
+        let checkpoints = rusqlite::Connection::open(&path)?;
+        let committed = commits.clone();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
-                checkpointer(&file, &committed, &stopping);
+                checkpointer(&checkpoints, &committed, &stopping);
                 let _ = stopped.send(());
             })
             .map_err(|e| StoreError::Other(format!("starting the SQLite checkpointer: {e}")))?;
@@ -589,6 +591,17 @@ impl SqliteStore {
         self.write_raw(move |db| finish_job_raw(db, id, now)).await
     }
 
+    /// Stores a document, and those of its shared parts not stored yet.
+    async fn write_put_document(
+        &self,
+        doc: NewDocument,
+        form: StoredForm,
+        fresh: Vec<SharedPart>,
+    ) -> Result<bool, StoreError> {
+        self.write_raw(move |db| Ok(put_document_raw(db, doc, form, &fresh)? > 0))
+            .await
+    }
+
     async fn write_create(&self, new: NewApplication) -> Result<Created, StoreError> {
         self.write_raw(move |db| create_raw(db, new)).await
     }
@@ -639,14 +652,11 @@ impl SqliteStore {
 /// [`WRITER_CHECKPOINT_PAGES`] does that, with little left to copy. A
 /// failure is logged and tried again next time: the WAL keeps everything
 /// until then.
-fn checkpointer(path: &std::path::Path, commits: &AtomicU64, stop: &std::sync::mpsc::Receiver<()>) {
-    let db = match rusqlite::Connection::open(path) {
-        Ok(db) => db,
-        Err(e) => {
-            tracing::error!(error = %e, "the SQLite checkpointer cannot open the database");
-            return;
-        }
-    };
+fn checkpointer(
+    db: &rusqlite::Connection,
+    commits: &AtomicU64,
+    stop: &std::sync::mpsc::Receiver<()>,
+) {
     let mut seen = commits.load(Ordering::Relaxed);
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY)
     {
@@ -851,22 +861,7 @@ fn append_raw(
     if let Some(seal) = seal {
         if let Some(d) = seal.draft {
             let form = stored_form(&d.pdf, &d.shared)?;
-            for p in parts {
-                raw_exec(db, PUT_PART, vec![Box::new(p.sha256), Box::new(p.bytes)])?;
-            }
-            let v: Values = vec![
-                Box::new(d.code),
-                Box::new(d.application_id),
-                Box::new(d.purpose),
-                Box::new(d.kind),
-                Box::new(d.number),
-                Box::new(d.issuer),
-                Box::new(form.pdf),
-                Box::new(form.sha256),
-                Box::new(micros(d.created_at)),
-                Box::new(form.parts),
-            ];
-            raw_exec(db, PUT_DOCUMENT, v)?;
+            put_document_raw(db, d, form, parts)?;
         }
         let v: Values = vec![
             Box::new(seal.code.clone()),
@@ -886,6 +881,32 @@ fn append_raw(
 }
 
 /// [`Store::finish_job`] for the raw connection.
+/// Stores `doc` as `form`, and `parts` (those of its shared parts not
+/// stored yet); the rows `PUT_DOCUMENT` changed.
+fn put_document_raw(
+    db: &rusqlite::Connection,
+    doc: NewDocument,
+    form: StoredForm,
+    parts: &[SharedPart],
+) -> Result<usize, StoreError> {
+    for p in parts {
+        raw_exec(db, PUT_PART, vec![Box::new(p.sha256), Box::new(p.bytes)])?;
+    }
+    let v: Values = vec![
+        Box::new(doc.code),
+        Box::new(doc.application_id),
+        Box::new(doc.purpose),
+        Box::new(doc.kind),
+        Box::new(doc.number),
+        Box::new(doc.issuer),
+        Box::new(form.pdf),
+        Box::new(form.sha256),
+        Box::new(micros(doc.created_at)),
+        Box::new(form.parts),
+    ];
+    raw_exec(db, PUT_DOCUMENT, v)
+}
+
 fn finish_job_raw(
     db: &rusqlite::Connection,
     id: i64,
@@ -924,6 +945,36 @@ mod tests {
             .unwrap();
         assert_eq!(seen.per_account, 200);
         s.close().await;
+    }
+
+    /// A document's stored parts that do not fit it, or text that does not
+    /// read, are an error when it is put back together, never a panic or
+    /// other bytes.
+    #[test]
+    fn parts_that_do_not_fit_are_an_error() {
+        let part = b"FONTS".to_vec();
+        let whole = b"head FONTS tail".to_vec();
+        let sha = hex::encode(Sha256::digest(&whole));
+        let own = b"head  tail".to_vec();
+        let text = format!("5+5:{}", "a".repeat(64));
+        let good = parse_parts(&text).unwrap();
+        assert_eq!(
+            whole_pdf(&own, &good, &[part.clone()], &sha).unwrap(),
+            whole
+        );
+        for text in ["", "5", "5+5", "x+5:aa", "5+x:aa", "5:aa"] {
+            assert!(parse_parts(text).is_err(), "{text:?}");
+        }
+        for (parts, bytes) in [
+            ("99+5:a", vec![part.clone()]),
+            ("5+4:a", vec![part.clone()]),
+            ("5+5:a,3+5:a", vec![part.clone(), part.clone()]),
+            ("5+5:a", vec![b"FONTZ".to_vec()]),
+            ("0+5:a,100000+5:a", vec![part.clone(), part.clone()]),
+        ] {
+            let parsed = parse_parts(parts).unwrap();
+            assert!(whole_pdf(&own, &parsed, &bytes, &sha).is_err(), "{parts}");
+        }
     }
 
     /// The writer leaves checkpoints to the checkpointer (its own come

@@ -1039,6 +1039,14 @@ async fn lists_filter_and_page_without_gaps(db: &Db) {
             };
             assert_eq!(page_all(s, &filter, limit).await, want, "{order:?} {limit}");
         }
+        // A status asked twice lists its cases once.
+        let twice = ListFilter {
+            order,
+            statuses: vec!["in-progress".into(), "paused".into(), "in-progress".into()],
+            provider: Some("karaganda-city-education".into()),
+            ..Default::default()
+        };
+        assert_eq!(page_all(s, &twice, 4).await, want, "{order:?} twice");
     }
 
     // A cursor is tied to its order and cannot be forged from garbage.
@@ -1549,6 +1557,7 @@ fn document(app: &str, kind: &str, pdf: Vec<u8>) -> NewDocument {
 /// Two parts that PDFs share (fonts, in real ones).
 static PART_A: [u8; 700] = [7; 700];
 static PART_B: [u8; 300] = [9; 300];
+static PART_C: [u8; 500] = [11; 500];
 
 /// `bytes` from offset `at`, named by their sha256.
 fn part(at: usize, bytes: &'static [u8]) -> SharedPart {
@@ -1559,17 +1568,17 @@ fn part(at: usize, bytes: &'static [u8]) -> SharedPart {
     }
 }
 
-/// A PDF with `PART_A` and `PART_B` in it, its own bytes around them
+/// A PDF with `PART_A` and `second` in it, its own bytes around them
 /// (`seed` tells documents apart), and where the parts lie.
-fn pdf_with_parts(seed: u8) -> (Vec<u8>, Vec<SharedPart>) {
+fn pdf_with_parts(seed: u8, second: &'static [u8]) -> (Vec<u8>, Vec<SharedPart>) {
     let mut pdf = bytes(40, seed);
     let a = pdf.len();
     pdf.extend_from_slice(&PART_A);
     pdf.extend_from_slice(&bytes(25, seed.wrapping_add(1)));
     let b = pdf.len();
-    pdf.extend_from_slice(&PART_B);
+    pdf.extend_from_slice(second);
     pdf.extend_from_slice(&bytes(60, seed.wrapping_add(2)));
-    (pdf, vec![part(a, &PART_A), part(b, &PART_B)])
+    (pdf, vec![part(a, &PART_A), part(b, second)])
 }
 
 fn seal_of(app: &str, pdf: &[u8]) -> DocumentSeal {
@@ -1763,16 +1772,16 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
         .is_some());
 }
 
-/// A document's shared parts are stored apart (once, under their sha256),
-/// and the document reads back whole, byte for byte, however it was
-/// stored: by the render job, or with its seal; a part that is not where
-/// the document says is refused.
+/// A document with shared parts reads back whole, byte for byte, however
+/// it was stored: by the render job, or with its seal (with a part of its
+/// own that no document stored before, and one it shares); a part that is
+/// not where the document says, or not named by its sha256, is refused.
 async fn a_document_with_shared_parts_reads_back_whole(db: &Db) {
     let s = db.store.as_ref();
     let one = submit(s, 1, row("in-progress", None)).await;
     let two = submit(s, 2, row("in-progress", None)).await;
-    let (pdf1, shared1) = pdf_with_parts(1);
-    let (pdf2, shared2) = pdf_with_parts(2);
+    let (pdf1, shared1) = pdf_with_parts(1, &PART_B);
+    let (pdf2, shared2) = pdf_with_parts(2, &PART_C);
     let mut doc = document(&one, "approval", pdf1.clone());
     doc.shared = shared1.clone();
     assert!(s.put_document(doc).await.unwrap());
@@ -1815,6 +1824,11 @@ async fn a_document_with_shared_parts_reads_back_whole(db: &Db) {
     let mut past_the_end = document(&one, "approval", pdf1.clone());
     past_the_end.shared = vec![part(pdf1.len() - 10, &PART_B)];
     assert!(s.put_document(past_the_end).await.is_err());
+    let (pdf3, mut misnamed) = pdf_with_parts(3, &PART_B);
+    misnamed[1].sha256 = misnamed[0].sha256;
+    let mut wrong_name = document(&one, "approval", pdf3);
+    wrong_name.shared = misnamed;
+    assert!(s.put_document(wrong_name).await.is_err());
     assert_eq!(s.document(&format!("code-{one}")).await.unwrap().pdf, plain);
 }
 
