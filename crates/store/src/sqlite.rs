@@ -959,7 +959,7 @@ mod tests {
         let text = format!("5+5:{}", "a".repeat(64));
         let good = parse_parts(&text).unwrap();
         assert_eq!(
-            whole_pdf(&own, &good, &[part.clone()], &sha).unwrap(),
+            whole_pdf(&own, &good, std::slice::from_ref(&part), &sha).unwrap(),
             whole
         );
         for text in ["", "5", "5+5", "x+5:aa", "5+x:aa", "5:aa"] {
