@@ -468,6 +468,14 @@ struct StoredForm {
     parts: Option<String>,
 }
 
+/// A document ready to write, prepared before it is queued: as stored, and
+/// those of its shared parts not known to be stored yet (written first).
+struct DocumentWrite {
+    doc: NewDocument,
+    form: StoredForm,
+    fresh: Vec<SharedPart>,
+}
+
 /// Cuts the shared parts out of `pdf`, after checking each lies there.
 fn stored_form(pdf: &[u8], shared: &[SharedPart]) -> Result<StoredForm, StoreError> {
     let sha256 = hex::encode(Sha256::digest(pdf));
@@ -608,6 +616,19 @@ impl KnownParts {
     }
 }
 
+impl Backend {
+    /// `doc` prepared to write: cut into its stored form and checked (its
+    /// sha256 computed here, not in the write), with the shared parts this
+    /// store does not know to be stored.
+    fn document_write(&self, doc: NewDocument) -> Result<DocumentWrite, StoreError> {
+        Ok(DocumentWrite {
+            form: stored_form(&doc.pdf, &doc.shared)?,
+            fresh: self.known_parts.unknown(&doc.shared)?,
+            doc,
+        })
+    }
+}
+
 /// Seals a stored draft: `$1` code, `$2` its sha256, `$3` the CMS, `$4` the
 /// signer, `$5` when; a draft since made again (or sealed) is not touched.
 const SEAL_DOCUMENT: &str = "update documents set seal = $3, signer = $4, sealed_at = $5 \
@@ -679,7 +700,7 @@ impl Store for Backend {
     }
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
-        self.write_append(id.to_owned(), expected_rev, change, None, Vec::new())
+        self.write_append(id.to_owned(), expected_rev, change, None, None)
             .await
     }
 
@@ -688,26 +709,26 @@ impl Store for Backend {
         id: &str,
         expected_rev: i64,
         change: Change,
-        seal: DocumentSeal,
+        mut seal: DocumentSeal,
     ) -> Result<i64, StoreError> {
-        let shared = seal
+        let draft = seal
             .draft
-            .as_ref()
-            .map(|d| d.shared.clone())
-            .unwrap_or_default();
-        let fresh = self.known_parts.unknown(&shared)?;
+            .take()
+            .map(|d| self.document_write(d))
+            .transpose()?;
+        let shared = draft.as_ref().map(|d| d.doc.shared.clone());
         let rev = self
-            .write_append(id.to_owned(), expected_rev, change, Some(seal), fresh)
+            .write_append(id.to_owned(), expected_rev, change, Some(seal), draft)
             .await?;
-        self.known_parts.stored(&shared);
+        self.known_parts
+            .stored(shared.as_deref().unwrap_or_default());
         Ok(rev)
     }
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
-        let form = stored_form(&doc.pdf, &doc.shared)?;
-        let shared = doc.shared.clone();
-        let fresh = self.known_parts.unknown(&shared)?;
-        let written = self.write_put_document(doc, form, fresh).await?;
+        let write = self.document_write(doc)?;
+        let shared = write.doc.shared.clone();
+        let written = self.write_put_document(write).await?;
         self.known_parts.stored(&shared);
         Ok(written)
     }
@@ -808,11 +829,12 @@ impl Store for Backend {
         };
         // One ordered, limited select a status, merged, where an index
         // runs (assignee or provider, status, …, sort_due): it gives each
-        // select its order (there is none for the newest first), where `status in (…)` would read every case of
-        // those statuses and sort them (a specialist's worklist, in progress
-        // or paused, on PostgreSQL). Not for the overdue: their own index
-        // (overdue, sort key) serves them in order already, and a select a
-        // status would read every case of a rare status to find its few.
+        // select its order (there is none for the newest first), where
+        // `status in (…)` would read every case of those statuses and sort
+        // them (a specialist's worklist, in progress or paused, on
+        // PostgreSQL). Not for the overdue: their own index (overdue, sort
+        // key) serves them in order already, and a select a status would
+        // read every case of a rare status to find its few.
         let mut statuses = filter.statuses.clone();
         statuses.sort();
         statuses.dedup();

@@ -19,6 +19,9 @@ const BACKEND: &str = "postgres";
 /// Claimers skip each other's rows instead of queueing behind them.
 const CLAIM_FOR: &str = "for update skip locked";
 
+/// A statement being bound.
+type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 pub struct PgStore {
@@ -89,23 +92,14 @@ impl PgStore {
     /// to commit (and finds the draft sealed), or `sign` waits for the job;
     /// two jobs storing the same document (two nodes, a retry beside a slow
     /// run) wait for each other too.
-    async fn write_put_document(
-        &self,
-        doc: NewDocument,
-        form: StoredForm,
-        fresh: Vec<SharedPart>,
-    ) -> Result<bool, StoreError> {
+    async fn write_put_document(&self, write: DocumentWrite) -> Result<bool, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
                 sqlx::query("select 1 from applications where id = $1 for no key update")
-                    .bind(doc.application_id.clone())
+                    .bind(write.doc.application_id.clone())
                     .fetch_optional(&mut *conn)
                     .await?;
-                put_parts(conn, &fresh).await?;
-                let done = bind_document(sqlx::query(PUT_DOCUMENT), doc, form)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(done.rows_affected() > 0)
+                Ok(put_document_in(conn, write).await? > 0)
             })
         })
         .await
@@ -123,9 +117,9 @@ impl PgStore {
         expected_rev: i64,
         change: Change,
         seal: Option<DocumentSeal>,
-        parts: Vec<SharedPart>,
+        draft: Option<DocumentWrite>,
     ) -> Result<i64, StoreError> {
-        self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal, parts)))
+        self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal, draft)))
             .await
     }
 
@@ -318,16 +312,12 @@ async fn append_body(
     expected_rev: i64,
     change: Change,
     seal: Option<DocumentSeal>,
-    parts: Vec<SharedPart>,
+    draft: Option<DocumentWrite>,
 ) -> Result<i64, StoreError> {
     append_in(conn, &id, expected_rev, change).await?;
-    if let Some(mut seal) = seal {
-        if let Some(draft) = seal.draft.take() {
-            let form = stored_form(&draft.pdf, &draft.shared)?;
-            put_parts(conn, &parts).await?;
-            bind_document(sqlx::query(PUT_DOCUMENT), draft, form)
-                .execute(&mut *conn)
-                .await?;
+    if let Some(seal) = seal {
+        if let Some(draft) = draft {
+            put_document_in(conn, draft).await?;
         }
         let done = sqlx::query(SEAL_DOCUMENT)
             .bind(seal.code.clone())
@@ -349,22 +339,19 @@ async fn append_body(
     Ok(expected_rev + 1)
 }
 
-type Query<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
-
-/// Stores the parts a document shares, those not stored yet.
-async fn put_parts(conn: &mut Conn, shared: &[SharedPart]) -> Result<(), StoreError> {
-    for p in shared {
+/// Stores a prepared document, and first those of its shared parts not
+/// stored yet; the rows `PUT_DOCUMENT` changed.
+async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, StoreError> {
+    for p in &write.fresh {
         sqlx::query(PUT_PART)
             .bind(p.sha256)
             .bind(p.bytes)
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
-}
-
-fn bind_document(q: Query<'_>, doc: NewDocument, form: StoredForm) -> Query<'_> {
-    q.bind(doc.code)
+    let DocumentWrite { doc, form, .. } = write;
+    let done = sqlx::query(PUT_DOCUMENT)
+        .bind(doc.code)
         .bind(doc.application_id)
         .bind(doc.purpose)
         .bind(doc.kind)
@@ -374,4 +361,7 @@ fn bind_document(q: Query<'_>, doc: NewDocument, form: StoredForm) -> Query<'_> 
         .bind(form.sha256)
         .bind(micros(doc.created_at))
         .bind(form.parts)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
 }

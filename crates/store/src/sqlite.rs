@@ -592,13 +592,8 @@ impl SqliteStore {
     }
 
     /// Stores a document, and those of its shared parts not stored yet.
-    async fn write_put_document(
-        &self,
-        doc: NewDocument,
-        form: StoredForm,
-        fresh: Vec<SharedPart>,
-    ) -> Result<bool, StoreError> {
-        self.write_raw(move |db| Ok(put_document_raw(db, doc, form, &fresh)? > 0))
+    async fn write_put_document(&self, write: DocumentWrite) -> Result<bool, StoreError> {
+        self.write_raw(move |db| Ok(put_document_raw(db, write)? > 0))
             .await
     }
 
@@ -613,9 +608,9 @@ impl SqliteStore {
         expected_rev: i64,
         change: Change,
         seal: Option<DocumentSeal>,
-        parts: Vec<SharedPart>,
+        draft: Option<DocumentWrite>,
     ) -> Result<i64, StoreError> {
-        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal, &parts))
+        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal, draft))
             .await
     }
 
@@ -822,7 +817,7 @@ fn append_raw(
     expected_rev: i64,
     change: &Change,
     seal: Option<DocumentSeal>,
-    parts: &[SharedPart],
+    draft: Option<DocumentWrite>,
 ) -> Result<i64, StoreError> {
     use rusqlite::OptionalExtension;
     raw_idempotency(db, change)?;
@@ -859,9 +854,8 @@ fn append_raw(
     };
     raw_change_rest(db, id, &sealed, last_attachment, change)?;
     if let Some(seal) = seal {
-        if let Some(d) = seal.draft {
-            let form = stored_form(&d.pdf, &d.shared)?;
-            put_document_raw(db, d, form, parts)?;
+        if let Some(draft) = draft {
+            put_document_raw(db, draft)?;
         }
         let v: Values = vec![
             Box::new(seal.code.clone()),
@@ -880,18 +874,14 @@ fn append_raw(
     Ok(expected_rev + 1)
 }
 
-/// [`Store::finish_job`] for the raw connection.
-/// Stores `doc` as `form`, and `parts` (those of its shared parts not
-/// stored yet); the rows `PUT_DOCUMENT` changed.
-fn put_document_raw(
-    db: &rusqlite::Connection,
-    doc: NewDocument,
-    form: StoredForm,
-    parts: &[SharedPart],
-) -> Result<usize, StoreError> {
-    for p in parts {
+/// [`put_document_in`] for the raw connection: stores a prepared document,
+/// and first those of its shared parts not stored yet; the rows
+/// `PUT_DOCUMENT` changed.
+fn put_document_raw(db: &rusqlite::Connection, write: DocumentWrite) -> Result<usize, StoreError> {
+    for p in &write.fresh {
         raw_exec(db, PUT_PART, vec![Box::new(p.sha256), Box::new(p.bytes)])?;
     }
+    let DocumentWrite { doc, form, .. } = write;
     let v: Values = vec![
         Box::new(doc.code),
         Box::new(doc.application_id),
@@ -907,6 +897,7 @@ fn put_document_raw(
     raw_exec(db, PUT_DOCUMENT, v)
 }
 
+/// [`Store::finish_job`] for the raw connection.
 fn finish_job_raw(
     db: &rusqlite::Connection,
     id: i64,
