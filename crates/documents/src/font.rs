@@ -23,6 +23,9 @@ pub(crate) struct Face {
     /// Shape plans by direction and script, compiled on first use:
     /// `rustybuzz::shape` would compile one for every line.
     plans: Mutex<Vec<(Direction, Script, Arc<ShapePlan>)>>,
+    /// Lines shaped before, by their text: a document's labels and headings
+    /// are the same in every copy, and shaping is most of a render's work.
+    shaped: Mutex<ShapeCache>,
     upem: f32,
     /// Glyph id and advance of the characters below U+0500 (Latin and
     /// Cyrillic), looked up once: line breaking asks for every character.
@@ -57,6 +60,35 @@ fn fixed_chars() -> impl Iterator<Item = char> {
         .flat_map(|(a, b)| a..=b)
         .chain(kazakh.chars())
         .chain(signs.chars())
+}
+
+/// Shaped lines by their text, bounded: when it holds `SHAPE_CACHE_TEXT`
+/// bytes of text it starts again empty (the lines documents share come back
+/// at once; names and numbers, each in one document, go).
+#[derive(Default)]
+struct ShapeCache {
+    lines: std::collections::HashMap<Box<str>, Arc<[Glyph]>>,
+    text: usize,
+}
+
+/// The text a face's shape cache holds at most, in bytes (with its glyphs,
+/// a few MiB).
+pub(crate) const SHAPE_CACHE_TEXT: usize = 256 * 1024;
+
+impl ShapeCache {
+    fn get(&self, text: &str) -> Option<Arc<[Glyph]>> {
+        self.lines.get(text).cloned()
+    }
+
+    fn put(&mut self, text: &str, glyphs: Arc<[Glyph]>) {
+        if self.text + text.len() > SHAPE_CACHE_TEXT {
+            self.lines.clear();
+            self.text = 0;
+        }
+        if self.lines.insert(text.into(), glyphs).is_none() {
+            self.text += text.len();
+        }
+    }
 }
 
 /// Characters below this are looked up once per face.
@@ -102,6 +134,7 @@ impl Face {
             metrics,
             shaper,
             plans: Mutex::new(Vec::new()),
+            shaped: Mutex::new(ShapeCache::default()),
             upem,
             low,
             refs,
@@ -114,7 +147,7 @@ impl Face {
         // word) are glyphs no character maps to: they belong to the fixed
         // subset too, standing for the letters they join.
         for ligature in ["ff", "fi", "fl", "ffi", "ffl"] {
-            if let [g] = face.shape(ligature).as_slice() {
+            if let [g] = face.shape_now(ligature).as_slice() {
                 if face.fixed.get(g.id).is_none() {
                     face.fixed.remap(g.id);
                     face.fixed_text.push(ligature.to_owned());
@@ -165,8 +198,19 @@ impl Face {
     }
 
     /// The glyphs of `text` as rustybuzz shapes them (default features,
-    /// direction guessed from the text).
-    pub(crate) fn shape(&self, text: &str) -> Vec<Glyph> {
+    /// direction guessed from the text); a line shaped before is taken from
+    /// the cache (shaping depends on nothing but the face and the text).
+    pub(crate) fn shape(&self, text: &str) -> Arc<[Glyph]> {
+        let lock = || self.shaped.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(glyphs) = lock().get(text) {
+            return glyphs;
+        }
+        let glyphs: Arc<[Glyph]> = self.shape_now(text).into();
+        lock().put(text, glyphs.clone());
+        glyphs
+    }
+
+    fn shape_now(&self, text: &str) -> Vec<Glyph> {
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.guess_segment_properties();

@@ -607,6 +607,33 @@ mod tests {
     }
 
     #[test]
+    fn a_line_shaped_again_comes_from_the_cache_as_shaped_first() {
+        let text = "Өтініш қанағаттандырылды: office affirms, № 7.";
+        let first = REGULAR.shape(text);
+        let again = REGULAR.shape(text);
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        // A second render of one content is byte for byte the first.
+        let c = content(text);
+        assert_eq!(render(&c).unwrap(), render(&c).unwrap());
+    }
+
+    #[test]
+    fn the_shape_cache_starts_again_when_full() {
+        let face = Face::load(REGULAR_TTF, REGULAR_FIRST);
+        let kept = face.shape("kept");
+        let line = "x".repeat(1000);
+        for i in 0..(font::SHAPE_CACHE_TEXT / 1000 + 2) {
+            face.shape(&format!("{i} {line}"));
+        }
+        let after = face.shape("kept");
+        assert!(!std::sync::Arc::ptr_eq(&kept, &after));
+        assert_eq!(
+            kept.iter().map(|g| g.id).collect::<Vec<_>>(),
+            after.iter().map(|g| g.id).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn kazakh_russian_and_latin_text_uses_only_the_fixed_subsets() {
         let (_, extra) = render_counting(&content(
             "Өтініш қанағаттандырылды. Заявление удовлетворено.",
