@@ -70,6 +70,64 @@ const FINISH_JOB: &str = "update outbox set status = 'done', locked_until = null
 const USER_COLUMNS: &str =
     "username, role, provider, password_hash, iin, display_name, created_at, disabled";
 
+/// The column an application is read by.
+#[derive(Clone, Copy)]
+enum AppBy {
+    Id,
+    Number,
+}
+
+/// The query reading one application by `by` (`$1`).
+fn app_by_sql(by: AppBy) -> &'static str {
+    static BY_ID: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("select {APP_COLUMNS} from applications where id = $1")
+    });
+    static BY_NUMBER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("select {APP_COLUMNS} from applications where number = $1")
+    });
+    match by {
+        AppBy::Id => &BY_ID,
+        AppBy::Number => &BY_NUMBER,
+    }
+}
+
+/// The column a user is read by.
+#[derive(Clone, Copy)]
+enum UserBy {
+    Username,
+    Iin,
+}
+
+/// The query reading one user by `by` (`$1`).
+fn user_by_sql(by: UserBy) -> &'static str {
+    static BY_USERNAME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("select {USER_COLUMNS} from users where username = $1")
+    });
+    static BY_IIN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("select {USER_COLUMNS} from users where iin = $1"));
+    match by {
+        UserBy::Username => &BY_USERNAME,
+        UserBy::Iin => &BY_IIN,
+    }
+}
+
+/// The query reading a session's user: `$1` the token's hash, `$2` now (a
+/// session that expired by then has none).
+fn session_user_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "select {} from sessions s join users u on u.username = s.username \
+             where s.token_hash = $1 and s.expires_at > $2",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    &SQL
+}
+
 /// Largest page `list_applications` serves.
 const MAX_PAGE: u32 = 500;
 
@@ -91,33 +149,61 @@ fn sort_due(row: &ApplicationRow) -> i64 {
     row.due_at.map(micros).unwrap_or(i64::MAX)
 }
 
-fn app_from_row(r: &DbRow) -> Result<Application, StoreError> {
-    let state: String = r.try_get("state")?;
+/// A row's columns by name, as every row type the backends read gives them
+/// (sqlx's, and on SQLite rusqlite's for the point reads): the rows read
+/// into the same things are read by one function each.
+trait Columns {
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    fn int(&self, column: &str) -> Result<i64, StoreError>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
+    fn flag(&self, column: &str) -> Result<bool, StoreError>;
+}
+
+impl Columns for DbRow {
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+fn app_from_row(r: &impl Columns) -> Result<Application, StoreError> {
     Ok(Application {
-        id: r.try_get("id")?,
-        number: r.try_get("number")?,
-        rev: r.try_get("rev")?,
+        id: r.text("id")?,
+        number: r.text("number")?,
+        rev: r.int("rev")?,
         row: ApplicationRow {
-            service: r.try_get("service")?,
-            version: r.try_get("version")?,
-            channel: r.try_get("channel")?,
-            provider: r.try_get("provider")?,
-            status: r.try_get("status")?,
-            step: r.try_get("step")?,
-            step_role: r.try_get("step_role")?,
-            due_at: opt_time(r.try_get("due_at")?)?,
-            overdue: r.try_get("overdue")?,
-            assignee: r.try_get("assignee")?,
-            applicant_iin: r.try_get("applicant_iin")?,
-            representative_iin: r.try_get("representative_iin")?,
-            intake_actor: r.try_get("intake_actor")?,
-            created_at: from_micros(r.try_get("created_at")?)?,
-            updated_at: from_micros(r.try_get("updated_at")?)?,
-            state: parse_json(&state)?,
+            service: r.text("service")?,
+            version: r.text("version")?,
+            channel: r.text("channel")?,
+            provider: r.text("provider")?,
+            status: r.text("status")?,
+            step: r.opt_text("step")?,
+            step_role: r.opt_text("step_role")?,
+            due_at: opt_time(r.opt_int("due_at")?)?,
+            overdue: r.flag("overdue")?,
+            assignee: r.opt_text("assignee")?,
+            applicant_iin: r.text("applicant_iin")?,
+            representative_iin: r.opt_text("representative_iin")?,
+            intake_actor: r.text("intake_actor")?,
+            created_at: from_micros(r.int("created_at")?)?,
+            updated_at: from_micros(r.int("updated_at")?)?,
+            state: parse_json(&r.text("state")?)?,
         },
         head: ChainHead {
-            seq: r.try_get("event_count")?,
-            hash: r.try_get("last_hash")?,
+            seq: r.int("event_count")?,
+            hash: r.text("last_hash")?,
         },
     })
 }
@@ -170,16 +256,16 @@ fn job_from_row(r: &DbRow) -> Result<Job, StoreError> {
     })
 }
 
-fn user_from_row(r: &DbRow) -> Result<User, StoreError> {
+fn user_from_row(r: &impl Columns) -> Result<User, StoreError> {
     Ok(User {
-        username: r.try_get("username")?,
-        role: r.try_get("role")?,
-        provider: r.try_get("provider")?,
-        password_hash: r.try_get("password_hash")?,
-        iin: r.try_get("iin")?,
-        display_name: r.try_get("display_name")?,
-        created_at: from_micros(r.try_get("created_at")?)?,
-        disabled: r.try_get("disabled")?,
+        username: r.text("username")?,
+        role: r.text("role")?,
+        provider: r.opt_text("provider")?,
+        password_hash: r.text("password_hash")?,
+        iin: r.opt_text("iin")?,
+        display_name: r.text("display_name")?,
+        created_at: from_micros(r.int("created_at")?)?,
+        disabled: r.flag("disabled")?,
     })
 }
 
@@ -780,23 +866,15 @@ impl Store for Backend {
     }
 
     async fn get(&self, id: &str) -> Result<Application, StoreError> {
-        let sql = format!("select {APP_COLUMNS} from applications where id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id.to_owned())
-            .fetch_optional(&mut *self.reader().await?)
+        self.read_app(AppBy::Id, id)
             .await?
-            .ok_or(StoreError::NotFound)?;
-        app_from_row(&row)
+            .ok_or(StoreError::NotFound)
     }
 
     async fn get_by_number(&self, number: &str) -> Result<Application, StoreError> {
-        let sql = format!("select {APP_COLUMNS} from applications where number = $1");
-        let row = sqlx::query(&sql)
-            .bind(number.to_owned())
-            .fetch_optional(&mut *self.reader().await?)
+        self.read_app(AppBy::Number, number)
             .await?
-            .ok_or(StoreError::NotFound)?;
-        app_from_row(&row)
+            .ok_or(StoreError::NotFound)
     }
 
     async fn events(&self, id: &str) -> Result<Vec<ChainEvent>, StoreError> {
@@ -1546,21 +1624,11 @@ impl Store for Backend {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let sql = format!("select {USER_COLUMNS} from users where username = $1");
-        let row = sqlx::query(&sql)
-            .bind(username.to_owned())
-            .fetch_optional(&mut *self.reader().await?)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        self.read_user(UserBy::Username, username).await
     }
 
     async fn user_by_iin(&self, iin: &str) -> Result<Option<User>, StoreError> {
-        let sql = format!("select {USER_COLUMNS} from users where iin = $1");
-        let row = sqlx::query(&sql)
-            .bind(iin.to_owned())
-            .fetch_optional(&mut *self.reader().await?)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        self.read_user(UserBy::Iin, iin).await
     }
 
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
@@ -1651,21 +1719,7 @@ impl Store for Backend {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<User>, StoreError> {
-        let sql = format!(
-            "select {} from sessions s join users u on u.username = s.username \
-             where s.token_hash = $1 and s.expires_at > $2",
-            USER_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let row = sqlx::query(&sql)
-            .bind(token_hash.to_owned())
-            .bind(micros(now))
-            .fetch_optional(&mut *self.reader().await?)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        self.read_session_user(token_hash, micros(now)).await
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {

@@ -123,6 +123,39 @@ impl PgStore {
             .await
     }
 
+    /// One application by `by`, if there is one.
+    async fn read_app(&self, by: AppBy, key: &str) -> Result<Option<Application>, StoreError> {
+        let row = sqlx::query(app_by_sql(by))
+            .bind(key.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(app_from_row).transpose()
+    }
+
+    /// One user by `by`, if there is one.
+    async fn read_user(&self, by: UserBy, key: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(user_by_sql(by))
+            .bind(key.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The user of the session whose token hashes to `token_hash`, unless
+    /// it expired by `now` (microseconds).
+    async fn read_session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(session_user_sql())
+            .bind(token_hash.to_owned())
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
     async fn close_pools(&self) {
         self.pool.close().await;
     }
