@@ -62,32 +62,77 @@ fn fixed_chars() -> impl Iterator<Item = char> {
         .chain(signs.chars())
 }
 
-/// Shaped lines by their text, bounded: when it holds `SHAPE_CACHE_TEXT`
-/// bytes of text it starts again empty (the lines documents share come back
-/// at once; names and numbers, each in one document, go).
+/// Shaped lines by their text, bounded: when it is full it starts again
+/// empty (the lines documents share come back at once; names and numbers,
+/// each in one document, go). Its storage is reserved once, at its full
+/// size, and reused: entries allocated one by one, long-lived among a
+/// render's short-lived buffers, pinned the allocator's heap and grew the
+/// server's memory by hundreds of MiB.
 #[derive(Default)]
 struct ShapeCache {
-    lines: std::collections::HashMap<Box<str>, Arc<[Glyph]>>,
-    text: usize,
+    /// Entry by the hash of its text.
+    index: std::collections::HashMap<u64, usize>,
+    hasher: std::hash::RandomState,
+    entries: Vec<ShapedLine>,
+    /// The entries' texts, one after another.
+    text: String,
+    /// The entries' glyphs, one after another.
+    glyphs: Vec<Glyph>,
 }
 
-/// The text a face's shape cache holds at most, in bytes (with its glyphs,
-/// a few MiB).
+/// A line in the [`ShapeCache`]: where its text and its glyphs lie.
+struct ShapedLine {
+    text: std::ops::Range<usize>,
+    glyphs: std::ops::Range<usize>,
+}
+
+/// What a face's shape cache holds at most: bytes of text, glyphs and
+/// lines (together a few MiB).
 pub(crate) const SHAPE_CACHE_TEXT: usize = 256 * 1024;
+const SHAPE_CACHE_GLYPHS: usize = 64 * 1024;
+const SHAPE_CACHE_LINES: usize = 8 * 1024;
 
 impl ShapeCache {
-    fn get(&self, text: &str) -> Option<Arc<[Glyph]>> {
-        self.lines.get(text).cloned()
+    fn get(&self, text: &str) -> Option<Vec<Glyph>> {
+        use std::hash::BuildHasher;
+        let line = &self.entries[*self.index.get(&self.hasher.hash_one(text))?];
+        (self.text[line.text.clone()] == *text).then(|| self.glyphs[line.glyphs.clone()].to_vec())
     }
 
-    fn put(&mut self, text: &str, glyphs: Arc<[Glyph]>) {
-        if self.text + text.len() > SHAPE_CACHE_TEXT {
-            self.lines.clear();
-            self.text = 0;
+    fn put(&mut self, text: &str, glyphs: &[Glyph]) {
+        use std::hash::BuildHasher;
+        if self.entries.capacity() == 0 {
+            self.index.reserve(SHAPE_CACHE_LINES);
+            self.entries.reserve_exact(SHAPE_CACHE_LINES);
+            self.text.reserve_exact(SHAPE_CACHE_TEXT);
+            self.glyphs.reserve_exact(SHAPE_CACHE_GLYPHS);
         }
-        if self.lines.insert(text.into(), glyphs).is_none() {
-            self.text += text.len();
+        if text.len() > SHAPE_CACHE_TEXT || glyphs.len() > SHAPE_CACHE_GLYPHS {
+            return;
         }
+        if self.entries.len() == SHAPE_CACHE_LINES
+            || self.text.len() + text.len() > SHAPE_CACHE_TEXT
+            || self.glyphs.len() + glyphs.len() > SHAPE_CACHE_GLYPHS
+        {
+            self.index.clear();
+            self.entries.clear();
+            self.text.clear();
+            self.glyphs.clear();
+        }
+        let hash = self.hasher.hash_one(text);
+        if self.index.contains_key(&hash) {
+            // Shaped meanwhile by another render, or (rarely) another text
+            // with the same hash: that one stays.
+            return;
+        }
+        self.index.insert(hash, self.entries.len());
+        let at = (self.text.len(), self.glyphs.len());
+        self.text.push_str(text);
+        self.glyphs.extend_from_slice(glyphs);
+        self.entries.push(ShapedLine {
+            text: at.0..self.text.len(),
+            glyphs: at.1..self.glyphs.len(),
+        });
     }
 }
 
@@ -96,6 +141,7 @@ const LOW: u32 = 0x500;
 
 /// A glyph as shaped: its id, advance and offsets in font units, and the
 /// byte range of its cluster in the text.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Glyph {
     pub(crate) id: u16,
     pub(crate) advance: i32,
@@ -200,14 +246,20 @@ impl Face {
     /// The glyphs of `text` as rustybuzz shapes them (default features,
     /// direction guessed from the text); a line shaped before is taken from
     /// the cache (shaping depends on nothing but the face and the text).
-    pub(crate) fn shape(&self, text: &str) -> Arc<[Glyph]> {
+    pub(crate) fn shape(&self, text: &str) -> Vec<Glyph> {
         let lock = || self.shaped.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(glyphs) = lock().get(text) {
             return glyphs;
         }
-        let glyphs: Arc<[Glyph]> = self.shape_now(text).into();
-        lock().put(text, glyphs.clone());
+        let glyphs = self.shape_now(text);
+        lock().put(text, &glyphs);
         glyphs
+    }
+
+    /// What the shape cache holds for `text`.
+    #[cfg(test)]
+    pub(crate) fn cached(&self, text: &str) -> Option<Vec<Glyph>> {
+        self.shaped.lock().unwrap().get(text)
     }
 
     fn shape_now(&self, text: &str) -> Vec<Glyph> {
