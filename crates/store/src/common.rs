@@ -14,8 +14,8 @@ use crate::{
     AttachmentMeta, AuditError, AuditReport, CalendarEdit, ChainHead, Change, Counts, Created,
     DocumentSeal, FailedLogins, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter,
     ListOrder, NewAdminAudit, NewApplication, NewCalendarEdit, NewDocument, NewEvent, NewJob,
-    NewSignature, NewUser, Page, Session, SharedPart, StepLoad, Store, StoreError, StoredDocument,
-    StoredSignature, User, VersionEnd,
+    NewSignature, NewUser, Page, Session, SharedPart, StateJson, StepLoad, Store, StoreError,
+    StoredDocument, StoredSignature, User, VersionEnd,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -199,7 +199,7 @@ fn app_from_row(r: &impl Columns) -> Result<Application, StoreError> {
             intake_actor: r.text("intake_actor")?,
             created_at: from_micros(r.int("created_at")?)?,
             updated_at: from_micros(r.int("updated_at")?)?,
-            state: parse_json(&r.text("state")?)?,
+            state: StateJson::stored(r.text("state")?),
         },
         head: ChainHead {
             seq: r.int("event_count")?,

@@ -77,7 +77,35 @@ pub struct ApplicationRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The folded case, opaque to the store.
-    pub state: Value,
+    pub state: StateJson,
+}
+
+/// The folded case as JSON text, kept as the text it is stored as: the
+/// store writes and reads it without parsing it, and whoever reads the case
+/// parses it once, straight into its own type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateJson(String);
+
+impl StateJson {
+    /// `value` as JSON text.
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> Result<StateJson, serde_json::Error> {
+        serde_json::to_string(value).map(StateJson)
+    }
+
+    /// The stored text as it is (a column written only from [`StateJson::of`]).
+    pub(crate) fn stored(text: String) -> StateJson {
+        StateJson(text)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The state read as `T`.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(&self.0)
+    }
 }
 
 /// An application as stored.

@@ -180,7 +180,7 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
         .bind(row.intake_actor.clone())
         .bind(micros(row.created_at))
         .bind(micros(row.updated_at))
-        .bind(to_json(&row.state))
+        .bind(row.state.as_str().to_owned())
         .bind(row.representative_iin.clone())
 }
 

@@ -834,7 +834,7 @@ fn row_values(row: &ApplicationRow, v: &mut Values) {
     v.push(Box::new(row.intake_actor.clone()));
     v.push(Box::new(micros(row.created_at)));
     v.push(Box::new(micros(row.updated_at)));
-    v.push(Box::new(to_json(&row.state)));
+    v.push(Box::new(row.state.as_str().to_owned()));
     v.push(Box::new(row.representative_iin.clone()));
 }
 

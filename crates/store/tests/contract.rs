@@ -14,7 +14,7 @@ use qyzmet_store::{
     connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, ChainHead, Change, Counts,
     DocumentSeal, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder,
     NewAdminAudit, NewApplication, NewAttachment, NewCalendarEdit, NewDocument, NewEvent, NewJob,
-    NewUser, Session, SharedPart, Store, StoreError, VersionEnd,
+    NewUser, Session, SharedPart, StateJson, Store, StoreError, VersionEnd,
 };
 use serde_json::json;
 use sqlx::Connection;
@@ -182,7 +182,7 @@ fn row(status: &str, due: Option<i64>) -> ApplicationRow {
         intake_actor: "clerk".into(),
         created_at: t(0),
         updated_at: t(0),
-        state: json!({"step": "register"}),
+        state: StateJson::of(&json!({"step": "register"})).unwrap(),
     }
 }
 
@@ -247,7 +247,7 @@ async fn create_get_and_append_keep_the_chain(db: &Db) {
             // The number is known to the builder, so state and events carry it.
             build: Box::new(|number| {
                 let mut r = row("in-progress", Some(60));
-                r.state = json!({"number": number});
+                r.state = StateJson::of(&json!({"number": number})).unwrap();
                 change(
                     r,
                     vec![
@@ -266,7 +266,10 @@ async fn create_get_and_append_keep_the_chain(db: &Db) {
 
     let app = s.get(&id(1)).await.unwrap();
     assert_eq!(app.rev, 1);
-    assert_eq!(app.row.state, json!({"number": "KRG-2026-000001"}));
+    assert_eq!(
+        app.row.state.parse::<serde_json::Value>().unwrap(),
+        json!({"number": "KRG-2026-000001"})
+    );
     assert_eq!(app.row.due_at, Some(t(60)));
     assert_eq!(s.get_by_number("KRG-2026-000001").await.unwrap().id, id(1));
 

@@ -1512,7 +1512,8 @@ pub async fn times(
         for app in &page.items {
             let row = &app.row;
             let version = catalog.version(&row.service, &row.version);
-            for p in passages(&row.state).filter(|p| p.completed >= since) {
+            let state: Value = row.state.parse().unwrap_or(Value::Null);
+            for p in passages(&state).filter(|p| p.completed >= since) {
                 let limit = version
                     .and_then(|v| v.steps.iter().find(|s| s.code.code() == p.step))
                     .map(|s| format!("{{\"{}\":{}}}", s.limit.unit_key(), s.limit.amount()))

@@ -22,7 +22,7 @@ use qyzmet_domain::catalog::Lang;
 use qyzmet_domain::{Channel, Iin, Role};
 use qyzmet_store::{
     Application, ApplicationRow, ChainHead, Change, IdempotencyRecord, ListFilter, ListOrder,
-    NewApplication, NewAttachment, NewEvent, StoreError,
+    NewApplication, NewAttachment, NewEvent, StateJson, StoreError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -162,7 +162,7 @@ pub(crate) fn load_case_of(app: &Application) -> Result<Case, ApiError> {
 }
 
 fn load_case(app: &Application) -> Result<Case, ApiError> {
-    serde_json::from_value(app.row.state.clone()).map_err(|e| {
+    app.row.state.parse().map_err(|e| {
         tracing::error!(id = %app.id, error = %e, "stored state does not read as a case");
         ApiError::internal()
     })
@@ -219,7 +219,7 @@ pub(crate) fn row_of(case: &Case, intake_actor: &str) -> Result<ApplicationRow, 
         intake_actor: intake_actor.to_owned(),
         created_at: case.created_at,
         updated_at: case.updated_at,
-        state: serde_json::to_value(case).map_err(|_| ApiError::internal())?,
+        state: StateJson::of(case).map_err(|_| ApiError::internal())?,
     })
 }
 
@@ -249,14 +249,21 @@ struct Stored {
     status: u16,
     etag: Option<String>,
     location: Option<String>,
-    body: Value,
+    /// The JSON answered, as its text: serialised once, for the answer and
+    /// the idempotency record alike.
+    body: Box<serde_json::value::RawValue>,
 }
 
 impl Stored {
     fn into_response(self, replayed: bool) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
-        let mut res = (status, axum::Json(self.body)).into_response();
+        let body: Box<str> = self.body.into();
+        let mut res = (status, String::from(body)).into_response();
         let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if let Some(e) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
             h.insert(header::ETAG, e);
         }
@@ -686,7 +693,7 @@ pub async fn create(
                     status: 201,
                     etag: Some(format!("\"{}\"", 1)),
                     location: Some(format!("{base}/api/v1/applications/{app_id}")),
-                    body: serde_json::to_value(body).expect("a view serialises"),
+                    body: serde_json::value::to_raw_value(&body).expect("a view serialises"),
                 };
                 let rec = record(&build_idem, &stored, now);
                 *built_in.lock().expect("not poisoned") = Some(stored);
@@ -1137,7 +1144,7 @@ pub async fn act(
         status: 200,
         etag: Some(format!("\"{new_rev}\"")),
         location: None,
-        body: serde_json::to_value(view::application(&view_app, &next, &process))
+        body: serde_json::value::to_raw_value(&view::application(&view_app, &next, &process))
             .map_err(|_| ApiError::internal())?,
     };
     let change = Change {

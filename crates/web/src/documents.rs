@@ -235,7 +235,7 @@ impl JobHandler for RenderJob {
             .ok_or("payload without application_id")?;
         let purpose = job.payload["purpose"].as_str().unwrap_or("result");
         let app = self.state.store().get(id).await?;
-        let case: Case = serde_json::from_value(app.row.state.clone())?;
+        let case: Case = app.row.state.parse()?;
         let Some(doc) = render_draft(&self.state, &app, &case, purpose).await? else {
             // The case moved on (returned, withdrawn): nothing to render.
             return Ok(());
@@ -817,7 +817,7 @@ async fn readable(
     }
     let doc = state.store().document(code).await?;
     let app = state.store().get(&doc.application_id).await?;
-    let case: Option<Case> = serde_json::from_value(app.row.state.clone()).ok();
+    let case: Option<Case> = app.row.state.parse().ok();
     if !crate::applications::may_see(who, &app.row, case.as_ref()) {
         return Err(ApiError::not_found());
     }
@@ -983,7 +983,7 @@ async fn superseded(state: &AppState, doc: &StoredDocument) -> Result<bool, ApiE
         return Ok(false);
     };
     let app = state.store().get(&doc.application_id).await?;
-    let case: Case = serde_json::from_value(app.row.state).map_err(|_| ApiError::internal())?;
+    let case: Case = app.row.state.parse().map_err(|_| ApiError::internal())?;
     Ok(case.steps.iter().any(|s| {
         s.end == Some(qyzmet_domain::case::StepEnd::Returned)
             && s.completed_at.is_some_and(|at| at >= sealed_at)

@@ -60,7 +60,7 @@ fn row(status: &str, overdue: bool) -> ApplicationRow {
         intake_actor: "clerk".into(),
         created_at: t,
         updated_at: t,
-        state: json!({}),
+        state: qyzmet_store::StateJson::of(&json!({})).unwrap(),
     }
 }
 
