@@ -123,6 +123,7 @@ macro_rules! contract {
 
 contract!(
     create_get_and_append_keep_the_chain,
+    an_append_that_changes_the_intake_columns_lands_and_lists_follow,
     concurrent_intakes_get_distinct_numbers_without_gaps,
     a_stale_rev_writes_nothing,
     idempotency_records_replay_and_collide,
@@ -236,6 +237,93 @@ fn idem(key: &str, body: &str) -> IdempotencyRecord {
 }
 
 // --- applications and the chain ---------------------------------------------------
+
+/// The usual append leaves the columns fixed at intake alone (SQLite writes
+/// fewer index pages so); one that changes them all must still land, and
+/// every list must find the row by its new values only.
+async fn an_append_that_changes_the_intake_columns_lands_and_lists_follow(db: &Db) {
+    let s = db.store.as_ref();
+    submit(s, 1, row("in-progress", Some(60))).await;
+    let mut moved = row("in-progress", Some(90));
+    moved.service = "other-service".into();
+    moved.version = "2027-01".into();
+    moved.channel = "portal".into();
+    moved.provider = "other-provider".into();
+    moved.applicant_iin = "900101300011".into();
+    moved.representative_iin = Some("871008401427".into());
+    moved.intake_actor = "operator".into();
+    moved.created_at = t(3);
+    let rev = s
+        .append(&id(1), 1, change(moved.clone(), vec![]))
+        .await
+        .unwrap();
+    assert_eq!(rev, 2);
+    let app = s.get(&id(1)).await.unwrap();
+    assert_eq!(app.row, moved);
+    // A stale append still misses after both updates.
+    assert_eq!(
+        s.append(&id(1), 1, change(row("in-progress", None), vec![]))
+            .await
+            .unwrap_err(),
+        StoreError::Stale
+    );
+    let found =
+        |f: ListFilter| async move { s.list_applications(&f, 10, None).await.unwrap().items.len() };
+    for (f, n) in [
+        (
+            ListFilter {
+                provider: Some("other-provider".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            ListFilter {
+                provider: Some(row("x", None).provider),
+                ..Default::default()
+            },
+            0,
+        ),
+        (
+            ListFilter {
+                service: Some("other-service".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            ListFilter {
+                applicant_iin: Some("900101300011".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            ListFilter {
+                party_iin: Some("871008401427".into()),
+                ..Default::default()
+            },
+            1,
+        ),
+        (
+            ListFilter {
+                applicant_iin: Some("871008401427".into()),
+                ..Default::default()
+            },
+            0,
+        ),
+    ] {
+        assert_eq!(found(f.clone()).await, n, "{f:?}");
+    }
+    // And the next usual append (nothing fixed changes) lands as well.
+    let mut next = moved.clone();
+    next.status = "completed".into();
+    next.due_at = None;
+    s.append(&id(1), 2, change(next.clone(), vec![]))
+        .await
+        .unwrap();
+    assert_eq!(s.get(&id(1)).await.unwrap().row, next);
+}
 
 async fn create_get_and_append_keep_the_chain(db: &Db) {
     let s = db.store.as_ref();
