@@ -710,7 +710,14 @@ impl SqliteStore {
         seal: Option<DocumentSeal>,
         draft: Option<DocumentWrite>,
     ) -> Result<i64, StoreError> {
-        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, seal, draft))
+        // The chain's new links, when the caller names the head they
+        // follow: hashed here, outside the writer's serial section (a head
+        // that moved on fails the update, and the links with it).
+        let links = match &change.follows {
+            Some(head) => Some((head.clone(), seal_events(head, &change.events)?)),
+            None => None,
+        };
+        self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, links, seal, draft))
             .await
     }
 
@@ -956,29 +963,36 @@ const APPEND_UPDATE_KEPT: &str =
      and applicant_iin = $14 and intake_actor = $15 and created_at = $16 \
      and representative_iin is $19";
 
-/// [`append_body`] for the raw connection.
+/// The head an append follows, and the links sealed onto it (with the new
+/// head).
+type Links = (ChainHead, (Vec<ChainEvent>, ChainHead));
+
+/// [`append_body`] for the raw connection; `links` when they were sealed
+/// before the write was queued.
 fn append_raw(
     db: &rusqlite::Connection,
     id: &str,
     expected_rev: i64,
     change: &Change,
+    links: Option<Links>,
     seal: Option<DocumentSeal>,
     draft: Option<DocumentWrite>,
 ) -> Result<i64, StoreError> {
     use rusqlite::OptionalExtension;
     raw_idempotency(db, change)?;
-    let head = match &change.follows {
-        Some(head) => head.clone(),
+    let (head, (sealed, new_head)) = match links {
+        Some(links) => links,
         None => {
             let (seq, hash) = db
                 .prepare_cached(&numbered(HEAD_SELECT))?
                 .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
                 .ok_or(StoreError::NotFound)?;
-            ChainHead { seq, hash }
+            let head = ChainHead { seq, hash };
+            let links = seal_events(&head, &change.events)?;
+            (head, links)
         }
     };
-    let (sealed, new_head) = seal_events(&head, &change.events)?;
     let values = || {
         let mut v: Values = vec![Box::new(id.to_owned()), Box::new(expected_rev)];
         row_values(&change.row, &mut v);
