@@ -6,7 +6,9 @@
 // ([`KnownParts`]), `reader()` (a read connection,
 // `&mut *self.reader().await?` for a query), `write()` (runs a
 // body in a write transaction: grouped with others on SQLite, its own on
-// PostgreSQL) and `close_pools()`.
+// PostgreSQL), `close_pools()`, and the point reads every request makes,
+// `read_app`, `read_user` and `read_session_user` (on SQLite by rusqlite on
+// the caller's thread, see `PointReads`).
 
 use crate::cursor;
 use crate::{

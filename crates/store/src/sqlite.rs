@@ -1,6 +1,8 @@
 //! The SQLite backend, Qyzmet's embedded default: one file in WAL mode with
 //! `synchronous=FULL` and foreign keys on. Reads use a few read-only
-//! connections and run beside the writer. Writes go to one writer, on a
+//! connections and run beside the writer; the reads of one row that nearly
+//! every request makes run on rusqlite connections of their own, on the
+//! caller's thread ([`PointReads`]). Writes go to one writer, on a
 //! thread of its own, that owns the only write connection and commits them
 //! in groups: it takes whatever writes
 //! are queued, opens one `BEGIN IMMEDIATE` transaction (the write lock
