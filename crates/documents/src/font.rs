@@ -125,7 +125,6 @@ impl ShapeCache {
             // with the same hash: that one stays.
             return;
         }
-        self.index.insert(hash, self.entries.len());
         let at = (self.text.len(), self.glyphs.len());
         self.text.push_str(text);
         self.glyphs.extend_from_slice(glyphs);
@@ -133,6 +132,8 @@ impl ShapeCache {
             text: at.0..self.text.len(),
             glyphs: at.1..self.glyphs.len(),
         });
+        // Indexed last: an entry is found only once it is whole.
+        self.index.insert(hash, self.entries.len() - 1);
     }
 }
 

@@ -170,21 +170,44 @@ impl Drop for ReadConn<'_> {
 /// nearly every request makes (its session's user, the application it
 /// acts on): run on the caller's thread, a few dozen microseconds each,
 /// rather than handed to a sqlx connection's thread and back (two thread
-/// wake-ups, which cost more than the read). Opened when first needed;
-/// a connection whose read failed is closed rather than kept.
+/// wake-ups, which cost more than the read). As many run at once as the
+/// runtime has threads calling; as many stay open as may be needed again.
+/// Opened when first needed; a connection whose read failed is closed
+/// rather than kept.
 struct PointReads {
-    idle: Mutex<Vec<rusqlite::Connection>>,
+    idle: Mutex<Idle>,
     path: std::path::PathBuf,
-    closed: std::sync::atomic::AtomicBool,
+    /// Idle connections kept at most.
+    keep: usize,
 }
+
+/// The [`PointReads`]' idle connections, and whether the store closed
+/// (checked under the same lock as the connections are put back, so that
+/// none is kept after `close`).
+#[derive(Default)]
+struct Idle {
+    connections: Vec<rusqlite::Connection>,
+    closed: bool,
+}
+
+/// How long a point read waits for a lock (only a WAL recovery, after a
+/// crash, or another process's exclusive lock takes one from a reader in
+/// WAL mode): it waits on a runtime thread, so briefly, then answers
+/// "unavailable".
+const POINT_BUSY_TIMEOUT: Duration = Duration::from_millis(250);
 
 impl PointReads {
     fn new(path: std::path::PathBuf) -> Self {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         PointReads {
-            idle: Mutex::new(Vec::new()),
+            idle: Mutex::new(Idle::default()),
             path,
-            closed: std::sync::atomic::AtomicBool::new(false),
+            keep: READERS.max(threads),
         }
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Idle> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn open(&self) -> Result<rusqlite::Connection, StoreError> {
@@ -193,29 +216,32 @@ impl PointReads {
             &self.path,
             F::SQLITE_OPEN_READ_ONLY | F::SQLITE_OPEN_NO_MUTEX,
         )?;
-        db.busy_timeout(BUSY_TIMEOUT)?;
+        db.busy_timeout(POINT_BUSY_TIMEOUT)?;
         Ok(db)
     }
 
     /// Runs `read` on an idle connection (or a new one), then keeps it for
-    /// the next read (at most [`READERS`] idle).
+    /// the next read (at most `keep` idle).
     fn with<T>(
         &self,
         read: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(StoreError::Unavailable("the store is closed".into()));
-        }
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let idle = {
+            let mut idle = self.idle();
+            if idle.closed {
+                return Err(StoreError::Unavailable("the store is closed".into()));
+            }
+            idle.connections.pop()
+        };
         let db = match idle {
             Some(db) => db,
             None => self.open()?,
         };
         let out = read(&db);
-        if out.is_ok() && !self.closed.load(Ordering::Acquire) {
-            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            if idle.len() < READERS {
-                idle.push(db);
+        if out.is_ok() {
+            let mut idle = self.idle();
+            if !idle.closed && idle.connections.len() < self.keep {
+                idle.connections.push(db);
             }
         }
         out
@@ -230,7 +256,7 @@ impl PointReads {
         map: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, StoreError>,
     ) -> Result<Option<T>, StoreError> {
         self.with(|db| {
-            let mut statement = db.prepare_cached(sql)?;
+            let mut statement = db.prepare_cached(&numbered(sql))?;
             let mut rows = statement.query(params)?;
             rows.next()?.map(map).transpose()
         })
@@ -238,8 +264,9 @@ impl PointReads {
 
     /// Takes no more reads and closes the idle connections.
     fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut idle = self.idle();
+        idle.closed = true;
+        idle.connections.clear();
     }
 }
 
@@ -618,8 +645,9 @@ impl SqliteStore {
         // rather than leaving the writer to checkpoint alone.
         let checkpoints = rusqlite::Connection::open(&path)?;
         let point = PointReads::new(path.clone());
-        // As with the read pool: fail now if the file cannot be read.
-        point.with(|_| Ok(()))?;
+        // As with the read pool: fail now if the file cannot be read (a
+        // statement, since SQLite opens the file only when it needs it).
+        point.with(|db| Ok(db.query_row("select count(*) from sqlite_master", [], |_| Ok(()))?))?;
         let committed = commits.clone();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
@@ -1213,12 +1241,12 @@ mod tests {
             assert_eq!(got.display_name, name);
         }
         assert!(s.user_by_username("nobody").await.unwrap().is_none());
-        assert!(s.point.idle.lock().unwrap().len() <= READERS);
+        assert!(s.point.idle().connections.len() <= s.point.keep);
         s.close().await;
         assert!(matches!(
             s.user_by_username("a").await,
             Err(StoreError::Unavailable(_))
         ));
-        assert!(s.point.idle.lock().unwrap().is_empty());
+        assert!(s.point.idle().connections.is_empty());
     }
 }

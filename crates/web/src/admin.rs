@@ -1512,7 +1512,10 @@ pub async fn times(
         for app in &page.items {
             let row = &app.row;
             let version = catalog.version(&row.service, &row.version);
-            let state: Value = row.state.parse().unwrap_or(Value::Null);
+            let state: Value = row.state.parse().unwrap_or_else(|e| {
+                tracing::error!(id = %app.id, error = %e, "stored state is not JSON");
+                Value::Null
+            });
             for p in passages(&state).filter(|p| p.completed >= since) {
                 let limit = version
                     .and_then(|v| v.steps.iter().find(|s| s.code.code() == p.step))

@@ -817,7 +817,13 @@ async fn readable(
     }
     let doc = state.store().document(code).await?;
     let app = state.store().get(&doc.application_id).await?;
-    let case: Option<Case> = app.row.state.parse().ok();
+    // A state that does not read as a case is an error, not "no case": the
+    // check of who may see it needs the case.
+    let case: Case = app.row.state.parse().map_err(|e| {
+        tracing::error!(id = %app.id, error = %e, "stored state does not read as a case");
+        ApiError::internal()
+    })?;
+    let case = Some(case);
     if !crate::applications::may_see(who, &app.row, case.as_ref()) {
         return Err(ApiError::not_found());
     }
