@@ -123,22 +123,27 @@ impl PgStore {
             .await
     }
 
+    /// The row `query` finds, if any, as `map` reads it (the point reads:
+    /// SQLite's `PointReads::one`).
+    async fn one<T>(
+        &self,
+        query: Query<'_>,
+        map: impl FnOnce(&DbRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let row = query.fetch_optional(&self.pool).await?;
+        row.as_ref().map(map).transpose()
+    }
+
     /// One application by `by`, if there is one.
     async fn read_app(&self, by: AppBy, key: &str) -> Result<Option<Application>, StoreError> {
-        let row = sqlx::query(app_by_sql(by))
-            .bind(key.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(app_from_row).transpose()
+        let query = sqlx::query(app_by_sql(by)).bind(key.to_owned());
+        self.one(query, app_from_row).await
     }
 
     /// One user by `by`, if there is one.
     async fn read_user(&self, by: UserBy, key: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(user_by_sql(by))
-            .bind(key.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        let query = sqlx::query(user_by_sql(by)).bind(key.to_owned());
+        self.one(query, user_from_row).await
     }
 
     /// The user of the session whose token hashes to `token_hash`, unless
@@ -148,12 +153,10 @@ impl PgStore {
         token_hash: &str,
         now: i64,
     ) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(session_user_sql())
+        let query = sqlx::query(session_user_sql())
             .bind(token_hash.to_owned())
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+            .bind(now);
+        self.one(query, user_from_row).await
     }
 
     async fn close_pools(&self) {

@@ -819,12 +819,8 @@ async fn readable(
     let app = state.store().get(&doc.application_id).await?;
     // A state that does not read as a case is an error, not "no case": the
     // check of who may see it needs the case.
-    let case: Case = app.row.state.parse().map_err(|e| {
-        tracing::error!(id = %app.id, error = %e, "stored state does not read as a case");
-        ApiError::internal()
-    })?;
-    let case = Some(case);
-    if !crate::applications::may_see(who, &app.row, case.as_ref()) {
+    let case = crate::applications::load_case_of(&app)?;
+    if !crate::applications::may_see(who, &app.row, Some(&case)) {
         return Err(ApiError::not_found());
     }
     // A draft is the office's until the head signs it.
@@ -989,7 +985,7 @@ async fn superseded(state: &AppState, doc: &StoredDocument) -> Result<bool, ApiE
         return Ok(false);
     };
     let app = state.store().get(&doc.application_id).await?;
-    let case: Case = app.row.state.parse().map_err(|_| ApiError::internal())?;
+    let case = crate::applications::load_case_of(&app)?;
     Ok(case.steps.iter().any(|s| {
         s.end == Some(qyzmet_domain::case::StepEnd::Returned)
             && s.completed_at.is_some_and(|at| at >= sealed_at)
