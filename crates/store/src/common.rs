@@ -6,7 +6,8 @@
 // ([`KnownParts`]), `reader()` (a read connection,
 // `&mut *self.reader().await?` for a query), `write()` (runs a
 // body in a write transaction: grouped with others on SQLite, its own on
-// PostgreSQL), `close_pools()`, and the point reads every request makes,
+// PostgreSQL), `write_one()` (the same for a body of one statement, which
+// PostgreSQL runs without a transaction around it), `close_pools()`, and the point reads every request makes,
 // `read_app`, `read_user` and `read_session_user` (on SQLite by rusqlite on
 // the caller's thread, see `PointReads`).
 
@@ -305,9 +306,6 @@ fn seal_events(
     }
     Ok((sealed, ChainHead { seq, hash: prev }))
 }
-
-const EVENTS_INSERT: &str =
-    "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) values ";
 
 const ATTACHMENT_INSERT: &str =
     "insert into attachments (application_id, idx, kind, name, media_type, size, \
@@ -999,7 +997,7 @@ impl Store for Backend {
              order by sort_due, id limit $3 {CLAIM_FOR}) \
              returning id, rev, sort_due"
         );
-        self.write(move |conn| {
+        self.write_one(move |conn| {
             Box::pin(async move {
                 let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
                     .bind(micros(now))
@@ -1200,7 +1198,7 @@ impl Store for Backend {
     }
 
     async fn idempotency_save(&self, record: IdempotencyRecord) -> Result<(), StoreError> {
-        self.write(move |conn| {
+        self.write_one(move |conn| {
             Box::pin(async move {
                 insert_idempotency(conn, &record).await?;
                 Ok(())
@@ -1233,7 +1231,7 @@ impl Store for Backend {
              order by run_at, id limit $3 {CLAIM_FOR}) \
              returning {JOB_COLUMNS}"
         );
-        self.write(move |conn| {
+        self.write_one(move |conn| {
             Box::pin(async move {
                 let rows = sqlx::query(&sql)
                     .bind(micros(now))
@@ -1265,7 +1263,7 @@ impl Store for Backend {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let error = error.to_owned();
-        self.write(move |conn| {
+        self.write_one(move |conn| {
             Box::pin(async move {
                 let q = match retry_at {
                     Some(at) => sqlx::query(

@@ -67,8 +67,20 @@ impl PgStore {
         Ok(out)
     }
 
+    /// Runs `body`, a single statement, on a pooled connection without a
+    /// transaction of its own: PostgreSQL makes a statement atomic by
+    /// itself, and `BEGIN` and `COMMIT` would be two more round trips.
+    async fn write_one<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        let mut conn = self.pool.acquire().await?;
+        body(&mut conn).await
+    }
+
     async fn write_finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |conn| {
+        self.write_one(move |conn| {
             Box::pin(async move {
                 sqlx::query(FINISH_JOB)
                     .bind(id)
@@ -119,6 +131,18 @@ impl PgStore {
         seal: Option<DocumentSeal>,
         draft: Option<DocumentWrite>,
     ) -> Result<i64, StoreError> {
+        // The usual step (it names the head it follows, and attaches,
+        // seals and keeps for a replay nothing) is one statement: no
+        // transaction around it.
+        if seal.is_none()
+            && change.follows.is_some()
+            && change.attachments.is_empty()
+            && change.idempotency.is_none()
+        {
+            let mut conn = self.pool.acquire().await?;
+            append_in(&mut conn, &id, expected_rev, change).await?;
+            return Ok(expected_rev + 1);
+        }
         self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal, draft)))
             .await
     }
@@ -187,29 +211,149 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
         .bind(row.representative_iin.clone())
 }
 
-/// Inserts sealed events, many rows a statement.
-async fn insert_events(
-    conn: &mut Conn,
-    application_id: &str,
+/// The rest of a statement that writes a change at once, after the CTE
+/// `target` that writes the application's row (and returns its `id`); its
+/// parameters are numbered from `$first`, bound by [`bind_rest`]. The
+/// events, the jobs and the idempotency record are written only when
+/// `target` wrote the row, and the statement answers how many rows that was.
+fn rest_at_once(target: &str, first: usize) -> String {
+    let mut n = first;
+    let mut next = |cast: &str| {
+        n += 1;
+        format!("${}::{cast}", n - 1)
+    };
+    let ev: Vec<String> = [
+        "bigint[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]",
+    ]
+    .iter()
+    .map(|c| next(c))
+    .collect();
+    let jobs: Vec<String> = ["text[]", "text[]", "bigint[]"]
+        .iter()
+        .map(|c| next(c))
+        .collect();
+    let now = next("bigint");
+    let idem: Vec<String> = ["text", "text", "text", "bigint", "text", "bigint"]
+        .iter()
+        .map(|c| next(c))
+        .collect();
+    format!(
+        "ev as (insert into events ({EVENT_COLUMNS}) \
+         select t.id, e.seq, e.type, e.at, e.actor, e.data, e.hash, e.prev_hash \
+         from {target} t, unnest({}) as e(seq, type, at, actor, data, hash, prev_hash)), \
+         jb as (insert into outbox (kind, payload, status, attempts, run_at, created_at) \
+         select j.kind, j.payload, 'pending', 0, j.run_at, {now} \
+         from {target} t, unnest({}) with ordinality as j(kind, payload, run_at, n) \
+         order by j.n), \
+         idem as (insert into idempotency_keys \
+         (principal, key, fingerprint, status, body, created_at) \
+         select {} from {target} t where {} is not null) \
+         select count(*) from {target}",
+        ev.join(", "),
+        jobs.join(", "),
+        idem.join(", "),
+        idem[0],
+    )
+}
+
+/// Binds what [`rest_at_once`] numbers: the sealed events, the jobs (made
+/// `now`), and the idempotency record, if any.
+fn bind_rest<'q>(
+    q: Query<'q>,
     sealed: Vec<ChainEvent>,
+    jobs: &[NewJob],
+    now: DateTime<Utc>,
+    idem: Option<&IdempotencyRecord>,
+) -> Query<'q> {
+    let n = sealed.len();
+    let (mut seq, mut kind, mut at, mut actor) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut data, mut hash, mut prev) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for e in sealed {
+        seq.push(e.seq);
+        data.push(to_json(&e.data));
+        kind.push(e.kind);
+        at.push(e.at);
+        actor.push(e.actor);
+        hash.push(e.hash);
+        prev.push(e.prev_hash);
+    }
+    let job_kind: Vec<String> = jobs.iter().map(|j| j.kind.clone()).collect();
+    let job_payload: Vec<String> = jobs.iter().map(|j| to_json(&j.payload)).collect();
+    let job_run_at: Vec<i64> = jobs.iter().map(|j| micros(j.run_at)).collect();
+    q.bind(seq)
+        .bind(kind)
+        .bind(at)
+        .bind(actor)
+        .bind(data)
+        .bind(hash)
+        .bind(prev)
+        .bind(job_kind)
+        .bind(job_payload)
+        .bind(job_run_at)
+        .bind(micros(now))
+        .bind(idem.map(|r| r.principal.clone()))
+        .bind(idem.map(|r| r.key.clone()))
+        .bind(idem.map(|r| r.fingerprint.clone()))
+        .bind(idem.map(|r| i64::from(r.status)))
+        .bind(idem.map(|r| r.body.clone()))
+        .bind(idem.map(|r| micros(r.created_at)))
+}
+
+/// An append as one statement: the conditional update ([`APPEND_UPDATE`],
+/// `$1`…`$23`), then the rest of the change as [`rest_at_once`] writes it.
+static APPEND_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "with upd as ({APPEND_UPDATE} returning id), {}",
+        rest_at_once("upd", 24)
+    )
+});
+
+/// A new application's row ([`APPLICATION_INSERT`], `$1`…`$22`) and the
+/// rest of its first change, as one statement.
+static CREATE_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "with app as ({APPLICATION_INSERT} returning id), {}",
+        rest_at_once("app", 23)
+    )
+});
+
+/// The update and the events and jobs of an append that follows `head`,
+/// as one statement on `conn`: one round trip, not three or four.
+async fn append_at_once(
+    conn: &mut Conn,
+    id: &str,
+    expected_rev: i64,
+    head: &ChainHead,
+    change: &Change,
 ) -> Result<(), StoreError> {
-    let mut sealed = sealed.into_iter().peekable();
-    while sealed.peek().is_some() {
-        let chunk: Vec<ChainEvent> = sealed.by_ref().take(ROWS_PER_INSERT).collect();
-        let sql = format!("{EVENTS_INSERT}{}", values_list(chunk.len(), 8));
-        let mut q = sqlx::query(&sql);
-        for e in chunk {
-            q = q
-                .bind(application_id.to_owned())
-                .bind(e.seq)
-                .bind(e.kind)
-                .bind(e.at)
-                .bind(e.actor)
-                .bind(to_json(&e.data))
-                .bind(e.hash)
-                .bind(e.prev_hash);
-        }
-        q.execute(&mut *conn).await?;
+    let (sealed, new_head) = seal_events(head, &change.events)?;
+    let q = sqlx::query(&APPEND_AT_ONCE)
+        .bind(id.to_owned())
+        .bind(expected_rev);
+    let q = bind_row(q, &change.row)
+        .bind(new_head.seq)
+        .bind(new_head.hash)
+        .bind(head.seq)
+        .bind(head.hash.clone());
+    let updated: i64 = bind_rest(q, sealed, &change.jobs, Utc::now(), None)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    if updated == 0 {
+        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
+            .bind(id.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Err(append_missed(now, expected_rev, head));
     }
     Ok(())
 }
@@ -243,16 +387,20 @@ async fn insert_attachments(
     Ok(())
 }
 
-/// The body of [`Store::append`], inside the write's transaction: the
-/// idempotency record, one conditional update of the row (the rev and the
-/// chain's head checked, the new head set), the events in one insert, the
-/// attachments and the jobs.
+/// The body of [`Store::append`]: the idempotency record, then one
+/// conditional update of the row (the rev and the chain's head checked, the
+/// new head set) with the events and the jobs in the same statement, then
+/// the attachments. Without a record or attachments, and with the head
+/// named by the caller, it is that one statement and needs no transaction
+/// around it.
 async fn append_in(
     conn: &mut Conn,
     id: &str,
     expected_rev: i64,
     change: Change,
 ) -> Result<(), StoreError> {
+    // Taken first, so that requests sent again with the key collide on it
+    // (and are answered with the first one's answer), not on the rev.
     if let Some(rec) = &change.idempotency {
         insert_idempotency(conn, rec).await?;
     }
@@ -267,29 +415,11 @@ async fn append_in(
             ChainHead { seq, hash }
         }
     };
-    let (sealed, new_head) = seal_events(&head, &change.events)?;
     // The conditional update both checks the rev (and the head the events
-    // were sealed after, which changes only with the rev) and, on
-    // PostgreSQL, locks the row, so concurrent appends to one case queue
-    // here and the loser sees the new rev.
-    let q = sqlx::query(APPEND_UPDATE)
-        .bind(id.to_owned())
-        .bind(expected_rev);
-    let done = bind_row(q, &change.row)
-        .bind(new_head.seq)
-        .bind(new_head.hash)
-        .bind(head.seq)
-        .bind(head.hash.clone())
-        .execute(&mut *conn)
-        .await?;
-    if done.rows_affected() == 0 {
-        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
-            .bind(id.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?;
-        return Err(append_missed(now, expected_rev, &head));
-    }
-    insert_events(conn, id, sealed).await?;
+    // were sealed after, which changes only with the rev) and locks the
+    // row, so concurrent appends to one case queue there and the loser
+    // sees the new rev.
+    append_at_once(conn, id, expected_rev, &head, &change).await?;
     if !change.attachments.is_empty() {
         let last_idx: i32 = sqlx::query_scalar(ATTACHMENT_LAST)
             .bind(id.to_owned())
@@ -304,7 +434,6 @@ async fn append_in(
         )
         .await?;
     }
-    insert_jobs(conn, &change.jobs, Utc::now()).await?;
     Ok(())
 }
 
@@ -317,22 +446,22 @@ async fn create_body(conn: &mut Conn, new: NewApplication) -> Result<Created, St
         .await?;
     let number = format!("{}-{}-{last:06}", new.number_prefix, new.number_year);
     let change = (new.build)(&number);
-    if let Some(rec) = &change.idempotency {
-        insert_idempotency(conn, rec).await?;
-    }
     let (sealed, head) = seal_events(&ChainHead::genesis(), &change.events)?;
-    let q = sqlx::query(APPLICATION_INSERT)
+    let q = sqlx::query(&CREATE_AT_ONCE)
         .bind(new.id.clone())
         .bind(number.clone())
         .bind(1_i64);
-    bind_row(q, &change.row)
-        .bind(head.seq)
-        .bind(head.hash)
-        .execute(&mut *conn)
-        .await?;
-    insert_events(conn, &new.id, sealed).await?;
+    let q = bind_row(q, &change.row).bind(head.seq).bind(head.hash);
+    bind_rest(
+        q,
+        sealed,
+        &change.jobs,
+        Utc::now(),
+        change.idempotency.as_ref(),
+    )
+    .execute(&mut *conn)
+    .await?;
     insert_attachments(conn, &new.id, 0, &change.attachments, change.row.updated_at).await?;
-    insert_jobs(conn, &change.jobs, Utc::now()).await?;
     Ok(Created {
         id: new.id,
         number,

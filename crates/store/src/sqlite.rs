@@ -45,6 +45,9 @@ const BACKEND: &str = "sqlite";
 /// SQLite has one writer at a time: the claiming transaction is the lock.
 const CLAIM_FOR: &str = "";
 
+const EVENTS_INSERT: &str =
+    "insert into events (application_id, seq, type, at, actor, data, hash, prev_hash) values ";
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a statement waits for another process's lock before giving up.
@@ -687,6 +690,16 @@ impl SqliteStore {
         self.enqueue(Body::Sqlx(Box::new(body))).await
     }
 
+    /// A write of one statement: as [`write`](Self::write) (PostgreSQL's
+    /// runs without a transaction around it).
+    async fn write_one<T, F>(&self, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+    {
+        self.write(body).await
+    }
+
     /// Runs `body` as one write on the raw connection (see [`Body::Raw`]).
     async fn write_raw<T, G>(&self, body: G) -> Result<T, StoreError>
     where
@@ -876,7 +889,7 @@ fn row_values(row: &ApplicationRow, v: &mut Values) {
 }
 
 /// The parts of a change both a create and an append write after the row:
-/// [`insert_events`], [`insert_attachments`] and [`insert_jobs`], raw.
+/// the events, [`insert_attachments`] and [`insert_jobs`], raw.
 fn raw_change_rest(
     db: &rusqlite::Connection,
     id: &str,

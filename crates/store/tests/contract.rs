@@ -128,6 +128,7 @@ contract!(
     a_stale_rev_writes_nothing,
     idempotency_records_replay_and_collide,
     the_outbox_is_written_with_the_change_only,
+    an_append_that_names_its_head_is_written_whole_or_not_at_all,
     run_pending_runs_what_is_due_in_order,
     a_failing_job_backs_off_then_dies,
     a_dead_job_can_be_retried,
@@ -654,6 +655,81 @@ async fn the_outbox_is_written_with_the_change_only(db: &Db) {
         .map(|j| j.kind)
         .collect();
     assert_eq!(kinds, vec!["render-receipt", "notify"]);
+}
+
+/// The usual step names the head it follows (and PostgreSQL then writes
+/// it as one statement): its events and jobs land with it, in order, or,
+/// when the rev or the head is not the row's, nothing does.
+async fn an_append_that_names_its_head_is_written_whole_or_not_at_all(db: &Db) {
+    let s = db.store.as_ref();
+    submit(s, 1, row("in-progress", Some(60))).await;
+    let app = s.get(&id(1)).await.unwrap();
+    let step = |status: &str, minute: i64| {
+        let mut c = change(
+            row(status, None),
+            vec![
+                event("step-completed", minute, json!({"n": 1})),
+                event("step-started", minute, json!({"n": 2})),
+                event("assigned", minute, json!({"to": "specialist"})),
+            ],
+        );
+        c.jobs = vec![
+            job("render-draft", minute, json!({"n": 1})),
+            job("notify", minute, json!({"n": 2})),
+            job("render-receipt", minute, json!({"n": 3})),
+        ];
+        c
+    };
+
+    // A stale rev, then the right rev with a head that is not the row's.
+    let mut stale = step("paused", 1);
+    stale.follows = Some(app.head.clone());
+    assert_eq!(
+        s.append(&id(1), 7, stale).await.unwrap_err(),
+        StoreError::Stale
+    );
+    let mut elsewhere = step("paused", 1);
+    elsewhere.follows = Some(ChainHead {
+        seq: app.head.seq,
+        hash: "0".repeat(64),
+    });
+    assert!(matches!(
+        s.append(&id(1), 1, elsewhere).await.unwrap_err(),
+        StoreError::Other(_)
+    ));
+    assert_eq!(s.events(&id(1)).await.unwrap().len(), 1);
+    assert_eq!(db.count("outbox").await, 0);
+    assert_eq!(s.get(&id(1)).await.unwrap().rev, 1);
+
+    let mut ok = step("paused", 2);
+    ok.follows = Some(app.head.clone());
+    assert_eq!(s.append(&id(1), 1, ok).await.unwrap(), 2);
+    let after = s.get(&id(1)).await.unwrap();
+    assert_eq!((after.rev, after.row.status.as_str()), (2, "paused"));
+    let events = s.events(&id(1)).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec!["submitted", "step-completed", "step-started", "assigned"]
+    );
+    audit::verify(&events).unwrap();
+    assert_eq!(after.head.seq, 4);
+    assert_eq!(after.head.hash, events[3].hash);
+    let jobs: Vec<(String, serde_json::Value)> = s
+        .jobs(JobStatus::Pending)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.kind, j.payload))
+        .collect();
+    assert_eq!(
+        jobs,
+        vec![
+            ("render-draft".to_owned(), json!({"n": 1})),
+            ("notify".to_owned(), json!({"n": 2})),
+            ("render-receipt".to_owned(), json!({"n": 3})),
+        ]
+    );
 }
 
 /// Records what it ran; fails while `failures` says so.
