@@ -6,7 +6,6 @@
 //! drawn: that document gets its own subset, the fixed glyphs under the
 //! same CIDs and the others after them, built for it alone.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use rustybuzz::{script, Direction, Script, ShapePlan};
@@ -439,14 +438,46 @@ fn subset_tag(glyphs: &[u16]) -> String {
         .collect()
 }
 
+/// Compressors kept for the next stream: making one allocates and clears
+/// its tables (a quarter of a small document's deflate time), so they are
+/// reset and used again. At most [`KEPT_COMPRESSORS`] stay.
+static COMPRESSORS: Mutex<Vec<(u32, flate2::Compress)>> = Mutex::new(Vec::new());
+
+const KEPT_COMPRESSORS: usize = 8;
+
 /// zlib-deflates `data` at `level` (1 fast … 9 small).
 pub(crate) fn deflate(data: &[u8], level: u32) -> Vec<u8> {
-    let mut e = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(data.len() / 2 + 64),
-        flate2::Compression::new(level),
-    );
-    e.write_all(data).expect("writing to memory");
-    e.finish().expect("writing to memory")
+    let kept = {
+        let mut pool = COMPRESSORS.lock().unwrap_or_else(|e| e.into_inner());
+        pool.iter()
+            .rposition(|(l, _)| *l == level)
+            .map(|i| pool.swap_remove(i).1)
+    };
+    let mut c = match kept {
+        Some(mut c) => {
+            c.reset();
+            c
+        }
+        None => flate2::Compress::new(flate2::Compression::new(level), true),
+    };
+    let mut out = Vec::with_capacity(data.len() / 2 + 64);
+    let mut rest = data;
+    loop {
+        let before = c.total_in();
+        let status = c
+            .compress_vec(rest, &mut out, flate2::FlushCompress::Finish)
+            .expect("deflating into memory");
+        rest = &rest[(c.total_in() - before) as usize..];
+        if status == flate2::Status::StreamEnd {
+            break;
+        }
+        out.reserve(out.capacity().max(64));
+    }
+    let mut pool = COMPRESSORS.lock().unwrap_or_else(|e| e.into_inner());
+    if pool.len() < KEPT_COMPRESSORS {
+        pool.push((level, c));
+    }
+    out
 }
 
 /// The glyphs one document draws in one face: CIDs of the fixed subset, and

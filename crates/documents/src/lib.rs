@@ -607,6 +607,28 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_compressor_deflates_each_stream_whole() {
+        use std::io::Read;
+        // Streams of every size in turn, at both levels, through the kept
+        // compressors: each inflates back to exactly its own bytes (a
+        // compressor not reset would carry the last stream's state).
+        let big: Vec<u8> = (0..300_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for round in 0..3 {
+            for (n, level) in [(0, 1), (17, 9), (4096, 1), (big.len(), 9), (70_000, 1)] {
+                let data = &big[round..round + n.min(big.len() - round)];
+                let packed = font::deflate(data, level);
+                let mut back = Vec::new();
+                flate2::read::ZlibDecoder::new(packed.as_slice())
+                    .read_to_end(&mut back)
+                    .unwrap();
+                assert_eq!(back, data, "round {round}, {n} bytes, level {level}");
+            }
+        }
+    }
+
+    #[test]
     fn a_line_shaped_again_comes_from_the_cache_as_shaped_first() {
         let face = Face::load(REGULAR_TTF, REGULAR_FIRST);
         let text = "Өтініш қанағаттандырылды: office affirms, № 7.";

@@ -624,13 +624,14 @@ fn parse_parts(parts: &str) -> Result<Vec<(usize, usize, &str)>, StoreError> {
 fn whole_pdf(
     own: &[u8],
     parts: &[(usize, usize, &str)],
-    bytes: &[Vec<u8>],
+    bytes: &[impl AsRef<[u8]>],
     sha256: &str,
 ) -> Result<Vec<u8>, StoreError> {
-    let total = own.len() + bytes.iter().map(Vec::len).sum::<usize>();
+    let total = own.len() + bytes.iter().map(|b| b.as_ref().len()).sum::<usize>();
     let mut pdf = Vec::with_capacity(total);
     let mut from = 0;
     for ((at, len, _), b) in parts.iter().zip(bytes) {
+        let b = b.as_ref();
         let take = at
             .checked_sub(pdf.len())
             .and_then(|n| own.get(from..from + n));
@@ -690,6 +691,13 @@ impl KnownParts {
             return Err(misnamed(p));
         }
         Ok(fresh)
+    }
+
+    /// The bytes of the part named `sha256`, if this store has committed
+    /// it: a document read back takes them from here, not the database.
+    fn bytes(&self, sha256: &str) -> Option<&'static [u8]> {
+        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        known.get(sha256).copied()
     }
 
     /// Notes `shared` as committed.
@@ -837,6 +845,11 @@ impl Store for Backend {
                 let parts = parse_parts(&parts)?;
                 let mut bytes = Vec::with_capacity(parts.len());
                 for (_, _, sha) in &parts {
+                    // The process's own parts (its fonts) are here already.
+                    if let Some(b) = self.known_parts.bytes(sha) {
+                        bytes.push(std::borrow::Cow::Borrowed(b));
+                        continue;
+                    }
                     let b: Vec<u8> = sqlx::query_scalar(PART_BYTES)
                         .bind(sha.to_string())
                         .fetch_optional(&mut *conn)
@@ -844,7 +857,7 @@ impl Store for Backend {
                         .ok_or_else(|| {
                             StoreError::Other(format!("a shared part is missing: {sha}"))
                         })?;
-                    bytes.push(b);
+                    bytes.push(std::borrow::Cow::Owned(b));
                 }
                 whole_pdf(&own, &parts, &bytes, &sha256)?
             }

@@ -1971,6 +1971,18 @@ async fn a_document_with_shared_parts_reads_back_whole(db: &Db) {
     let sealed = s.document(&format!("code-{two}")).await.unwrap();
     assert_eq!(sealed.pdf, pdf2);
     assert!(sealed.seal.is_some());
+    // Another node (or this one after a restart) has not stored the parts
+    // itself: it reads them from the database, and the same PDFs come back.
+    let other = connect(&db.url).await.unwrap();
+    assert_eq!(
+        other.document(&format!("code-{one}")).await.unwrap().pdf,
+        pdf1
+    );
+    assert_eq!(
+        other.document(&format!("code-{two}")).await.unwrap().pdf,
+        pdf2
+    );
+    other.close().await;
     // The same draft again changes nothing; a draft without parts replaces it.
     let mut again = document(&one, "approval", pdf1.clone());
     again.shared = shared1.clone();
@@ -1997,6 +2009,21 @@ async fn a_document_with_shared_parts_reads_back_whole(db: &Db) {
     wrong_name.shared = misnamed;
     assert!(s.put_document(wrong_name).await.is_err());
     assert_eq!(s.document(&format!("code-{one}")).await.unwrap().pdf, plain);
+    // A part changed behind the stores' backs (zeroed, its length kept) is
+    // caught by the PDF's sha256 where it is read from the database.
+    db.raw(if db.pg.is_some() {
+        "update pdf_parts set bytes = decode(repeat('00', length(bytes)), 'hex')"
+    } else {
+        "update pdf_parts set bytes = zeroblob(length(bytes))"
+    })
+    .await
+    .unwrap();
+    let other = connect(&db.url).await.unwrap();
+    assert!(matches!(
+        other.document(&format!("code-{two}")).await.unwrap_err(),
+        StoreError::Other(_)
+    ));
+    other.close().await;
 }
 
 /// The render job storing a draft while the head seals the same draft (the
