@@ -19,7 +19,7 @@ use crate::sign::{Signer, Verifier};
 use crate::soap::{self, Envelope, ErrorInfo, Response};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use qyzmet_store::jobs::{JobError, JobHandler};
+use qyzmet_store::jobs::{JobError, JobHandler, Ran};
 use qyzmet_store::{InboundMessage, Job, NewJob, Store};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -80,7 +80,7 @@ impl SendHandler {
 
 #[async_trait]
 impl JobHandler for SendHandler {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
+    async fn run(&self, job: &Job) -> Result<Ran, JobError> {
         let p: SendPayload = serde_json::from_value(job.payload.clone())
             .map_err(|e| format!("payload of job {}: {e}", job.id))?;
         let answer = self
@@ -102,7 +102,7 @@ impl JobHandler for SendHandler {
         }
         let latency = (Utc::now() - job.created_at).to_std().unwrap_or_default();
         self.client.metrics().delivered(latency);
-        Ok(())
+        Ok(Ran::Done)
     }
 }
 

@@ -822,7 +822,20 @@ impl Store for Backend {
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
         let write = self.document_write(doc)?;
         let shared = write.doc.shared.clone();
-        let written = self.write_put_document(write).await?;
+        let written = self.write_put_document(write, None).await?;
+        self.known_parts.stored(&shared);
+        Ok(written)
+    }
+
+    async fn put_document_finishing(
+        &self,
+        doc: NewDocument,
+        job: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let write = self.document_write(doc)?;
+        let shared = write.doc.shared.clone();
+        let written = self.write_put_document(write, Some((job, now))).await?;
         self.known_parts.stored(&shared);
         Ok(written)
     }

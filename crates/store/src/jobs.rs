@@ -22,10 +22,20 @@ use crate::{Job, Store, StoreError};
 /// `last_error`.
 pub type JobError = Box<dyn std::error::Error + Send + Sync>;
 
+/// How a handler's run ended well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// The runner records the job done.
+    Done,
+    /// The handler recorded the job done itself, in the same write as its
+    /// effect (e.g. [`Store::put_document_finishing`]): one write, not two.
+    Recorded,
+}
+
 /// Runs the jobs of one kind. Must be idempotent (see the module docs).
 #[async_trait]
 pub trait JobHandler: Send + Sync {
-    async fn run(&self, job: &Job) -> Result<(), JobError>;
+    async fn run(&self, job: &Job) -> Result<Ran, JobError>;
 }
 
 /// The source of "now", injectable so tests step time.
@@ -171,10 +181,11 @@ impl JobRunner {
         };
         let now = (self.clock)();
         match outcome {
-            Ok(()) => {
+            Ok(Ran::Done) => {
                 self.store.finish_job(job.id, now).await?;
                 report.succeeded += 1;
             }
+            Ok(Ran::Recorded) => report.succeeded += 1,
             Err(error) => {
                 let attempt = job.attempts + 1;
                 tracing::warn!(job = job.id, kind = %job.kind, attempt, %error, "job failed");

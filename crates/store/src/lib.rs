@@ -770,6 +770,15 @@ pub trait Store: Send + Sync + 'static {
     /// of the same code (a draft made again). A sealed document is kept as it
     /// is. Returns whether anything was written.
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError>;
+    /// [`put_document`](Self::put_document) and
+    /// [`finish_job`](Self::finish_job) of the job `job` that rendered it,
+    /// in one write: the outbox records the job done with its effect.
+    async fn put_document_finishing(
+        &self,
+        doc: NewDocument,
+        job: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// A document by its code; `NotFound` if there is none.
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError>;
     /// [`append`](Self::append) and the seal of a document in one

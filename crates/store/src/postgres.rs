@@ -104,14 +104,28 @@ impl PgStore {
     /// to commit (and finds the draft sealed), or `sign` waits for the job;
     /// two jobs storing the same document (two nodes, a retry beside a slow
     /// run) wait for each other too.
-    async fn write_put_document(&self, write: DocumentWrite) -> Result<bool, StoreError> {
+    ///
+    /// With `finish`, that job is recorded done in the same transaction.
+    async fn write_put_document(
+        &self,
+        write: DocumentWrite,
+        finish: Option<(i64, DateTime<Utc>)>,
+    ) -> Result<bool, StoreError> {
         self.write(move |conn| {
             Box::pin(async move {
                 sqlx::query("select 1 from applications where id = $1 for no key update")
                     .bind(write.doc.application_id.clone())
                     .fetch_optional(&mut *conn)
                     .await?;
-                Ok(put_document_in(conn, write).await? > 0)
+                let written = put_document_in(conn, write).await? > 0;
+                if let Some((job, now)) = finish {
+                    sqlx::query(FINISH_JOB)
+                        .bind(job)
+                        .bind(micros(now))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(written)
             })
         })
         .await

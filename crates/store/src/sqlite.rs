@@ -734,10 +734,21 @@ impl SqliteStore {
         self.write_raw(move |db| finish_job_raw(db, id, now)).await
     }
 
-    /// Stores a document, and those of its shared parts not stored yet.
-    async fn write_put_document(&self, write: DocumentWrite) -> Result<bool, StoreError> {
-        self.write_raw(move |db| Ok(put_document_raw(db, write)? > 0))
-            .await
+    /// Stores a document, and those of its shared parts not stored yet;
+    /// with `finish`, records that job done in the same write.
+    async fn write_put_document(
+        &self,
+        write: DocumentWrite,
+        finish: Option<(i64, DateTime<Utc>)>,
+    ) -> Result<bool, StoreError> {
+        self.write_raw(move |db| {
+            let written = put_document_raw(db, write)? > 0;
+            if let Some((job, now)) = finish {
+                finish_job_raw(db, job, now)?;
+            }
+            Ok(written)
+        })
+        .await
     }
 
     async fn write_create(&self, new: NewApplication) -> Result<Created, StoreError> {

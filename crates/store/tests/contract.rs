@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use qyzmet_domain::audit;
-use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
+use qyzmet_store::jobs::{JobError, JobHandler, JobRunner, Ran};
 use qyzmet_store::{
     connect, AdminChange, ApplicationRow, AttachmentMeta, AuditError, ChainHead, Change, Counts,
     DocumentSeal, IdempotencyRecord, InboundMessage, Job, JobStatus, ListFilter, ListOrder,
@@ -153,6 +153,7 @@ contract!(
     signatures_are_kept_in_order_with_their_bytes,
     administrator_changes_are_audited_with_the_change,
     documents_draft_replaced_until_sealed,
+    a_render_job_ends_with_its_document,
     a_seal_may_bring_its_draft,
     a_draft_stored_while_it_is_sealed_is_no_error,
     a_document_with_shared_parts_reads_back_whole,
@@ -741,7 +742,7 @@ struct Recorder {
 
 #[async_trait]
 impl JobHandler for Recorder {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
+    async fn run(&self, job: &Job) -> Result<Ran, JobError> {
         self.ran.lock().unwrap().push(job.id);
         let key = job.payload["name"].as_str().unwrap_or("").to_owned();
         let mut f = self.failures.lock().unwrap();
@@ -751,7 +752,7 @@ impl JobHandler for Recorder {
                 return Err(format!("gateway refused {key}").into());
             }
         }
-        Ok(())
+        Ok(Ran::Done)
     }
 }
 
@@ -901,10 +902,10 @@ struct Counter(Mutex<HashMap<i64, u32>>);
 
 #[async_trait]
 impl JobHandler for Counter {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
+    async fn run(&self, job: &Job) -> Result<Ran, JobError> {
         tokio::time::sleep(Duration::from_millis(2)).await;
         *self.0.lock().unwrap().entry(job.id).or_default() += 1;
-        Ok(())
+        Ok(Ran::Done)
     }
 }
 
@@ -1757,6 +1758,68 @@ fn seal_of(app: &str, pdf: &[u8]) -> DocumentSeal {
         at: t(9),
         draft: None,
     }
+}
+
+/// A render job's document and the job's end are one write: both land, or
+/// (a document that cannot be stored) neither, and the job stays running
+/// for the runner to record its failure.
+async fn a_render_job_ends_with_its_document(db: &Db) {
+    let s = db.store.as_ref();
+    let app = submit(s, 1, row("in-progress", None)).await;
+    s.enqueue(
+        vec![
+            job("render", 0, json!({"n": 1})),
+            job("render", 0, json!({"n": 2})),
+        ],
+        t(0),
+    )
+    .await
+    .unwrap();
+    let claimed = s.claim_jobs(t(1), t(5), 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+
+    // Refused inside the write (no such application): the job's end is
+    // rolled back with it.
+    let orphan = document("no-such-application", "approval", bytes(300, 1));
+    assert!(s
+        .put_document_finishing(orphan, claimed[0].id, t(2))
+        .await
+        .is_err());
+    assert_eq!(
+        s.job(claimed[0].id).await.unwrap().status,
+        JobStatus::Running
+    );
+    assert_eq!(
+        s.document("code-no-such-application").await.unwrap_err(),
+        StoreError::NotFound
+    );
+
+    assert!(s
+        .put_document_finishing(
+            document(&app, "approval", bytes(300, 1)),
+            claimed[0].id,
+            t(2)
+        )
+        .await
+        .unwrap());
+    assert_eq!(s.job(claimed[0].id).await.unwrap().status, JobStatus::Done);
+    assert_eq!(
+        s.job(claimed[1].id).await.unwrap().status,
+        JobStatus::Running
+    );
+    assert_eq!(
+        s.document(&format!("code-{app}")).await.unwrap().pdf,
+        bytes(300, 1)
+    );
+    // Run again (a lease that ran out): nothing new, and no error.
+    assert!(!s
+        .put_document_finishing(
+            document(&app, "approval", bytes(300, 1)),
+            claimed[0].id,
+            t(3)
+        )
+        .await
+        .unwrap());
 }
 
 async fn documents_draft_replaced_until_sealed(db: &Db) {

@@ -30,7 +30,7 @@ use qyzmet_documents::Content;
 use qyzmet_domain::case::{Case, Deadlines, ReceiptKind, Status};
 use qyzmet_domain::catalog::{Lang, ResultKind as FormKind, Version};
 use qyzmet_domain::step::StepCode;
-use qyzmet_store::jobs::{JobError, JobHandler};
+use qyzmet_store::jobs::{JobError, JobHandler, Ran};
 use qyzmet_store::{
     Application, DocumentSeal, Job, NewDocument, NewJob, StoreError, StoredDocument,
 };
@@ -229,7 +229,7 @@ pub fn job_handlers(state: &AppState) -> HashMap<String, Arc<dyn JobHandler>> {
 
 #[async_trait]
 impl JobHandler for RenderJob {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
+    async fn run(&self, job: &Job) -> Result<Ran, JobError> {
         let id = job.payload["application_id"]
             .as_str()
             .ok_or("payload without application_id")?;
@@ -238,11 +238,16 @@ impl JobHandler for RenderJob {
         let case: Case = app.row.state.parse()?;
         let Some(doc) = render_draft(&self.state, &app, &case, purpose).await? else {
             // The case moved on (returned, withdrawn): nothing to render.
-            return Ok(());
+            return Ok(Ran::Done);
         };
-        let written = self.state.store().put_document(doc).await?;
+        // The document and the job's end in one write.
+        let written = self
+            .state
+            .store()
+            .put_document_finishing(doc, job.id, self.state.now())
+            .await?;
         tracing::info!(application = %app.id, purpose, written, "document rendered");
-        Ok(())
+        Ok(Ran::Recorded)
     }
 }
 

@@ -11,7 +11,7 @@ use axum::http::{header, Request};
 use chrono::{DateTime, Duration, Utc};
 use qyzmet_domain::calendar::Calendar;
 use qyzmet_domain::catalog::Catalog;
-use qyzmet_store::jobs::{JobError, JobHandler, JobRunner};
+use qyzmet_store::jobs::{JobError, JobHandler, JobRunner, Ran};
 use qyzmet_store::{Job, NewJob, NewUser, Store};
 use qyzmet_web::AppState;
 use serde_json::{json, Value};
@@ -302,7 +302,7 @@ struct NodeHandler {
 
 #[async_trait::async_trait]
 impl JobHandler for NodeHandler {
-    async fn run(&self, job: &Job) -> Result<(), JobError> {
+    async fn run(&self, job: &Job) -> Result<Ran, JobError> {
         *self.counter.runs.lock().unwrap().entry(job.id).or_default() += 1;
         *self
             .counter
@@ -313,7 +313,7 @@ impl JobHandler for NodeHandler {
             .or_default() += 1;
         // Let the other node's runner in between claims.
         tokio::task::yield_now().await;
-        Ok(())
+        Ok(Ran::Done)
     }
 }
 
