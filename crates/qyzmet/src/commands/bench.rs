@@ -269,12 +269,16 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
     // not the bench's own load and shows how much the disk drifted.
     let before = commit_rate(&db.probe_dir, PROBE).await?;
     let cpu_start = cpu_time();
+    let machine_start = machine_cpu();
     let start = Instant::now();
     let mut run = drive(&api, args.lifecycles, args.concurrency).await?;
     // The receipts still being rendered belong to this run's work too.
     outbox_drained(store.as_ref()).await?;
     run.wall = start.elapsed();
     let cpu = cpu_time().zip(cpu_start).map(|(b, a)| b.saturating_sub(a));
+    let machine = machine_cpu()
+        .zip(machine_start)
+        .map(|((busy, all), (busy0, all0))| (busy.saturating_sub(busy0), all.saturating_sub(all0)));
     let after = commit_rate(&db.probe_dir, PROBE).await?;
     let commits = (before + after) / 2.0;
 
@@ -339,6 +343,19 @@ async fn bench(args: &BenchArgs, db: &Database, loaded: crate::Loaded) -> Result
                 "{:.2} ms  (server and client together, {:.2} cores busy on average)",
                 cpu.as_secs_f64() * 1000.0 / run.lifecycles as f64,
                 cpu.as_secs_f64() / secs
+            ),
+        );
+    }
+    // The whole machine's: on PostgreSQL the database's processes work for
+    // the run too, and the process's own time leaves them out.
+    if let Some((busy, all)) = machine.filter(|(_, all)| *all > 0) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        t.row(
+            "machine CPU a lifecycle",
+            format!(
+                "{:.2} ms  (every process, the database's too; the machine {:.0} % busy)",
+                busy as f64 / all as f64 * cores * secs * 1000.0 / run.lifecycles as f64,
+                busy as f64 / all as f64 * 100.0
             ),
         );
     }
@@ -809,6 +826,21 @@ fn cpu_time() -> Option<Duration> {
     let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
     // The kernel reports in USER_HZ, 100 on every Linux this runs on.
     Some(Duration::from_millis(ticks * 10))
+}
+
+/// The machine's CPU time so far, from `/proc/stat` in clock ticks: (busy,
+/// all), busy being all but idle and I/O wait (Linux).
+fn machine_cpu() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    let all: u64 = f.iter().take(8).sum();
+    let idle = f.get(3)? + f.get(4)?;
+    Some((all.saturating_sub(idle), all))
 }
 
 /// Peak resident memory of this process (server and client together).
