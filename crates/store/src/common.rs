@@ -530,10 +530,20 @@ const APPLICATION_INSERT: &str =
 /// [`StoredForm`]). Both backends know `on conflict … do update … where`:
 /// an unsealed draft gives way to the one made again, a sealed one never
 /// does.
-const PUT_DOCUMENT: &str =
-    "insert into documents (code, application_id, purpose, kind, number, issuer, pdf, \
-     sha256, created_at, parts) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-     on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
+static PUT_DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "insert into documents ({DOCUMENT_INSERT_COLUMNS}) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) {DOCUMENT_ON_CONFLICT}"
+    )
+});
+
+/// The columns [`PUT_DOCUMENT`] writes, in the order of its parameters.
+const DOCUMENT_INSERT_COLUMNS: &str =
+    "code, application_id, purpose, kind, number, issuer, pdf, sha256, created_at, parts";
+
+/// What storing a document does when its code is there already.
+const DOCUMENT_ON_CONFLICT: &str =
+    "on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
      issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
      created_at = excluded.created_at, parts = excluded.parts \
      where documents.seal is null and documents.sha256 <> excluded.sha256";

@@ -105,12 +105,38 @@ impl PgStore {
     /// two jobs storing the same document (two nodes, a retry beside a slow
     /// run) wait for each other too.
     ///
-    /// With `finish`, that job is recorded done in the same transaction.
+    /// With `finish`, that job is recorded done in the same write. When all
+    /// the document's parts are stored (every document but a process's
+    /// first), the lock, the document and the job's end are one statement
+    /// ([`PUT_DOCUMENT_AT_ONCE`]), with no transaction around it.
     async fn write_put_document(
         &self,
         write: DocumentWrite,
         finish: Option<(i64, DateTime<Utc>)>,
     ) -> Result<bool, StoreError> {
+        if write.fresh.is_empty() {
+            let DocumentWrite { doc, form, .. } = write;
+            let row = sqlx::query(&PUT_DOCUMENT_AT_ONCE)
+                .bind(doc.code)
+                .bind(doc.application_id)
+                .bind(doc.purpose)
+                .bind(doc.kind)
+                .bind(doc.number)
+                .bind(doc.issuer)
+                .bind(form.pdf)
+                .bind(form.sha256)
+                .bind(micros(doc.created_at))
+                .bind(form.parts)
+                .bind(finish.map(|(job, _)| job))
+                .bind(finish.map(|(_, now)| micros(now)))
+                .fetch_one(&self.pool)
+                .await?;
+            let (apps, written): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            if apps == 0 {
+                return Err(StoreError::NotFound);
+            }
+            return Ok(written > 0);
+        }
         self.write(move |conn| {
             Box::pin(async move {
                 sqlx::query("select 1 from applications where id = $1 for no key update")
@@ -224,6 +250,23 @@ fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
         .bind(row.state.as_str().to_owned())
         .bind(row.representative_iin.clone())
 }
+
+/// [`PUT_DOCUMENT`] as one statement, after taking the application's row
+/// (`$2`) as an update would, and with the end of the job `$11` (if not
+/// null) at `$12`: how many applications it found (0: none, so nothing was
+/// written), and how many documents it wrote. The insert reads the locked
+/// row, so it runs only once the lock is held.
+static PUT_DOCUMENT_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "with app as (select id from applications where id = $2 for no key update), \
+         doc as (insert into documents ({DOCUMENT_INSERT_COLUMNS}) \
+         select $1, app.id, $3, $4, $5, $6, $7, $8, $9, $10 from app \
+         {DOCUMENT_ON_CONFLICT} returning 1), \
+         fin as (update outbox set status = 'done', locked_until = null, finished_at = $12 \
+         where id = $11 and status = 'running' and exists (select 1 from app)) \
+         select (select count(*) from app), (select count(*) from doc)"
+    )
+});
 
 /// The rest of a statement that writes a change at once, after the CTE
 /// `target` that writes the application's row (and returns its `id`); its
@@ -529,7 +572,7 @@ async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, S
             .await?;
     }
     let DocumentWrite { doc, form, .. } = write;
-    let done = sqlx::query(PUT_DOCUMENT)
+    let done = sqlx::query(&PUT_DOCUMENT)
         .bind(doc.code)
         .bind(doc.application_id)
         .bind(doc.purpose)

@@ -1113,7 +1113,7 @@ fn put_document_raw(db: &rusqlite::Connection, write: DocumentWrite) -> Result<u
         Box::new(micros(doc.created_at)),
         Box::new(form.parts),
     ];
-    raw_exec(db, PUT_DOCUMENT, v)
+    raw_exec(db, &PUT_DOCUMENT, v)
 }
 
 /// [`Store::finish_job`] for the raw connection.
