@@ -438,20 +438,20 @@ fn subset_tag(glyphs: &[u16]) -> String {
         .collect()
 }
 
-/// Compressors kept for the next stream: making one allocates and clears
-/// its tables (a quarter of a small document's deflate time), so they are
-/// reset and used again. At most [`KEPT_COMPRESSORS`] stay.
-static COMPRESSORS: Mutex<Vec<(u32, flate2::Compress)>> = Mutex::new(Vec::new());
+/// Compressors kept for the next stream, by level: making one allocates a
+/// few hundred KiB of tables for each stream, so they are reset and used
+/// again. At most [`KEPT_COMPRESSORS`] a level stay.
+static COMPRESSORS: Mutex<Vec<(u32, Vec<flate2::Compress>)>> = Mutex::new(Vec::new());
 
-const KEPT_COMPRESSORS: usize = 8;
+const KEPT_COMPRESSORS: usize = 4;
 
 /// zlib-deflates `data` at `level` (1 fast … 9 small).
 pub(crate) fn deflate(data: &[u8], level: u32) -> Vec<u8> {
     let kept = {
         let mut pool = COMPRESSORS.lock().unwrap_or_else(|e| e.into_inner());
-        pool.iter()
-            .rposition(|(l, _)| *l == level)
-            .map(|i| pool.swap_remove(i).1)
+        pool.iter_mut()
+            .find(|(l, _)| *l == level)
+            .and_then(|(_, kept)| kept.pop())
     };
     let mut c = match kept {
         Some(mut c) => {
@@ -474,8 +474,10 @@ pub(crate) fn deflate(data: &[u8], level: u32) -> Vec<u8> {
         out.reserve(out.capacity().max(64));
     }
     let mut pool = COMPRESSORS.lock().unwrap_or_else(|e| e.into_inner());
-    if pool.len() < KEPT_COMPRESSORS {
-        pool.push((level, c));
+    match pool.iter_mut().find(|(l, _)| *l == level) {
+        Some((_, kept)) if kept.len() < KEPT_COMPRESSORS => kept.push(c),
+        Some(_) => {}
+        None => pool.push((level, vec![c])),
     }
     out
 }

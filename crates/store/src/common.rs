@@ -6,8 +6,10 @@
 // ([`KnownParts`]), `reader()` (a read connection,
 // `&mut *self.reader().await?` for a query), `write()` (runs a
 // body in a write transaction: grouped with others on SQLite, its own on
-// PostgreSQL), `write_one()` (the same for a body of one statement, which
-// PostgreSQL runs without a transaction around it), `close_pools()`, and the point reads every request makes,
+// PostgreSQL), `write_one()` (the same for a body of one statement with
+// nothing after it that can fail, which PostgreSQL runs without a
+// transaction around it), `close_pools()`, and the point reads every
+// request makes,
 // `read_app`, `read_user` and `read_session_user` (on SQLite by rusqlite on
 // the caller's thread, see `PointReads`).
 
@@ -842,12 +844,12 @@ impl Store for Backend {
         doc: NewDocument,
         job: i64,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<crate::jobs::Finished, StoreError> {
         let write = self.document_write(doc)?;
         let shared = write.doc.shared.clone();
         let written = self.write_put_document(write, Some((job, now))).await?;
         self.known_parts.stored(&shared);
-        Ok(written)
+        Ok(crate::jobs::Finished::new(written))
     }
 
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError> {
@@ -1033,7 +1035,7 @@ impl Store for Backend {
              order by sort_due, id limit $3 {CLAIM_FOR}) \
              returning id, rev, sort_due"
         );
-        self.write_one(move |conn| {
+        self.write(move |conn| {
             Box::pin(async move {
                 let mut rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
                     .bind(micros(now))
@@ -1267,7 +1269,7 @@ impl Store for Backend {
              order by run_at, id limit $3 {CLAIM_FOR}) \
              returning {JOB_COLUMNS}"
         );
-        self.write_one(move |conn| {
+        self.write(move |conn| {
             Box::pin(async move {
                 let rows = sqlx::query(&sql)
                     .bind(micros(now))

@@ -28,8 +28,25 @@ pub enum Ran {
     /// The runner records the job done.
     Done,
     /// The handler recorded the job done itself, in the same write as its
-    /// effect (e.g. [`Store::put_document_finishing`]): one write, not two.
-    Recorded,
+    /// effect: one write, not two. Only a store's write that did so gives
+    /// the [`Finished`] it carries.
+    Recorded(Finished),
+}
+
+/// Proof that a store recorded a job done with its effect (see
+/// [`Store::put_document_finishing`]); nothing outside the store makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Finished {
+    /// Whether the effect wrote anything (a document written again writes
+    /// nothing).
+    pub written: bool,
+}
+
+impl Finished {
+    pub(crate) fn new(written: bool) -> Self {
+        Finished { written }
+    }
 }
 
 /// Runs the jobs of one kind. Must be idempotent (see the module docs).
@@ -185,7 +202,7 @@ impl JobRunner {
                 self.store.finish_job(job.id, now).await?;
                 report.succeeded += 1;
             }
-            Ok(Ran::Recorded) => report.succeeded += 1,
+            Ok(Ran::Recorded(_)) => report.succeeded += 1,
             Err(error) => {
                 let attempt = job.attempts + 1;
                 tracing::warn!(job = job.id, kind = %job.kind, attempt, %error, "job failed");

@@ -772,13 +772,16 @@ pub trait Store: Send + Sync + 'static {
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError>;
     /// [`put_document`](Self::put_document) and
     /// [`finish_job`](Self::finish_job) of the job `job` that rendered it,
-    /// in one write: the outbox records the job done with its effect.
+    /// in one write: the outbox records the job done with its effect (as
+    /// `finish_job`, only a job still `running`). Whether the document was
+    /// written is in the [`Finished`](jobs::Finished) the handler answers
+    /// with ([`Ran::Recorded`](jobs::Ran::Recorded)).
     async fn put_document_finishing(
         &self,
         doc: NewDocument,
         job: i64,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<jobs::Finished, StoreError>;
     /// A document by its code; `NotFound` if there is none.
     async fn document(&self, code: &str) -> Result<StoredDocument, StoreError>;
     /// [`append`](Self::append) and the seal of a document in one

@@ -2,7 +2,9 @@
 //! lock where two nodes could race: the conditional update of an
 //! application, the number counter, and job claiming with
 //! `FOR UPDATE SKIP LOCKED` under a lease. Each write is its own
-//! transaction on a pooled connection.
+//! transaction on a pooled connection; the usual ones (a step, a rendered
+//! document, a job's end) are a single statement, atomic by itself, sent
+//! without `BEGIN` and `COMMIT` around it.
 
 use std::time::Duration;
 

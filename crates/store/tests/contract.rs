@@ -731,6 +731,40 @@ async fn an_append_that_names_its_head_is_written_whole_or_not_at_all(db: &Db) {
             ("render-receipt".to_owned(), json!({"n": 3})),
         ]
     );
+
+    // Four at once at the same rev, each naming the same head: one lands,
+    // whole; the others are stale and write nothing.
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let store = db.store.clone();
+            let mut c = step("in-progress", 10 + i);
+            c.follows = Some(after.head.clone());
+            tokio::spawn(async move { store.append(&id(1), 2, c).await })
+        })
+        .collect();
+    let mut landed = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(rev) => {
+                assert_eq!(rev, 3);
+                landed += 1;
+            }
+            Err(e) => assert_eq!(e, StoreError::Stale),
+        }
+    }
+    assert_eq!(landed, 1);
+    let events = s.events(&id(1)).await.unwrap();
+    assert_eq!(events.len(), 7);
+    audit::verify(&events).unwrap();
+    assert_eq!(s.jobs(JobStatus::Pending).await.unwrap().len(), 6);
+
+    // An application that is not there.
+    let mut nowhere = step("paused", 20);
+    nowhere.follows = Some(app.head.clone());
+    assert_eq!(
+        s.append(&id(99), 1, nowhere).await.unwrap_err(),
+        StoreError::NotFound
+    );
 }
 
 /// Records what it ran; fails while `failures` says so.
@@ -1794,14 +1828,16 @@ async fn a_render_job_ends_with_its_document(db: &Db) {
         StoreError::NotFound
     );
 
-    assert!(s
-        .put_document_finishing(
+    assert!(
+        s.put_document_finishing(
             document(&app, "approval", bytes(300, 1)),
             claimed[0].id,
             t(2)
         )
         .await
-        .unwrap());
+        .unwrap()
+        .written
+    );
     assert_eq!(s.job(claimed[0].id).await.unwrap().status, JobStatus::Done);
     assert_eq!(
         s.job(claimed[1].id).await.unwrap().status,
@@ -1812,14 +1848,28 @@ async fn a_render_job_ends_with_its_document(db: &Db) {
         bytes(300, 1)
     );
     // Run again (a lease that ran out): nothing new, and no error.
-    assert!(!s
-        .put_document_finishing(
+    assert!(
+        !s.put_document_finishing(
             document(&app, "approval", bytes(300, 1)),
             claimed[0].id,
             t(3)
         )
         .await
-        .unwrap());
+        .unwrap()
+        .written
+    );
+    // The second job's document was stored by the first (the same bytes):
+    // nothing is written, and the job still ends.
+    let same = s
+        .put_document_finishing(
+            document(&app, "approval", bytes(300, 1)),
+            claimed[1].id,
+            t(3),
+        )
+        .await
+        .unwrap();
+    assert!(!same.written);
+    assert_eq!(s.job(claimed[1].id).await.unwrap().status, JobStatus::Done);
 }
 
 async fn documents_draft_replaced_until_sealed(db: &Db) {

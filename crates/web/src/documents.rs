@@ -241,13 +241,14 @@ impl JobHandler for RenderJob {
             return Ok(Ran::Done);
         };
         // The document and the job's end in one write.
-        let written = self
+        let finished = self
             .state
             .store()
             .put_document_finishing(doc, job.id, self.state.now())
             .await?;
+        let written = finished.written;
         tracing::info!(application = %app.id, purpose, written, "document rendered");
-        Ok(Ran::Recorded)
+        Ok(Ran::Recorded(finished))
     }
 }
 

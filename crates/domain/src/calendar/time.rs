@@ -73,6 +73,15 @@ pub fn format_time(t: &Instant) -> String {
     // call, and every answer and state carries a dozen of these.
     let local = t.with_timezone(&ZONE);
     let offset = local.offset().fix().local_minus_utc();
+    // What the hand-written form does not cover, as chrono writes it: an
+    // offset with seconds (Almaty's local mean time before 1924), a leap
+    // second, a year of more than four digits.
+    if offset % 60 != 0
+        || local.nanosecond() >= 1_000_000_000
+        || !(0..=9999).contains(&local.year())
+    {
+        return local.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+    }
     let (sign, offset) = if offset < 0 {
         ('-', -offset)
     } else {
@@ -101,9 +110,10 @@ mod tests {
 
     #[test]
     fn format_time_writes_what_the_pattern_would() {
-        // Across the 2024 change from +06:00 to +05:00, and decades either
-        // side of it, an instant every 7 hours 13 minutes 17 seconds.
-        let mut t = Utc.with_ymd_and_hms(1985, 1, 1, 0, 0, 0).unwrap();
+        // From before 1924 (an offset with seconds) across every change
+        // since, the 2024 one from +06:00 to +05:00 among them, an instant
+        // every 7 hours 13 minutes 17 seconds.
+        let mut t = Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0).unwrap();
         let end = Utc.with_ymd_and_hms(2060, 1, 1, 0, 0, 0).unwrap();
         let mut n = 0;
         while t < end {
@@ -115,7 +125,25 @@ mod tests {
             t += chrono::Duration::seconds(7 * 3600 + 13 * 60 + 17);
             n += 1;
         }
-        assert!(n > 90_000);
+        assert!(n > 160_000);
+        // A leap second, and years of five digits.
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_nano_opt(23, 59, 59, 1_500_000_000)
+            .unwrap()
+            .and_utc();
+        for t in [
+            leap,
+            Utc.with_ymd_and_hms(10_000, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1899, 6, 1, 12, 0, 0).unwrap(),
+        ] {
+            let local = t.with_timezone(&ZONE);
+            assert_eq!(
+                format_time(&local),
+                local.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+            );
+        }
+        assert!(format_time(&leap.with_timezone(&ZONE)).contains(":60+"));
         let before = Utc.with_ymd_and_hms(2024, 2, 29, 16, 30, 5).unwrap();
         assert_eq!(
             format_time(&before.with_timezone(&ZONE)),
