@@ -117,18 +117,7 @@ impl PgStore {
         finish: Option<(i64, DateTime<Utc>)>,
     ) -> Result<bool, StoreError> {
         if write.fresh.is_empty() {
-            let DocumentWrite { doc, form, .. } = write;
-            let row = sqlx::query(&PUT_DOCUMENT_AT_ONCE)
-                .bind(doc.code)
-                .bind(doc.application_id)
-                .bind(doc.purpose)
-                .bind(doc.kind)
-                .bind(doc.number)
-                .bind(doc.issuer)
-                .bind(form.pdf)
-                .bind(form.sha256)
-                .bind(micros(doc.created_at))
-                .bind(form.parts)
+            let row = bind_document(sqlx::query(&PUT_DOCUMENT_AT_ONCE), write)
                 .bind(finish.map(|(job, _)| job))
                 .bind(finish.map(|(_, now)| micros(now)))
                 .fetch_one(&self.pool)
@@ -573,9 +562,16 @@ async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, S
             .execute(&mut *conn)
             .await?;
     }
+    let done = bind_document(sqlx::query(&PUT_DOCUMENT), write)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Binds a document as [`PUT_DOCUMENT`] numbers it (`$1`…`$10`).
+fn bind_document(q: Query<'_>, write: DocumentWrite) -> Query<'_> {
     let DocumentWrite { doc, form, .. } = write;
-    let done = sqlx::query(&PUT_DOCUMENT)
-        .bind(doc.code)
+    q.bind(doc.code)
         .bind(doc.application_id)
         .bind(doc.purpose)
         .bind(doc.kind)
@@ -585,7 +581,4 @@ async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, S
         .bind(form.sha256)
         .bind(micros(doc.created_at))
         .bind(form.parts)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected())
 }
