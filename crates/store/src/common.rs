@@ -733,6 +733,20 @@ impl Backend {
             doc,
         })
     }
+
+    /// Stores `doc` (and the shared parts not stored yet), with `finish`
+    /// ending that job in the same write; whether the document was written.
+    async fn store_document(
+        &self,
+        doc: NewDocument,
+        finish: Option<(i64, DateTime<Utc>)>,
+    ) -> Result<bool, StoreError> {
+        let write = self.document_write(doc)?;
+        let shared = write.doc.shared.clone();
+        let written = self.write_put_document(write, finish).await?;
+        self.known_parts.stored(&shared);
+        Ok(written)
+    }
 }
 
 /// Seals a stored draft: `$1` code, `$2` its sha256, `$3` the CMS, `$4` the
@@ -832,11 +846,7 @@ impl Store for Backend {
     }
 
     async fn put_document(&self, doc: NewDocument) -> Result<bool, StoreError> {
-        let write = self.document_write(doc)?;
-        let shared = write.doc.shared.clone();
-        let written = self.write_put_document(write, None).await?;
-        self.known_parts.stored(&shared);
-        Ok(written)
+        self.store_document(doc, None).await
     }
 
     async fn put_document_finishing(
@@ -845,10 +855,7 @@ impl Store for Backend {
         job: i64,
         now: DateTime<Utc>,
     ) -> Result<crate::jobs::Finished, StoreError> {
-        let write = self.document_write(doc)?;
-        let shared = write.doc.shared.clone();
-        let written = self.write_put_document(write, Some((job, now))).await?;
-        self.known_parts.stored(&shared);
+        let written = self.store_document(doc, Some((job, now))).await?;
         Ok(crate::jobs::Finished::new(written))
     }
 

@@ -82,17 +82,8 @@ impl PgStore {
     }
 
     async fn write_finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write_one(move |conn| {
-            Box::pin(async move {
-                sqlx::query(FINISH_JOB)
-                    .bind(id)
-                    .bind(micros(now))
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        self.write_one(move |conn| Box::pin(finish_job_in(conn, id, now)))
+            .await
     }
 
     /// Stores a document, and those of its shared parts not stored yet.
@@ -136,11 +127,7 @@ impl PgStore {
                     .await?;
                 let written = put_document_in(conn, write).await? > 0;
                 if let Some((job, now)) = finish {
-                    sqlx::query(FINISH_JOB)
-                        .bind(job)
-                        .bind(micros(now))
-                        .execute(&mut *conn)
-                        .await?;
+                    finish_job_in(conn, job, now).await?;
                 }
                 Ok(written)
             })
@@ -566,6 +553,16 @@ async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, S
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// [`Store::finish_job`] on `conn` (PostgreSQL's `finish_job_raw`).
+async fn finish_job_in(conn: &mut Conn, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(FINISH_JOB)
+        .bind(id)
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Binds a document as [`PUT_DOCUMENT`] numbers it (`$1`…`$10`).
