@@ -11,7 +11,10 @@
 // transaction around it), `close_pools()`, and the point reads every
 // request makes,
 // `read_app`, `read_user` and `read_session_user` (on SQLite by rusqlite on
-// the caller's thread, see `PointReads`).
+// the caller's thread, see `PointReads`), `SESSION_NOTICE` (the statement
+// telling other nodes of a session's change, if any), and the fields
+// `recent` ([`crate::memory::RecentApps`]) and `sessions`
+// ([`crate::memory::Sessions`]).
 
 use crate::cursor;
 use crate::{
@@ -116,12 +119,14 @@ fn user_by_sql(by: UserBy) -> &'static str {
     }
 }
 
-/// The query reading a session's user: `$1` the token's hash, `$2` now (a
-/// session that expired by then has none).
+/// The query reading a session's user and its end (`session_expires_at`):
+/// `$1` the token's hash, `$2` now (a session that expired by then has
+/// none).
 fn session_user_sql() -> &'static str {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         format!(
-            "select {} from sessions s join users u on u.username = s.username \
+            "select {}, s.expires_at as session_expires_at \
+             from sessions s join users u on u.username = s.username \
              where s.token_hash = $1 and s.expires_at > $2",
             USER_COLUMNS
                 .split(", ")
@@ -261,6 +266,11 @@ fn job_from_row(r: &DbRow) -> Result<Job, StoreError> {
     })
 }
 
+/// A row of [`session_user_sql`]: the user and the session's end.
+fn session_user_from_row(r: &impl Columns) -> Result<(User, i64), StoreError> {
+    Ok((user_from_row(r)?, r.int("session_expires_at")?))
+}
+
 fn user_from_row(r: &impl Columns) -> Result<User, StoreError> {
     Ok(User {
         username: r.text("username")?,
@@ -307,6 +317,19 @@ fn seal_events(
         sealed.push(s);
     }
     Ok((sealed, ChainHead { seq, hash: prev }))
+}
+
+/// The head an append follows, and the links sealed onto it (with the new
+/// head).
+type Links = (ChainHead, (Vec<ChainEvent>, ChainHead));
+
+/// The chain's new links of `change`, when it names the head it follows.
+fn links_of(change: &Change) -> Result<Option<Links>, StoreError> {
+    change
+        .follows
+        .as_ref()
+        .map(|head| Ok((head.clone(), seal_events(head, &change.events)?)))
+        .transpose()
 }
 
 const ATTACHMENT_INSERT: &str =
@@ -492,6 +515,16 @@ async fn update_user_disabled(
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
+    }
+    tell_sessions(conn, crate::memory::user_changed(username)).await
+}
+
+/// Tells the other nodes that `notice` ([`crate::memory::Sessions::changed`])
+/// changed, when the write commits (PostgreSQL's `NOTIFY`; on SQLite there
+/// is no one else to tell).
+async fn tell_sessions(conn: &mut Conn, notice: String) -> Result<(), StoreError> {
+    if let Some(sql) = SESSION_NOTICE {
+        sqlx::query(sql).bind(notice).execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -778,6 +811,32 @@ const APPEND_UPDATE: &str =
 /// The chain's head kept on the row.
 const HEAD_SELECT: &str = "select event_count, last_hash from applications where id = $1";
 
+impl Backend {
+    /// An append, remembered ([`crate::memory::RecentApps`]) when it
+    /// committed over the application as remembered, forgotten otherwise.
+    async fn append_remembering(
+        &self,
+        id: &str,
+        expected_rev: i64,
+        change: Change,
+        seal: Option<DocumentSeal>,
+        draft: Option<DocumentWrite>,
+    ) -> Result<i64, StoreError> {
+        let links = links_of(&change)?;
+        let after = links
+            .as_ref()
+            .map(|(_, (_, head))| (head.clone(), change.row.clone()));
+        let written = self
+            .write_append(id.to_owned(), expected_rev, change, links, seal, draft)
+            .await;
+        match (&written, after) {
+            (Ok(_), Some((head, row))) => self.recent.appended(id, expected_rev, row, head),
+            _ => self.recent.forget(id),
+        }
+        written
+    }
+}
+
 /// The rev and the chain's head, to tell why an append missed.
 const ROW_HEAD_SELECT: &str = "select rev, event_count, last_hash from applications where id = $1";
 
@@ -816,11 +875,18 @@ impl Store for Backend {
     }
 
     async fn create(&self, new: NewApplication) -> Result<Created, StoreError> {
-        self.write_create(new).await
+        let app = self.write_create(new).await?;
+        let created = Created {
+            id: app.id.clone(),
+            number: app.number.clone(),
+            rev: app.rev,
+        };
+        self.recent.created(app);
+        Ok(created)
     }
 
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError> {
-        self.write_append(id.to_owned(), expected_rev, change, None, None)
+        self.append_remembering(id, expected_rev, change, None, None)
             .await
     }
 
@@ -838,7 +904,7 @@ impl Store for Backend {
             .transpose()?;
         let shared = draft.as_ref().map(|d| d.doc.shared.clone());
         let rev = self
-            .write_append(id.to_owned(), expected_rev, change, Some(seal), draft)
+            .append_remembering(id, expected_rev, change, Some(seal), draft)
             .await?;
         self.known_parts
             .stored(shared.as_deref().unwrap_or_default());
@@ -911,15 +977,25 @@ impl Store for Backend {
     }
 
     async fn get(&self, id: &str) -> Result<Application, StoreError> {
-        self.read_app(AppBy::Id, id)
+        let app = self
+            .read_app(AppBy::Id, id)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        self.recent.read(&app);
+        Ok(app)
+    }
+
+    fn remembered(&self, id: &str) -> Option<Application> {
+        self.recent.get(id)
     }
 
     async fn get_by_number(&self, number: &str) -> Result<Application, StoreError> {
-        self.read_app(AppBy::Number, number)
+        let app = self
+            .read_app(AppBy::Number, number)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        self.recent.read(&app);
+        Ok(app)
     }
 
     async fn events(&self, id: &str) -> Result<Vec<ChainEvent>, StoreError> {
@@ -1557,58 +1633,74 @@ impl Store for Backend {
         change: AdminChange,
         audit: NewAdminAudit,
     ) -> Result<AdminApplied, StoreError> {
-        self.write(move |conn| {
-            Box::pin(async move {
-                let mut calendar_edit_id = None;
-                match change {
-                    AdminChange::AuditOnly => {}
-                    AdminChange::CalendarEdit(edit) => {
-                        calendar_edit_id = Some(insert_calendar_edit(conn, edit).await?);
-                    }
-                    AdminChange::VersionEnd(end) => insert_version_end(conn, end).await?,
-                    AdminChange::CreateUser(user) => insert_user(conn, user).await?,
-                    AdminChange::SetUserDisabled { username, disabled } => {
-                        update_user_disabled(conn, &username, disabled).await?;
-                    }
-                    AdminChange::SetPassword {
-                        username,
-                        password_hash,
-                    } => {
-                        let done =
-                            sqlx::query("update users set password_hash = $2 where username = $1")
-                                .bind(username.clone())
-                                .bind(password_hash)
-                                .execute(&mut *conn)
-                                .await?;
-                        if done.rows_affected() == 0 {
-                            return Err(StoreError::NotFound);
+        let notice = match &change {
+            AdminChange::SetUserDisabled { username, .. }
+            | AdminChange::SetPassword { username, .. } => {
+                Some(crate::memory::user_changed(username))
+            }
+            _ => None,
+        };
+        let applied = self
+            .write(move |conn| {
+                Box::pin(async move {
+                    let mut calendar_edit_id = None;
+                    match change {
+                        AdminChange::AuditOnly => {}
+                        AdminChange::CalendarEdit(edit) => {
+                            calendar_edit_id = Some(insert_calendar_edit(conn, edit).await?);
                         }
-                        // Whoever held the old password is logged out with it.
-                        sqlx::query("delete from sessions where username = $1")
-                            .bind(username)
+                        AdminChange::VersionEnd(end) => insert_version_end(conn, end).await?,
+                        AdminChange::CreateUser(user) => insert_user(conn, user).await?,
+                        AdminChange::SetUserDisabled { username, disabled } => {
+                            update_user_disabled(conn, &username, disabled).await?;
+                        }
+                        AdminChange::SetPassword {
+                            username,
+                            password_hash,
+                        } => {
+                            let done = sqlx::query(
+                                "update users set password_hash = $2 where username = $1",
+                            )
+                            .bind(username.clone())
+                            .bind(password_hash)
                             .execute(&mut *conn)
                             .await?;
+                            if done.rows_affected() == 0 {
+                                return Err(StoreError::NotFound);
+                            }
+                            // Whoever held the old password is logged out with it.
+                            sqlx::query("delete from sessions where username = $1")
+                                .bind(username.clone())
+                                .execute(&mut *conn)
+                                .await?;
+                            tell_sessions(conn, crate::memory::user_changed(&username)).await?;
+                        }
+                        AdminChange::RetryDead { id, now } => {
+                            revive_dead_job(conn, id, now).await?
+                        }
                     }
-                    AdminChange::RetryDead { id, now } => revive_dead_job(conn, id, now).await?,
-                }
-                let audit_id: i64 = sqlx::query_scalar(
-                    "insert into admin_audit (at, actor, action, target, data) \
+                    let audit_id: i64 = sqlx::query_scalar(
+                        "insert into admin_audit (at, actor, action, target, data) \
              values ($1, $2, $3, $4, $5) returning id",
-                )
-                .bind(micros(audit.at))
-                .bind(audit.actor)
-                .bind(audit.action)
-                .bind(audit.target)
-                .bind(to_json(&audit.data))
-                .fetch_one(&mut *conn)
-                .await?;
-                Ok(AdminApplied {
-                    audit_id,
-                    calendar_edit_id,
+                    )
+                    .bind(micros(audit.at))
+                    .bind(audit.actor)
+                    .bind(audit.action)
+                    .bind(audit.target)
+                    .bind(to_json(&audit.data))
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    Ok(AdminApplied {
+                        audit_id,
+                        calendar_edit_id,
+                    })
                 })
             })
-        })
-        .await
+            .await?;
+        if let Some(notice) = notice {
+            self.sessions.changed(&notice);
+        }
+        Ok(applied)
     }
 
     async fn admin_audit(
@@ -1677,14 +1769,14 @@ impl Store for Backend {
     }
 
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
+        let notice = crate::memory::user_changed(username);
         let username = username.to_owned();
         self.write(move |conn| {
-            Box::pin(async move {
-                update_user_disabled(conn, &username, disabled).await?;
-                Ok(())
-            })
+            Box::pin(async move { update_user_disabled(conn, &username, disabled).await })
         })
-        .await
+        .await?;
+        self.sessions.changed(&notice);
+        Ok(())
     }
 
     async fn set_user_password(
@@ -1693,6 +1785,7 @@ impl Store for Backend {
         password_hash: &str,
         keep: Option<&str>,
     ) -> Result<(), StoreError> {
+        let notice = crate::memory::user_changed(username);
         let username = username.to_owned();
         let password_hash = password_hash.to_owned();
         let keep = keep.unwrap_or("").to_owned();
@@ -1707,14 +1800,16 @@ impl Store for Backend {
                     return Err(StoreError::NotFound);
                 }
                 sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
-                    .bind(username)
+                    .bind(username.clone())
                     .bind(keep)
                     .execute(&mut *conn)
                     .await?;
-                Ok(())
+                tell_sessions(conn, crate::memory::user_changed(&username)).await
             })
         })
-        .await
+        .await?;
+        self.sessions.changed(&notice);
+        Ok(())
     }
 
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -1764,21 +1859,34 @@ impl Store for Backend {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<User>, StoreError> {
-        self.read_session_user(token_hash, micros(now)).await
+        let now = micros(now);
+        if let Some(known) = self.sessions.get(token_hash, now) {
+            return Ok(known);
+        }
+        let ticket = self.sessions.ticket();
+        let found = self.read_session_user(token_hash, now).await?;
+        Ok(found.map(|(user, expires_at)| {
+            self.sessions.read(token_hash, &user, expires_at, ticket);
+            user
+        }))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let notice = crate::memory::session_ended(token_hash);
         let token_hash = token_hash.to_owned();
+        let told = notice.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 sqlx::query("delete from sessions where token_hash = $1")
                     .bind(token_hash)
                     .execute(&mut *conn)
                     .await?;
-                Ok(())
+                tell_sessions(conn, told).await
             })
         })
-        .await
+        .await?;
+        self.sessions.changed(&notice);
+        Ok(())
     }
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -21,10 +21,12 @@ use serde_json::Value;
 mod cursor;
 mod error;
 pub mod jobs;
+mod memory;
 mod postgres;
 mod sqlite;
 
 pub use error::StoreError;
+pub use memory::SESSION_MEMORY;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -661,6 +663,14 @@ pub trait Store: Send + Sync + 'static {
     /// new rev.
     async fn append(&self, id: &str, expected_rev: i64, change: Change) -> Result<i64, StoreError>;
     async fn get(&self, id: &str) -> Result<Application, StoreError>;
+    /// The application as this node last read or wrote it, if it still
+    /// remembers it (without asking the database). It may be behind a
+    /// write made elsewhere: an append at its rev then fails `Stale`, and
+    /// whoever decided on it reads it again with [`Store::get`] and decides
+    /// again.
+    fn remembered(&self, _id: &str) -> Option<Application> {
+        None
+    }
     async fn get_by_number(&self, number: &str) -> Result<Application, StoreError>;
     /// The chain as served, in `seq` order.
     async fn events(&self, id: &str) -> Result<Vec<ChainEvent>, StoreError>;
@@ -853,7 +863,12 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<Option<Session>, StoreError>;
     /// The session's user, unless the session expired by `now`: one query
-    /// on every authenticated request instead of two.
+    /// on every authenticated request instead of two, and none when this
+    /// node read it less than [`SESSION_MEMORY`] ago. A session ended or a
+    /// user changed through any store on the same database is forgotten
+    /// at once (on PostgreSQL through `NOTIFY`); only a change made by
+    /// another process on the same SQLite file can go unseen, for at most
+    /// [`SESSION_MEMORY`].
     async fn session_user(
         &self,
         token_hash: &str,

@@ -18,6 +18,11 @@ type Db = sqlx::Postgres;
 type DbRow = sqlx::postgres::PgRow;
 type Backend = PgStore;
 const BACKEND: &str = "postgres";
+/// The channel on which nodes tell each other of ended sessions and
+/// changed users ([`crate::memory::Sessions::changed`]).
+const SESSION_CHANNEL: &str = "qyzmet_sessions";
+/// Delivered to every listening node when the write commits.
+const SESSION_NOTICE: Option<&str> = Some("select pg_notify('qyzmet_sessions', $1)");
 /// Claimers skip each other's rows instead of queueing behind them.
 const CLAIM_FOR: &str = "for update skip locked";
 
@@ -29,6 +34,8 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 pub struct PgStore {
     pool: PgPool,
     known_parts: KnownParts,
+    recent: crate::memory::RecentApps,
+    sessions: std::sync::Arc<crate::memory::Sessions>,
 }
 
 impl PgStore {
@@ -45,9 +52,13 @@ impl PgStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
+        let sessions = std::sync::Arc::new(crate::memory::Sessions::new(false));
+        tokio::spawn(hear_sessions(pool.clone(), sessions.clone()));
         Ok(PgStore {
             pool,
             known_parts: KnownParts::default(),
+            recent: Default::default(),
+            sessions,
         })
     }
 
@@ -135,17 +146,19 @@ impl PgStore {
         .await
     }
 
-    async fn write_create(&self, new: NewApplication) -> Result<Created, StoreError> {
+    async fn write_create(&self, new: NewApplication) -> Result<Application, StoreError> {
         self.write(move |conn| Box::pin(create_body(conn, new)))
             .await
     }
 
-    /// An append (sealing the drafted result with it, if `seal`).
+    /// An append (sealing the drafted result with it, if `seal`), with
+    /// the chain's new `links` when the change names the head it follows.
     async fn write_append(
         &self,
         id: String,
         expected_rev: i64,
         change: Change,
+        links: Option<Links>,
         seal: Option<DocumentSeal>,
         draft: Option<DocumentWrite>,
     ) -> Result<i64, StoreError> {
@@ -153,16 +166,26 @@ impl PgStore {
         // seals and keeps for a replay nothing) is one statement: no
         // transaction around it.
         if seal.is_none()
-            && change.follows.is_some()
+            && links.is_some()
             && change.attachments.is_empty()
             && change.idempotency.is_none()
         {
             let mut conn = self.pool.acquire().await?;
-            append_in(&mut conn, &id, expected_rev, change).await?;
+            append_in(&mut conn, &id, expected_rev, change, links).await?;
             return Ok(expected_rev + 1);
         }
-        self.write(move |conn| Box::pin(append_body(conn, id, expected_rev, change, seal, draft)))
-            .await
+        self.write(move |conn| {
+            Box::pin(append_body(
+                conn,
+                id,
+                expected_rev,
+                change,
+                links,
+                seal,
+                draft,
+            ))
+        })
+        .await
     }
 
     /// The row `query` finds, if any, as `map` reads it (the point reads:
@@ -194,11 +217,11 @@ impl PgStore {
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<(User, i64)>, StoreError> {
         let query = sqlx::query(session_user_sql())
             .bind(token_hash.to_owned())
             .bind(now);
-        self.one(query, user_from_row).await
+        self.one(query, session_user_from_row).await
     }
 
     async fn close_pools(&self) {
@@ -207,6 +230,48 @@ impl PgStore {
 }
 
 include!("common.rs");
+
+/// Listens on [`SESSION_CHANNEL`] for as long as `pool` is open, so that
+/// this node forgets what other nodes changed; `sessions` are remembered
+/// only while it listens. A lost connection (whose notices may be lost
+/// with it) forgets everything.
+async fn hear_sessions(pool: PgPool, sessions: std::sync::Arc<crate::memory::Sessions>) {
+    loop {
+        let listening = async {
+            let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            listener.listen(SESSION_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = match listening.await {
+            Ok(l) => l,
+            Err(e) => {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "cannot listen for session changes; asking the database every time meanwhile");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        sessions.set_told(true);
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notice)) => sessions.changed(notice.payload()),
+                // The connection was lost and made again: told from now on,
+                // and whatever was said meanwhile is forgotten.
+                Ok(None) => sessions.set_told(true),
+                Err(e) => {
+                    sessions.set_told(false);
+                    if pool.is_closed() {
+                        return;
+                    }
+                    tracing::warn!(error = %e, "lost the listener for session changes");
+                    break;
+                }
+            }
+        }
+    }
+}
 
 /// Binds the row's columns in the order of [`ROW_SET`] / the insert.
 fn bind_row<'q>(q: Query<'q>, row: &ApplicationRow) -> Query<'q> {
@@ -367,10 +432,9 @@ async fn append_at_once(
     conn: &mut Conn,
     id: &str,
     expected_rev: i64,
-    head: &ChainHead,
+    (head, (sealed, new_head)): Links,
     change: &Change,
 ) -> Result<(), StoreError> {
-    let (sealed, new_head) = seal_events(head, &change.events)?;
     let q = sqlx::query(&APPEND_AT_ONCE)
         .bind(id.to_owned())
         .bind(expected_rev);
@@ -388,7 +452,7 @@ async fn append_at_once(
             .bind(id.to_owned())
             .fetch_optional(&mut *conn)
             .await?;
-        return Err(append_missed(now, expected_rev, head));
+        return Err(append_missed(now, expected_rev, &head));
     }
     Ok(())
 }
@@ -433,28 +497,31 @@ async fn append_in(
     id: &str,
     expected_rev: i64,
     change: Change,
+    links: Option<Links>,
 ) -> Result<(), StoreError> {
     // Taken first, so that requests sent again with the key collide on it
     // (and are answered with the first one's answer), not on the rev.
     if let Some(rec) = &change.idempotency {
         insert_idempotency(conn, rec).await?;
     }
-    let head = match &change.follows {
-        Some(head) => head.clone(),
+    let links = match links {
+        Some(links) => links,
         None => {
             let row: Option<(i64, String)> = sqlx::query_as(HEAD_SELECT)
                 .bind(id.to_owned())
                 .fetch_optional(&mut *conn)
                 .await?;
             let (seq, hash) = row.ok_or(StoreError::NotFound)?;
-            ChainHead { seq, hash }
+            let head = ChainHead { seq, hash };
+            let sealed = seal_events(&head, &change.events)?;
+            (head, sealed)
         }
     };
     // The conditional update both checks the rev (and the head the events
     // were sealed after, which changes only with the rev) and locks the
     // row, so concurrent appends to one case queue there and the loser
     // sees the new rev.
-    append_at_once(conn, id, expected_rev, &head, &change).await?;
+    append_at_once(conn, id, expected_rev, links, &change).await?;
     if !change.attachments.is_empty() {
         let last_idx: i32 = sqlx::query_scalar(ATTACHMENT_LAST)
             .bind(id.to_owned())
@@ -473,7 +540,7 @@ async fn append_in(
 }
 
 /// A whole create as a write's body.
-async fn create_body(conn: &mut Conn, new: NewApplication) -> Result<Created, StoreError> {
+async fn create_body(conn: &mut Conn, new: NewApplication) -> Result<Application, StoreError> {
     let last: i64 = sqlx::query_scalar(NUMBER_NEXT)
         .bind(new.number_prefix.clone())
         .bind(i64::from(new.number_year))
@@ -486,7 +553,9 @@ async fn create_body(conn: &mut Conn, new: NewApplication) -> Result<Created, St
         .bind(new.id.clone())
         .bind(number.clone())
         .bind(1_i64);
-    let q = bind_row(q, &change.row).bind(head.seq).bind(head.hash);
+    let q = bind_row(q, &change.row)
+        .bind(head.seq)
+        .bind(head.hash.clone());
     bind_rest(
         q,
         sealed,
@@ -497,10 +566,12 @@ async fn create_body(conn: &mut Conn, new: NewApplication) -> Result<Created, St
     .execute(&mut *conn)
     .await?;
     insert_attachments(conn, &new.id, 0, &change.attachments, change.row.updated_at).await?;
-    Ok(Created {
+    Ok(Application {
         id: new.id,
         number,
         rev: 1,
+        row: change.row,
+        head,
     })
 }
 
@@ -511,10 +582,11 @@ async fn append_body(
     id: String,
     expected_rev: i64,
     change: Change,
+    links: Option<Links>,
     seal: Option<DocumentSeal>,
     draft: Option<DocumentWrite>,
 ) -> Result<i64, StoreError> {
-    append_in(conn, &id, expected_rev, change).await?;
+    append_in(conn, &id, expected_rev, change, links).await?;
     if let Some(seal) = seal {
         if let Some(draft) = draft {
             put_document_in(conn, draft).await?;

@@ -42,6 +42,8 @@ type Db = sqlx::Sqlite;
 type DbRow = sqlx::sqlite::SqliteRow;
 type Backend = SqliteStore;
 const BACKEND: &str = "sqlite";
+/// No other node to tell of a session's change.
+const SESSION_NOTICE: Option<&str> = None;
 /// SQLite has one writer at a time: the claiming transaction is the lock.
 const CLAIM_FOR: &str = "";
 
@@ -83,6 +85,8 @@ pub struct SqliteStore {
     read: ReadPool,
     point: PointReads,
     known_parts: KnownParts,
+    recent: crate::memory::RecentApps,
+    sessions: std::sync::Arc<crate::memory::Sessions>,
     /// Dropped to stop the checkpointer; told when it has stopped.
     checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, oneshot::Receiver<()>)>>,
 }
@@ -659,6 +663,8 @@ impl SqliteStore {
                 let _ = stopped.send(());
             })
             .map_err(|e| StoreError::Other(format!("starting the SQLite checkpointer: {e}")))?;
+        // One process writes this file: every change is heard here.
+        let sessions = std::sync::Arc::new(crate::memory::Sessions::new(true));
         Ok(SqliteStore {
             queue: Mutex::new(Some(queue)),
             writer: Mutex::new(Some(writer_done)),
@@ -666,6 +672,8 @@ impl SqliteStore {
             read,
             point,
             known_parts: KnownParts::default(),
+            recent: Default::default(),
+            sessions,
             checkpointer: Mutex::new(Some((stop, checkpointer_done))),
         })
     }
@@ -751,26 +759,23 @@ impl SqliteStore {
         .await
     }
 
-    async fn write_create(&self, new: NewApplication) -> Result<Created, StoreError> {
+    async fn write_create(&self, new: NewApplication) -> Result<Application, StoreError> {
         self.write_raw(move |db| create_raw(db, new)).await
     }
 
-    /// An append (sealing the drafted result with it, if `seal`).
+    /// An append (sealing the drafted result with it, if `seal`), with
+    /// the chain's new `links` when the change names the head it follows:
+    /// hashed by the caller, outside the writer's serial section (a head
+    /// that moved on fails the update, and the links with it).
     async fn write_append(
         &self,
         id: String,
         expected_rev: i64,
         change: Change,
+        links: Option<Links>,
         seal: Option<DocumentSeal>,
         draft: Option<DocumentWrite>,
     ) -> Result<i64, StoreError> {
-        // The chain's new links, when the caller names the head they
-        // follow: hashed here, outside the writer's serial section (a head
-        // that moved on fails the update, and the links with it).
-        let links = match &change.follows {
-            Some(head) => Some((head.clone(), seal_events(head, &change.events)?)),
-            None => None,
-        };
         self.write_raw(move |db| append_raw(db, &id, expected_rev, &change, links, seal, draft))
             .await
     }
@@ -814,11 +819,11 @@ impl SqliteStore {
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<User>, StoreError> {
+    ) -> Result<Option<(User, i64)>, StoreError> {
         self.point.one(
             session_user_sql(),
             rusqlite::params![token_hash, now],
-            |row| user_from_row(row),
+            |row| session_user_from_row(row),
         )
     }
 }
@@ -972,7 +977,7 @@ fn raw_idempotency(db: &rusqlite::Connection, change: &Change) -> Result<(), Sto
 }
 
 /// [`create_body`] for the raw connection.
-fn create_raw(db: &rusqlite::Connection, new: NewApplication) -> Result<Created, StoreError> {
+fn create_raw(db: &rusqlite::Connection, new: NewApplication) -> Result<Application, StoreError> {
     let last: i64 = db.prepare_cached(&numbered(NUMBER_NEXT))?.query_row(
         rusqlite::params![new.number_prefix, i64::from(new.number_year)],
         |r| r.get(0),
@@ -988,13 +993,15 @@ fn create_raw(db: &rusqlite::Connection, new: NewApplication) -> Result<Created,
     ];
     row_values(&change.row, &mut v);
     v.push(Box::new(head.seq));
-    v.push(Box::new(head.hash));
+    v.push(Box::new(head.hash.clone()));
     raw_exec(db, APPLICATION_INSERT, v)?;
     raw_change_rest(db, &new.id, &sealed, 0, &change)?;
-    Ok(Created {
+    Ok(Application {
         id: new.id,
         number,
         rev: 1,
+        row: change.row,
+        head,
     })
 }
 
@@ -1016,10 +1023,6 @@ const APPEND_UPDATE_KEPT: &str =
      and service = $3 and version = $4 and channel = $5 and provider = $6 \
      and applicant_iin = $14 and intake_actor = $15 and created_at = $16 \
      and representative_iin is $19";
-
-/// The head an append follows, and the links sealed onto it (with the new
-/// head).
-type Links = (ChainHead, (Vec<ChainEvent>, ChainHead));
 
 /// [`append_body`] for the raw connection; `links` when they were sealed
 /// before the write was queued.

@@ -159,6 +159,8 @@ contract!(
     a_document_with_shared_parts_reads_back_whole,
     a_seal_is_written_with_its_change_or_not_at_all,
     concurrent_appends_are_all_kept,
+    a_remembered_application_is_as_stored_or_caught_stale,
+    a_remembered_session_goes_with_its_change,
     a_failing_write_leaves_the_writes_beside_it,
 );
 
@@ -2877,4 +2879,149 @@ async fn administrator_changes_are_audited_with_the_change(db: &Db) {
     assert!(db.raw("update admin_audit set actor = 'x'").await.is_err());
     assert!(db.raw("delete from admin_audit").await.is_err());
     assert_eq!(db.count("admin_audit").await, 6);
+}
+
+async fn a_remembered_application_is_as_stored_or_caught_stale(db: &Db) {
+    let s = db.store.as_ref();
+    let mut first = row("in-progress", Some(60));
+    first.created_at = t(0) + chrono::Duration::nanoseconds(1_500);
+    let id1 = submit(s, 1, first).await;
+    let known = s.remembered(&id1).expect("remembered from its intake");
+    let read = s.get(&id1).await.unwrap();
+    assert_eq!(known, read, "as its intake wrote it");
+    let other = connect(&db.url).await.unwrap();
+    assert_eq!(other.remembered(&id1), None, "another node has not read it");
+    other.get(&id1).await.unwrap();
+    assert_eq!(other.remembered(&id1), Some(read.clone()), "once read");
+
+    // A step that names its head is remembered as a read would give it
+    // back, to the microsecond.
+    let mut moved = row("in-progress", Some(90));
+    moved.updated_at = t(5) + chrono::Duration::nanoseconds(1_234_567);
+    moved.due_at = Some(t(90) + chrono::Duration::nanoseconds(999));
+    let mut step = change(moved, vec![event("step-completed", 5, json!({}))]);
+    step.follows = Some(read.head.clone());
+    assert_eq!(s.append(&id1, 1, step).await.unwrap(), 2);
+    let known = s.remembered(&id1).expect("remembered after its append");
+    assert_eq!(known, s.get(&id1).await.unwrap());
+    assert_eq!(known.rev, 2);
+
+    // Another node moves it on: what this one remembers is behind, and a
+    // step decided on it writes nothing and is forgotten.
+    let there = other.get(&id1).await.unwrap();
+    let mut elsewhere = change(row("paused", None), vec![event("paused", 6, json!({}))]);
+    elsewhere.follows = Some(there.head.clone());
+    assert_eq!(other.append(&id1, 2, elsewhere).await.unwrap(), 3);
+    assert_eq!(s.remembered(&id1).unwrap().rev, 2, "behind, unknowing");
+    let mut late = change(row("finished", None), vec![event("late", 7, json!({}))]);
+    late.follows = Some(known.head.clone());
+    assert_eq!(
+        s.append(&id1, known.rev, late).await.unwrap_err(),
+        StoreError::Stale
+    );
+    assert_eq!(s.remembered(&id1), None, "forgotten when it missed");
+    let fresh = s.get(&id1).await.unwrap();
+    assert_eq!((fresh.rev, fresh.row.status.as_str()), (3, "paused"));
+    assert_eq!(
+        s.events(&id1).await.unwrap().len(),
+        3,
+        "the late step wrote nothing"
+    );
+
+    // An append that does not name its head is not remembered (its new
+    // head is the store's to find).
+    let unnamed = change(row("finished", None), vec![event("finished", 8, json!({}))]);
+    s.append(&id1, 3, unnamed).await.unwrap();
+    assert_eq!(s.remembered(&id1), None);
+    // A read that lost a race with a later write does not replace it.
+    let latest = s.get(&id1).await.unwrap();
+    assert_eq!(s.remembered(&id1).unwrap().rev, 4);
+    assert_eq!(latest.rev, 4);
+    other.close().await;
+}
+
+async fn a_remembered_session_goes_with_its_change(db: &Db) {
+    let s = db.store.as_ref();
+    s.create_user(user("clerk", None)).await.unwrap();
+    let session = |hash: &str| Session {
+        token_hash: hash.into(),
+        username: "clerk".into(),
+        expires_at: t(60),
+    };
+    for h in ["h1", "h2", "h3"] {
+        s.create_session(session(h), t(0)).await.unwrap();
+    }
+    let enabled = |u: Option<qyzmet_store::User>| u.map(|u| !u.disabled);
+
+    // On this node, each change is seen by the next request.
+    assert_eq!(
+        enabled(s.session_user("h1", t(1)).await.unwrap()),
+        Some(true)
+    );
+    s.set_user_disabled("clerk", true).await.unwrap();
+    assert_eq!(
+        enabled(s.session_user("h1", t(1)).await.unwrap()),
+        Some(false)
+    );
+    s.set_user_disabled("clerk", false).await.unwrap();
+    assert_eq!(
+        enabled(s.session_user("h1", t(1)).await.unwrap()),
+        Some(true)
+    );
+    s.delete_session("h1").await.unwrap();
+    assert_eq!(s.session_user("h1", t(1)).await.unwrap(), None);
+    assert_eq!(s.session_user("h2", t(60)).await.unwrap(), None, "its end");
+
+    // Another node, once it remembers (a change made behind the stores'
+    // backs, which tells no one, does not reach it).
+    let other = connect(&db.url).await.unwrap();
+    let mut remembers = false;
+    for _ in 0..100 {
+        db.raw("update users set disabled = false").await.unwrap();
+        let before = other.session_user("h2", t(1)).await.unwrap();
+        db.raw("update users set disabled = true").await.unwrap();
+        let after = other.session_user("h2", t(1)).await.unwrap();
+        if enabled(before) == Some(true) && enabled(after) == Some(true) {
+            remembers = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(remembers, "the other node remembers the session");
+    db.raw("update users set disabled = false").await.unwrap();
+
+    // This node ends the session: on PostgreSQL the other node is told;
+    // another store on a SQLite file (another process, as SQLite sees it)
+    // is not, and trusts what it read for at most SESSION_MEMORY.
+    s.delete_session("h2").await.unwrap();
+    let heard_within = if db.pg.is_some() {
+        Duration::from_secs(3)
+    } else {
+        qyzmet_store::SESSION_MEMORY + Duration::from_secs(1)
+    };
+    let start = std::time::Instant::now();
+    while other.session_user("h2", t(1)).await.unwrap().is_some() {
+        assert!(
+            start.elapsed() < heard_within,
+            "the ended session is still served"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A new password ends the other sessions of its user on every node.
+    assert!(other.session_user("h3", t(1)).await.unwrap().is_some());
+    s.set_user_password("clerk", "new-hash", Some("h-none"))
+        .await
+        .unwrap();
+    assert_eq!(s.session_user("h3", t(1)).await.unwrap(), None);
+    if db.pg.is_some() {
+        let start = std::time::Instant::now();
+        while other.session_user("h3", t(1)).await.unwrap().is_some() {
+            assert!(
+                start.elapsed() < Duration::from_secs(3),
+                "still served elsewhere"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    other.close().await;
 }

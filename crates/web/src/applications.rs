@@ -752,10 +752,24 @@ pub(crate) async fn visible(
     who: &Principal,
     id: &str,
 ) -> Result<(Application, Case), ApiError> {
+    visible_as(state, who, id, None).await
+}
+
+/// [`visible`], on `known` (the application as this node remembers it,
+/// [`qyzmet_store::Store::remembered`]) when given.
+async fn visible_as(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    known: Option<Application>,
+) -> Result<(Application, Case), ApiError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(ApiError::not_found());
     }
-    let app = state.store().get(id).await?;
+    let app = match known {
+        Some(app) => app,
+        None => state.store().get(id).await?,
+    };
     let case = load_case(&app)?;
     if !may_see(who, &app.row, Some(&case)) {
         return Err(ApiError::not_found());
@@ -1027,11 +1041,34 @@ pub async fn act(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (app, case) = visible(&state, &who, &id).await?;
+    // Decided first on the application as this node last saw it (most
+    // often, as its own last step left it): the append is conditional on
+    // its rev and chain, so a step decided on an application that moved on
+    // elsewhere writes nothing. Any refusal is asked again of the database,
+    // which may know better; a failure of the server's own is not.
+    if let Some(known) = state.store().remembered(&id) {
+        match act_on(&state, &who, &id, &headers, &body, Some(known)).await {
+            Err(e) if !e.status.is_server_error() => {}
+            done => return done,
+        }
+    }
+    act_on(&state, &who, &id, &headers, &body, None).await
+}
+
+/// [`act`] on `known`, or on the application as read now.
+async fn act_on(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    known: Option<Application>,
+) -> Result<Response, ApiError> {
+    let (app, case) = visible_as(state, who, id, known).await?;
     let path = format!("/api/v1/applications/{id}/actions");
-    let idem = idempotency(&headers, &who, "POST", &path, &body)?;
+    let idem = idempotency(headers, who, "POST", &path, body)?;
     if let Some(i) = &idem {
-        if let Some(res) = replay(&state, i).await? {
+        if let Some(res) = replay(state, i).await? {
             return Ok(res);
         }
     }
@@ -1053,8 +1090,8 @@ pub async fn act(
                 .with_detail("the application changed since you read it; read it again"),
         );
     }
-    require_json(&headers)?;
-    let raw: Value = parse_json(&body)?;
+    require_json(headers)?;
+    let raw: Value = parse_json(body)?;
     let action = raw
         .get("action")
         .and_then(|a| a.as_str())
@@ -1100,14 +1137,14 @@ pub async fn act(
             }
         }
     }
-    if matches!(command, Command::Complete { .. }) && awaits_result(&state, &case) {
+    if matches!(command, Command::Complete { .. }) && awaits_result(state, &case) {
         return Err(
             ApiError::new(StatusCode::CONFLICT, "result-not-received").with_detail(
                 "the provider's sealed result has not come back through the gateway yet",
             ),
         );
     }
-    let process = process_of(&state, &case)?;
+    let process = process_of(state, &case)?;
     let now = state.now();
     let events = decide(
         Some(&case),
@@ -1119,15 +1156,15 @@ pub async fn act(
     )
     .map_err(command_error)?;
     let seal = if signing {
-        crate::documents::seal_at_sign(&state, &who, &app, &case, &raw).await?
+        crate::documents::seal_at_sign(state, who, &app, &case, &raw).await?
     } else {
         None
     };
     let before = case.clone();
     let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
-    let mut doc_jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now);
+    let mut doc_jobs = crate::documents::jobs_after(state, Some(&before), &next, &app.id, now);
     if let Some(seal) = &seal {
-        doc_jobs.extend(crate::registry::result_job(&state, &app, &next, seal, now));
+        doc_jobs.extend(crate::registry::result_job(state, &app, &next, seal, now));
     }
     let enqueues = !doc_jobs.is_empty();
     let row = row_of(&next, &app.row.intake_actor)?;
@@ -1173,7 +1210,7 @@ pub async fn act(
         }
         Err(StoreError::Duplicate(_)) if idem.is_some() => {
             let i = idem.as_ref().expect("checked");
-            replay(&state, i).await?.ok_or_else(ApiError::internal)
+            replay(state, i).await?.ok_or_else(ApiError::internal)
         }
         Err(StoreError::Stale) => Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,

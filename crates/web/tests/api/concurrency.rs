@@ -268,7 +268,45 @@ async fn the_list_pages_through_everything_once(app: &TestApp) {
     assert_eq!(app.list_ids(P2, "").await.len(), 3);
 }
 
+/// Two nodes on one database take turns on an application. Each decides a
+/// step first on the application as it last saw it; when the other node
+/// has moved it on since, the step is decided again on the database's
+/// answer, so the client sees what one node would have answered.
+async fn steps_taken_on_two_nodes_see_each_other(app: &TestApp) {
+    let other = app.other_node().await;
+    let mut case = app
+        .take_in_ok("clerk", &intake("meeting-permission", "office", P1))
+        .await;
+    // The other node registers it; this one remembers it at rev 1.
+    let r = app
+        .act_at(&other.address, "clerk", &case.id, "\"1\"", &complete())
+        .await;
+    r.expect(200);
+    assert_eq!(r.etag(), "\"2\"");
+    case.etag = r.etag();
+    // This node is asked at rev 2, which it has not seen.
+    let v = app.act_ok("head", &mut case, assign("specialist")).await;
+    assert_eq!(v["step"], "review", "{v}");
+    // The other node moves it on again ...
+    let r = app
+        .act_at(&other.address, "specialist", &case.id, "\"3\"", &complete())
+        .await;
+    r.expect(200);
+    // ... so the rev this node last wrote is stale here too, and nothing
+    // is written on its strength.
+    app.act("head", &case.id, "\"3\"", &complete())
+        .await
+        .problem(412, "precondition-failed");
+    let events = app.events(&case.id).await.len();
+    case.etag = r.etag();
+    let v = app.act_ok("head", &mut case, complete()).await;
+    assert_eq!(v["step"], "issue", "{v}");
+    assert!(app.events(&case.id).await.len() > events);
+    assert_eq!(case.etag, "\"5\"");
+}
+
 crate::on_both_backends!(
+    steps_taken_on_two_nodes_see_each_other,
     the_list_pages_through_everything_once,
     racing_actions_one_wins,
     racing_creates_with_one_key_make_one,

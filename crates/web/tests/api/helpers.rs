@@ -135,6 +135,8 @@ pub struct TestApp {
     pub sandbox: qyzmet_gateway::sandbox::Running,
     /// This node's gateway pieces (key, client, endpoint).
     pub gateway: qyzmet_gateway::Node,
+    /// The database's URL, for another node on it.
+    db_url: String,
     clock: Arc<AtomicI64>,
     /// Tokens by user, with the instant each was had.
     tokens: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
@@ -331,12 +333,49 @@ pub async fn spawn_app_signing(
         client: reqwest::Client::builder().no_proxy().build().unwrap(),
         sandbox,
         gateway: node,
+        db_url: url,
         clock,
         tokens: Mutex::new(HashMap::new()),
         _shutdown: tx,
         _dir: dir,
         _pg: pg,
     })
+}
+
+/// Another node on the test's database: its own store, the same catalog,
+/// calendar and clock, served on a port of its own (without a gateway).
+pub struct OtherNode {
+    pub address: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestApp {
+    pub async fn other_node(&self) -> OtherNode {
+        let store: Arc<dyn Store> = qyzmet_store::connect(&self.db_url)
+            .await
+            .expect("the store opens");
+        let (catalog, calendar) = catalog_and_calendar().clone();
+        let read = self.clock.clone();
+        let state = AppState::with_clock(
+            catalog,
+            calendar,
+            store,
+            "http://qyzmet.test".into(),
+            false,
+            Arc::new(move || {
+                DateTime::from_timestamp_micros(read.load(Ordering::SeqCst))
+                    .expect("a sane instant")
+            }),
+        )
+        .with_calendar_source(crate::support::calendar_data());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let tx = crate::support::serve_in_background(listener, state);
+        OtherNode {
+            address,
+            _shutdown: tx,
+        }
+    }
 }
 
 pub async fn read(res: reqwest::Response) -> Resp {
@@ -452,10 +491,22 @@ impl TestApp {
 
     /// `POST /api/v1/applications/{id}/actions` with `If-Match: etag`.
     pub async fn act(&self, user: &str, id: &str, etag: &str, body: &Value) -> Resp {
+        self.act_at(&self.address, user, id, etag, body).await
+    }
+
+    /// [`TestApp::act`] sent to the node at `address`.
+    pub async fn act_at(
+        &self,
+        address: &str,
+        user: &str,
+        id: &str,
+        etag: &str,
+        body: &Value,
+    ) -> Resp {
         let token = self.login(user).await;
         read(
             self.client
-                .post(self.url(&format!("/api/v1/applications/{id}/actions")))
+                .post(format!("{address}/api/v1/applications/{id}/actions"))
                 .bearer_auth(token)
                 .header("If-Match", etag)
                 .json(body)

@@ -1,0 +1,319 @@
+//! What a node remembers between requests, so that the reads every
+//! request makes need not reach the database each time:
+//!
+//! - [`RecentApps`]: the applications this node last read or wrote. A step
+//!   decided on a remembered application is appended at its rev, and the
+//!   append is conditional on that rev and the chain's head; a remembered
+//!   application that another node moved on therefore fails the append
+//!   (`Stale`), and the caller reads it again and decides again. Nothing is
+//!   ever written on the strength of memory alone.
+//! - [`Sessions`]: the user of a bearer token, for a few seconds. Every
+//!   write that ends a session or changes who a user is (logout, a new
+//!   password, a disabled account) forgets on this node at once and, on
+//!   PostgreSQL, tells every other node through `NOTIFY` in the same
+//!   transaction; [`SESSION_MEMORY`] bounds how long another process on the
+//!   same SQLite file (which cannot be told) may go on trusting it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::{Application, ApplicationRow, ChainHead, User};
+
+/// Applications remembered at most (about 3 KiB each: the row and the
+/// folded case as text).
+const RECENT_APPS: usize = 1024;
+
+/// How long a session's user is trusted without asking the database.
+pub const SESSION_MEMORY: Duration = Duration::from_secs(5);
+
+/// Sessions remembered at most (a few hundred bytes each).
+const SESSIONS: usize = 8192;
+
+/// A map that forgets an arbitrary entry when full.
+fn insert_bounded<V>(map: &mut HashMap<String, V>, cap: usize, key: String, value: V) {
+    if map.len() >= cap && !map.contains_key(&key) {
+        if let Some(k) = map.keys().next().cloned() {
+            map.remove(&k);
+        }
+    }
+    map.insert(key, value);
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The applications this node last read or wrote, by id.
+#[derive(Default)]
+pub(crate) struct RecentApps(Mutex<HashMap<String, Application>>);
+
+impl RecentApps {
+    /// The application as last seen here, if remembered.
+    pub(crate) fn get(&self, id: &str) -> Option<Application> {
+        lock(&self.0).get(id).cloned()
+    }
+
+    /// `app` as just read from the database. A read that raced with a
+    /// write made here and lost (an older rev) does not replace it.
+    pub(crate) fn read(&self, app: &Application) {
+        let mut map = lock(&self.0);
+        if map.get(&app.id).is_some_and(|known| known.rev > app.rev) {
+            return;
+        }
+        insert_bounded(&mut map, RECENT_APPS, app.id.clone(), app.clone());
+    }
+
+    /// `app` as its intake wrote it.
+    pub(crate) fn created(&self, mut app: Application) {
+        app.row = at_stored_precision(app.row);
+        let mut map = lock(&self.0);
+        insert_bounded(&mut map, RECENT_APPS, app.id.clone(), app);
+    }
+
+    /// An append at `expected_rev` committed with `row`, ending the chain
+    /// at `head`. Remembered only over the application as it was at
+    /// `expected_rev` (its number is not in the change).
+    pub(crate) fn appended(
+        &self,
+        id: &str,
+        expected_rev: i64,
+        row: ApplicationRow,
+        head: ChainHead,
+    ) {
+        let mut map = lock(&self.0);
+        match map.get_mut(id) {
+            Some(app) if app.rev == expected_rev => {
+                app.rev = expected_rev + 1;
+                app.row = at_stored_precision(row);
+                app.head = head;
+            }
+            Some(_) => {
+                map.remove(id);
+            }
+            None => {}
+        }
+    }
+
+    /// A write whose outcome is not known here (it failed, or it moved the
+    /// application by a path that does not say how).
+    pub(crate) fn forget(&self, id: &str) {
+        lock(&self.0).remove(id);
+    }
+}
+
+/// `row` as a read gives it back: instants in whole microseconds.
+fn at_stored_precision(mut row: ApplicationRow) -> ApplicationRow {
+    let micros = |t: chrono::DateTime<chrono::Utc>| {
+        chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+    };
+    row.due_at = row.due_at.map(micros);
+    row.created_at = micros(row.created_at);
+    row.updated_at = micros(row.updated_at);
+    row
+}
+
+struct RememberedSession {
+    user: User,
+    /// The session's end, in microseconds.
+    expires_at: i64,
+    read_at: Instant,
+}
+
+/// The users of recently seen sessions, by token hash.
+pub(crate) struct Sessions {
+    map: Mutex<HashMap<String, RememberedSession>>,
+    /// Whether what other nodes change reaches this node (always on
+    /// SQLite; on PostgreSQL while the listener is listening). Off, every
+    /// session is read from the database.
+    told: AtomicBool,
+    /// Counts the changes heard, so that a read that began before one is
+    /// not remembered after it.
+    changes: AtomicU64,
+}
+
+/// When a read of a session began: the changes heard by then, and the
+/// instant its answer will be remembered from.
+#[derive(Clone, Copy)]
+pub(crate) struct Ticket {
+    changes: u64,
+    at: Instant,
+}
+
+impl Sessions {
+    /// `told`: whether other writers' changes reach [`Sessions::changed`].
+    pub(crate) fn new(told: bool) -> Sessions {
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+            told: AtomicBool::new(told),
+            changes: AtomicU64::new(0),
+        }
+    }
+
+    /// Taken before reading a session from the database.
+    pub(crate) fn ticket(&self) -> Ticket {
+        Ticket {
+            changes: self.changes.load(Ordering::Acquire),
+            at: Instant::now(),
+        }
+    }
+
+    /// The remembered answer for `token_hash` at `now` (microseconds):
+    /// `Some(None)` for a session that has expired by then, `None` when
+    /// the database must be asked.
+    pub(crate) fn get(&self, token_hash: &str, now: i64) -> Option<Option<User>> {
+        if !self.told.load(Ordering::Acquire) {
+            return None;
+        }
+        let map = lock(&self.map);
+        let s = map.get(token_hash)?;
+        if s.read_at.elapsed() >= SESSION_MEMORY {
+            return None;
+        }
+        Some((s.expires_at > now).then(|| s.user.clone()))
+    }
+
+    /// A session's user as read from the database after `ticket` was
+    /// taken; forgotten at once if a change was heard meanwhile (the read
+    /// may have seen the database before it).
+    pub(crate) fn read(&self, token_hash: &str, user: &User, expires_at: i64, ticket: Ticket) {
+        if !self.told.load(Ordering::Acquire) {
+            return;
+        }
+        let mut map = lock(&self.map);
+        if self.changes.load(Ordering::Acquire) != ticket.changes {
+            return;
+        }
+        insert_bounded(
+            &mut map,
+            SESSIONS,
+            token_hash.to_owned(),
+            RememberedSession {
+                user: user.clone(),
+                expires_at,
+                read_at: ticket.at,
+            },
+        );
+    }
+
+    /// What a notice says changed: `s:` and a token hash (that session
+    /// ended), `u:` and a username (that user changed); anything else, or
+    /// a notice that may have been lost, forgets everything.
+    pub(crate) fn changed(&self, notice: &str) {
+        let mut map = lock(&self.map);
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        if let Some(hash) = notice.strip_prefix("s:") {
+            map.remove(hash);
+        } else if let Some(username) = notice.strip_prefix("u:") {
+            map.retain(|_, s| s.user.username != username);
+        } else {
+            map.clear();
+        }
+    }
+
+    /// Whether other writers' changes reach this node from now on; when
+    /// they stop (a listener lost its connection), everything is forgotten,
+    /// since what changed meanwhile is not known.
+    pub(crate) fn set_told(&self, told: bool) {
+        let mut map = lock(&self.map);
+        self.told.store(told, Ordering::Release);
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        map.clear();
+    }
+}
+
+/// The notice for the end of the session `token_hash`.
+pub(crate) fn session_ended(token_hash: &str) -> String {
+    format!("s:{token_hash}")
+}
+
+/// The notice for a change of `username` (password, disabled).
+pub(crate) fn user_changed(username: &str) -> String {
+    format!("u:{username}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str) -> User {
+        User {
+            username: name.into(),
+            role: "clerk".into(),
+            provider: None,
+            password_hash: String::new(),
+            iin: None,
+            display_name: name.into(),
+            created_at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn a_session_is_remembered_until_it_expires_or_changes() {
+        let s = Sessions::new(true);
+        assert_eq!(s.get("h", 0), None, "nothing read yet");
+        s.read("h", &user("clerk"), 100, s.ticket());
+        assert_eq!(s.get("h", 99), Some(Some(user("clerk"))));
+        assert_eq!(s.get("h", 100), Some(None), "expired at its end");
+        s.changed(&user_changed("head"));
+        assert!(s.get("h", 0).is_some(), "another user's change");
+        s.changed(&user_changed("clerk"));
+        assert_eq!(s.get("h", 0), None);
+        s.read("h", &user("clerk"), 100, s.ticket());
+        s.changed(&session_ended("h"));
+        assert_eq!(s.get("h", 0), None);
+        s.read("h", &user("clerk"), 100, s.ticket());
+        s.changed("");
+        assert_eq!(s.get("h", 0), None, "an unreadable notice forgets all");
+    }
+
+    #[test]
+    fn a_session_read_long_ago_is_asked_again() {
+        let s = Sessions::new(true);
+        let long_ago = Instant::now()
+            .checked_sub(SESSION_MEMORY)
+            .expect("the clock runs");
+        let t = Ticket {
+            at: long_ago,
+            ..s.ticket()
+        };
+        s.read("h", &user("clerk"), 100, t);
+        assert_eq!(s.get("h", 0), None);
+    }
+
+    #[test]
+    fn untold_sessions_are_never_remembered() {
+        let s = Sessions::new(false);
+        s.read("h", &user("clerk"), 100, s.ticket());
+        assert_eq!(s.get("h", 0), None);
+        s.set_told(true);
+        s.read("h", &user("clerk"), 100, s.ticket());
+        assert!(s.get("h", 0).is_some());
+        s.set_told(false);
+        s.set_told(true);
+        assert_eq!(s.get("h", 0), None, "forgotten while not told");
+    }
+
+    #[test]
+    fn a_read_that_began_before_a_change_is_not_remembered() {
+        let s = Sessions::new(true);
+        let before = s.ticket();
+        s.changed(&session_ended("h"));
+        s.read("h", &user("clerk"), 100, before);
+        assert_eq!(s.get("h", 0), None);
+        s.read("h", &user("clerk"), 100, s.ticket());
+        assert!(s.get("h", 0).is_some());
+    }
+
+    #[test]
+    fn the_maps_stay_bounded() {
+        let mut m = HashMap::new();
+        for i in 0..10 {
+            insert_bounded(&mut m, 4, i.to_string(), i);
+        }
+        assert_eq!(m.len(), 4);
+        assert_eq!(m.get("9"), Some(&9), "the newest is kept");
+    }
+}
