@@ -661,7 +661,7 @@ pub async fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let view_process = process.clone();
     let view_case = case.clone();
-    let doc_jobs = crate::documents::jobs_after(&state, None, &case, &id, now);
+    let doc_jobs = crate::documents::jobs_after(&state, None, &case, &id, 1, now);
     let enqueues = !doc_jobs.is_empty() || package.is_some();
     let build_idem = idem.as_ref().map(|i| Idem {
         principal: i.principal.clone(),
@@ -1162,7 +1162,8 @@ async fn act_on(
     };
     let before = case.clone();
     let next = events.iter().fold(case, |c, e| case::apply(Some(c), e));
-    let mut doc_jobs = crate::documents::jobs_after(state, Some(&before), &next, &app.id, now);
+    let mut doc_jobs =
+        crate::documents::jobs_after(state, Some(&before), &next, &app.id, app.rev + 1, now);
     if let Some(seal) = &seal {
         doc_jobs.extend(crate::registry::result_job(state, &app, &next, seal, now));
     }

@@ -161,12 +161,14 @@ impl Settings {
 
 /// The render jobs a transition from `before` to `after` calls for: the
 /// receipt once intake gave one, the result's draft each time the case
-/// enters `sign` (again, after a return).
+/// enters `sign` (again, after a return). `rev` is the application's rev
+/// after the transition: the job renders it at least that new.
 pub fn jobs_after(
     state: &AppState,
     before: Option<&Case>,
     after: &Case,
     app_id: &str,
+    rev: i64,
     now: DateTime<Utc>,
 ) -> Vec<NewJob> {
     let mut jobs = Vec::new();
@@ -175,7 +177,7 @@ pub fn jobs_after(
     }
     let job = |purpose: &str| NewJob {
         kind: JOB_KIND.to_owned(),
-        payload: json!({"application_id": app_id, "purpose": purpose}),
+        payload: json!({"application_id": app_id, "purpose": purpose, "rev": rev}),
         run_at: now,
     };
     if after.receipt.is_some() && before.is_none_or(|b| b.receipt.is_none()) {
@@ -234,7 +236,14 @@ impl JobHandler for RenderJob {
             .as_str()
             .ok_or("payload without application_id")?;
         let purpose = job.payload["purpose"].as_str().unwrap_or("result");
-        let app = self.state.store().get(id).await?;
+        // The application at least as the write that asked for the
+        // document left it: as this node remembers it when that is as
+        // new (most often: this node wrote it), else as stored.
+        let store = self.state.store();
+        let app = match (job.payload["rev"].as_i64(), store.remembered(id)) {
+            (Some(rev), Some(app)) if app.rev >= rev => app,
+            _ => store.get(id).await?,
+        };
         let case: Case = app.row.state.parse()?;
         let Some(doc) = render_draft(&self.state, &app, &case, purpose).await? else {
             // The case moved on (returned, withdrawn): nothing to render.

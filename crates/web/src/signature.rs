@@ -176,7 +176,7 @@ pub async fn sign(
     let new_rev = app.rev + 1;
     // The signed application is accepted: its receipt is rendered like any
     // other (a job in the same transaction).
-    let jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, now)
+    let jobs = crate::documents::jobs_after(&state, Some(&before), &next, &app.id, new_rev, now)
         .into_iter()
         .chain(to_provider)
         .collect();

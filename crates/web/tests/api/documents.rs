@@ -82,6 +82,7 @@ with_documents!(
     a_head_without_a_server_key_sends_their_own_signature(false),
     verify_lookups_are_rate_limited(true),
     a_sealed_result_sent_back_to_review_is_drafted_afresh(true),
+    a_draft_asked_for_on_another_node_is_drafted_as_stored(true),
 );
 
 async fn bytes(app: &TestApp, user: &str, path: &str) -> (u16, Vec<u8>, Option<String>) {
@@ -630,4 +631,34 @@ async fn a_sealed_result_sent_back_to_review_is_drafted_afresh(app: &TestApp) {
     assert_eq!(pdf_qr(&pdf), format!("http://qyzmet.test/verify/{code}"));
     // The approval sealed before the return is unchanged.
     assert_eq!(app.state.store().document(&first).await.unwrap(), approval);
+}
+
+/// A node runs a render job that another node's step asked for, while it
+/// remembers the application from before that step: it drafts the
+/// application as stored (at least as new as the step), not as it
+/// remembers it (still at `review`, which has nothing to draft).
+async fn a_draft_asked_for_on_another_node_is_drafted_as_stored(app: &TestApp) {
+    let mut case = app
+        .take_in_ok("clerk", &intake("adoption-payment", "office", P1))
+        .await;
+    app.act_ok("clerk", &mut case, complete()).await;
+    app.act_ok("head", &mut case, assign("specialist")).await;
+    assert_eq!(case.body["step"], "review");
+    let other = app.other_node().await;
+    let r = app
+        .act_at(
+            &other.address,
+            "specialist",
+            &case.id,
+            &case.etag,
+            &complete(),
+        )
+        .await;
+    r.expect(200);
+    assert_eq!(r.body["step"], "sign", "{}", r.text);
+    run_jobs(app).await;
+    let code = qyzmet_web::view::document_code(&case.id, "result");
+    let (status, pdf, _) = bytes(app, "head", &format!("/api/v1/documents/{code}")).await;
+    assert_eq!(status, 200, "the draft: {}", String::from_utf8_lossy(&pdf));
+    assert!(pdf.starts_with(b"%PDF-"));
 }

@@ -343,7 +343,8 @@ pub async fn spawn_app_signing(
 }
 
 /// Another node on the test's database: its own store, the same catalog,
-/// calendar and clock, served on a port of its own (without a gateway).
+/// calendar, clock and documents, served on a port of its own (without a
+/// gateway).
 pub struct OtherNode {
     pub address: String,
     _shutdown: tokio::sync::oneshot::Sender<()>,
@@ -367,7 +368,8 @@ impl TestApp {
                     .expect("a sane instant")
             }),
         )
-        .with_calendar_source(crate::support::calendar_data());
+        .with_calendar_source(crate::support::calendar_data())
+        .with_documents(self.state.documents().clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let tx = crate::support::serve_in_background(listener, state);
