@@ -311,11 +311,38 @@ impl Signer {
         detached: bool,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<u8>, PkiError> {
+        let digest = self.key.digest(content);
+        self.sign_digest_at(content, digest, detached, at)
+    }
+
+    /// A detached signature of `content` now, whose SHA-256 the caller has
+    /// already computed (`sha256`): it is not hashed again unless the key
+    /// signs with another digest (P-384, SHA-384).
+    pub fn sign_detached_hashed(
+        &self,
+        content: &[u8],
+        sha256: &[u8; 32],
+    ) -> Result<Vec<u8>, PkiError> {
+        let digest = match self.key.digest_oid() {
+            oids::SHA256 => sha256.to_vec(),
+            _ => self.key.digest(content),
+        };
+        self.sign_digest_at(content, digest, true, chrono::Utc::now())
+    }
+
+    /// [`Signer::sign_at`] with the content's `digest` (by the key's digest
+    /// algorithm) given.
+    fn sign_digest_at(
+        &self,
+        content: &[u8],
+        digest: Vec<u8>,
+        detached: bool,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<u8>, PkiError> {
         let digest_alg = AlgorithmIdentifierOwned {
             oid: self.key.digest_oid(),
             parameters: None,
         };
-        let digest = self.key.digest(content);
 
         let mut attrs = SetOfVec::new();
         attrs.insert(attribute(

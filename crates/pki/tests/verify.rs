@@ -273,6 +273,25 @@ fn authentication_keys_and_certificates_without_an_iin_are_refused() {
     );
 }
 
+/// A detached signature made from a digest the caller computed is the
+/// same as one made from the content; a digest of other bytes makes a
+/// signature the content does not match.
+#[test]
+fn a_detached_signature_from_a_computed_digest_verifies() {
+    use sha2::Digest;
+    let v = verifier();
+    let s = signer("head");
+    let digest: [u8; 32] = sha2::Sha256::digest(CONTENT).into();
+    let cms = s.sign_detached_hashed(CONTENT, &digest).unwrap();
+    assert_eq!(code(v.verify(&cms, Some(CONTENT), Utc::now())), "valid");
+    let other: [u8; 32] = sha2::Sha256::digest(b"other").into();
+    let cms = s.sign_detached_hashed(CONTENT, &other).unwrap();
+    assert_eq!(
+        code(v.verify(&cms, Some(CONTENT), Utc::now())),
+        "signature-invalid"
+    );
+}
+
 #[test]
 fn ecdsa_keys_verify() {
     let (ca, v) = own_ca();

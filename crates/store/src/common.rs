@@ -608,8 +608,12 @@ struct DocumentWrite {
 }
 
 /// Cuts the shared parts out of `pdf`, after checking each lies there.
-fn stored_form(pdf: &[u8], shared: &[SharedPart]) -> Result<StoredForm, StoreError> {
-    let sha256 = hex::encode(Sha256::digest(pdf));
+fn stored_form(
+    pdf: &[u8],
+    shared: &[SharedPart],
+    sha256: Option<String>,
+) -> Result<StoredForm, StoreError> {
+    let sha256 = sha256.unwrap_or_else(|| hex::encode(Sha256::digest(pdf)));
     if shared.is_empty() {
         return Ok(StoredForm {
             pdf: pdf.to_vec(),
@@ -760,8 +764,18 @@ impl Backend {
     /// sha256 computed here, not in the write), with the shared parts this
     /// store does not know to be stored.
     fn document_write(&self, doc: NewDocument) -> Result<DocumentWrite, StoreError> {
+        self.document_write_hashed(doc, None)
+    }
+
+    /// [`Backend::document_write`] of a document whose whole PDF's sha256
+    /// (hex) is known, when `sha256` (else it is computed).
+    fn document_write_hashed(
+        &self,
+        doc: NewDocument,
+        sha256: Option<String>,
+    ) -> Result<DocumentWrite, StoreError> {
         Ok(DocumentWrite {
-            form: stored_form(&doc.pdf, &doc.shared)?,
+            form: stored_form(&doc.pdf, &doc.shared, sha256)?,
             fresh: self.known_parts.unknown(&doc.shared)?,
             doc,
         })
@@ -897,10 +911,11 @@ impl Store for Backend {
         change: Change,
         mut seal: DocumentSeal,
     ) -> Result<i64, StoreError> {
+        // The draft is the bytes sealed: their hash is the seal's.
         let draft = seal
             .draft
             .take()
-            .map(|d| self.document_write(d))
+            .map(|d| self.document_write_hashed(d, Some(seal.sha256.clone())))
             .transpose()?;
         let shared = draft.as_ref().map(|d| d.doc.shared.clone());
         let rev = self

@@ -68,6 +68,12 @@ pub trait Sealer: Send + Sync {
     /// Who the seal names, printed on the draft before it is sealed.
     fn signer(&self) -> String;
     fn seal(&self, pdf: &[u8]) -> Result<Seal, SealError>;
+    /// [`Sealer::seal`] of a `pdf` whose SHA-256 the caller has already
+    /// computed, so that it need not be hashed again.
+    fn seal_hashed(&self, pdf: &[u8], sha256: &[u8; 32]) -> Result<Seal, SealError> {
+        let _ = sha256;
+        self.seal(pdf)
+    }
     /// The certificate its seals carry, DER, when known: a seal that comes
     /// back (a State Corporation result) is recognised by it.
     fn certificate(&self) -> Option<Vec<u8>> {
@@ -111,6 +117,17 @@ impl Sealer for P12Sealer {
         let cms = self
             .signer
             .sign(pdf, true)
+            .map_err(|e| SealError(e.to_string()))?;
+        Ok(Seal {
+            cms,
+            signer: self.name.clone(),
+        })
+    }
+
+    fn seal_hashed(&self, pdf: &[u8], sha256: &[u8; 32]) -> Result<Seal, SealError> {
+        let cms = self
+            .signer
+            .sign_detached_hashed(pdf, sha256)
             .map_err(|e| SealError(e.to_string()))?;
         Ok(Seal {
             cms,
@@ -721,10 +738,11 @@ pub async fn seal_at_sign(
         ApiError::new(StatusCode::CONFLICT, "document-not-ready")
             .with_detail("the result document is still being drafted; try again in a few seconds")
     };
-    // The bytes to seal, their hash, and the draft when it is made here.
-    let (pdf, sha256, draft) = match state.store().document(&code).await {
+    // The bytes to seal, their hash, and the draft when it is made here
+    // (with its hash as raw bytes: the seal's digest, not computed again).
+    let (pdf, sha256, draft, digest) = match state.store().document(&code).await {
         Ok(d) if d.seal.is_some() => return Ok(None),
-        Ok(d) => (d.pdf, d.sha256, None),
+        Ok(d) => (d.pdf, d.sha256, None, None),
         Err(StoreError::NotFound)
             if body.get("cms").is_none() && state.documents().sealer.is_some() =>
         {
@@ -735,8 +753,13 @@ pub async fn seal_at_sign(
                     ApiError::internal()
                 })?
                 .ok_or_else(not_ready)?;
-            let sha256 = hex::encode(Sha256::digest(&made.pdf));
-            (made.pdf.clone(), sha256, Some(made))
+            let digest: [u8; 32] = Sha256::digest(&made.pdf).into();
+            (
+                made.pdf.clone(),
+                hex::encode(digest),
+                Some(made),
+                Some(digest),
+            )
         }
         Err(StoreError::NotFound) => return Err(not_ready()),
         Err(e) => return Err(e.into()),
@@ -791,13 +814,16 @@ pub async fn seal_at_sign(
                     "the server holds no key for the head: sign the draft and send `cms`",
                 )
             })?;
-            tokio::task::spawn_blocking(move || sealer.seal(&pdf))
-                .await
-                .map_err(|_| ApiError::internal())?
-                .map_err(|e| {
-                    tracing::error!(error = %e, "sealing with the server-held key");
-                    ApiError::internal()
-                })?
+            tokio::task::spawn_blocking(move || match digest {
+                Some(d) => sealer.seal_hashed(&pdf, &d),
+                None => sealer.seal(&pdf),
+            })
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| {
+                tracing::error!(error = %e, "sealing with the server-held key");
+                ApiError::internal()
+            })?
         }
     };
     Ok(Some(DocumentSeal {
