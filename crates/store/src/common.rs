@@ -572,6 +572,22 @@ static PUT_DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     )
 });
 
+/// A draft stored already sealed (the draft made at sign, with its seal):
+/// `$1`…`$10` as [`PUT_DOCUMENT`], `$11` the CMS, `$12` the signer, `$13`
+/// when. A draft there already gives way to it; a sealed one does not
+/// (then no row changes, as [`SEAL_DOCUMENT`] on a sealed draft).
+static PUT_SEALED_DRAFT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "insert into documents ({DOCUMENT_INSERT_COLUMNS}, seal, signer, sealed_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
+         issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
+         created_at = excluded.created_at, parts = excluded.parts, seal = excluded.seal, \
+         signer = excluded.signer, sealed_at = excluded.sealed_at \
+         where documents.seal is null"
+    )
+});
+
 /// The columns [`PUT_DOCUMENT`] writes, in the order of its parameters.
 const DOCUMENT_INSERT_COLUMNS: &str =
     "code, application_id, purpose, kind, number, issuer, pdf, sha256, created_at, parts";

@@ -588,18 +588,34 @@ async fn append_body(
 ) -> Result<i64, StoreError> {
     append_in(conn, &id, expected_rev, change, links).await?;
     if let Some(seal) = seal {
-        if let Some(draft) = draft {
-            put_document_in(conn, draft).await?;
-        }
-        let done = sqlx::query(SEAL_DOCUMENT)
-            .bind(seal.code.clone())
-            .bind(seal.sha256)
-            .bind(seal.cms)
-            .bind(seal.signer)
-            .bind(micros(seal.at))
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() == 0 {
+        let done = match draft {
+            // The draft made for this seal: stored sealed, one statement.
+            Some(draft) if draft.doc.code == seal.code => {
+                put_parts_in(conn, &draft).await?;
+                bind_document(sqlx::query(&PUT_SEALED_DRAFT), draft)
+                    .bind(seal.cms)
+                    .bind(seal.signer)
+                    .bind(micros(seal.at))
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+            }
+            draft => {
+                if let Some(draft) = draft {
+                    put_document_in(conn, draft).await?;
+                }
+                sqlx::query(SEAL_DOCUMENT)
+                    .bind(seal.code.clone())
+                    .bind(seal.sha256)
+                    .bind(seal.cms)
+                    .bind(seal.signer)
+                    .bind(micros(seal.at))
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+            }
+        };
+        if done == 0 {
             let exists: Option<String> =
                 sqlx::query_scalar("select code from documents where code = $1")
                     .bind(seal.code)
@@ -614,6 +630,15 @@ async fn append_body(
 /// Stores a prepared document, and first those of its shared parts not
 /// stored yet; the rows `PUT_DOCUMENT` changed.
 async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, StoreError> {
+    put_parts_in(conn, &write).await?;
+    let done = bind_document(sqlx::query(&PUT_DOCUMENT), write)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// The shared parts of `write` not stored yet.
+async fn put_parts_in(conn: &mut Conn, write: &DocumentWrite) -> Result<(), StoreError> {
     for p in &write.fresh {
         sqlx::query(PUT_PART)
             .bind(p.sha256)
@@ -621,10 +646,7 @@ async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, S
             .execute(&mut *conn)
             .await?;
     }
-    let done = bind_document(sqlx::query(&PUT_DOCUMENT), write)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected())
+    Ok(())
 }
 
 /// [`Store::finish_job`] on `conn` (PostgreSQL's `finish_job_raw`).

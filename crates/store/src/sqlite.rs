@@ -1076,17 +1076,30 @@ fn append_raw(
     };
     raw_change_rest(db, id, &sealed, last_attachment, change)?;
     if let Some(seal) = seal {
-        if let Some(draft) = draft {
-            put_document_raw(db, draft)?;
-        }
-        let v: Values = vec![
-            Box::new(seal.code.clone()),
-            Box::new(seal.sha256),
-            Box::new(seal.cms),
-            Box::new(seal.signer),
-            Box::new(micros(seal.at)),
-        ];
-        if raw_exec(db, SEAL_DOCUMENT, v)? == 0 {
+        let done = match draft {
+            // The draft made for this seal: stored sealed, one statement.
+            Some(draft) if draft.doc.code == seal.code => {
+                let mut v = put_parts_raw(db, draft)?;
+                v.push(Box::new(seal.cms));
+                v.push(Box::new(seal.signer));
+                v.push(Box::new(micros(seal.at)));
+                raw_exec(db, &PUT_SEALED_DRAFT, v)?
+            }
+            draft => {
+                if let Some(draft) = draft {
+                    put_document_raw(db, draft)?;
+                }
+                let v: Values = vec![
+                    Box::new(seal.code.clone()),
+                    Box::new(seal.sha256),
+                    Box::new(seal.cms),
+                    Box::new(seal.signer),
+                    Box::new(micros(seal.at)),
+                ];
+                raw_exec(db, SEAL_DOCUMENT, v)?
+            }
+        };
+        if done == 0 {
             let exists = db
                 .prepare_cached("select 1 from documents where code = ?1")?
                 .exists([&seal.code])?;
@@ -1100,11 +1113,18 @@ fn append_raw(
 /// and first those of its shared parts not stored yet; the rows
 /// `PUT_DOCUMENT` changed.
 fn put_document_raw(db: &rusqlite::Connection, write: DocumentWrite) -> Result<usize, StoreError> {
+    let v = put_parts_raw(db, write)?;
+    raw_exec(db, &PUT_DOCUMENT, v)
+}
+
+/// Stores the shared parts of `write` not stored yet; the document's
+/// values, in the order of [`PUT_DOCUMENT`]'s parameters.
+fn put_parts_raw(db: &rusqlite::Connection, write: DocumentWrite) -> Result<Values, StoreError> {
     for p in &write.fresh {
         raw_exec(db, PUT_PART, vec![Box::new(p.sha256), Box::new(p.bytes)])?;
     }
     let DocumentWrite { doc, form, .. } = write;
-    let v: Values = vec![
+    Ok(vec![
         Box::new(doc.code),
         Box::new(doc.application_id),
         Box::new(doc.purpose),
@@ -1115,8 +1135,7 @@ fn put_document_raw(db: &rusqlite::Connection, write: DocumentWrite) -> Result<u
         Box::new(form.sha256),
         Box::new(micros(doc.created_at)),
         Box::new(form.parts),
-    ];
-    raw_exec(db, &PUT_DOCUMENT, v)
+    ])
 }
 
 /// [`Store::finish_job`] for the raw connection.

@@ -2035,6 +2035,20 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
         .put_document(document(&app, "approval", pdf.clone()))
         .await
         .unwrap());
+    // A second seal bringing a draft (another's bytes) for a sealed
+    // document: stale, and its step is not written either.
+    let events = s.events(&app).await.unwrap().len();
+    let again = DocumentSeal {
+        draft: Some(document(&app, "approval", bytes(300, 9))),
+        ..seal_of(&app, &bytes(300, 9))
+    };
+    assert_eq!(
+        s.append_sealed(&app, 2, next(), again).await.unwrap_err(),
+        StoreError::Stale
+    );
+    assert_eq!(s.get(&app).await.unwrap().rev, 2);
+    assert_eq!(s.events(&app).await.unwrap().len(), events);
+    assert_eq!(s.document(&format!("code-{app}")).await.unwrap(), doc);
     // A draft the job stored first (the same bytes) is sealed as it is.
     let other = submit(s, 2, row("in-progress", None)).await;
     let pdf2 = bytes(300, 3);
