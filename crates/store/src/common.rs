@@ -1792,7 +1792,15 @@ impl Store for Backend {
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
-        self.read_user(UserBy::Username, username).await
+        if let Some(user) = self.sessions.user(username) {
+            return Ok(Some(user));
+        }
+        let ticket = self.sessions.ticket();
+        let user = self.read_user(UserBy::Username, username).await?;
+        if let Some(u) = &user {
+            self.sessions.read_user(u, ticket);
+        }
+        Ok(user)
     }
 
     async fn user_by_iin(&self, iin: &str) -> Result<Option<User>, StoreError> {

@@ -845,6 +845,8 @@ pub trait Store: Send + Sync + 'static {
     /// `Duplicate("users_pkey")` for a taken username, `Duplicate("users_iin_key")`
     /// for a taken IIN.
     async fn create_user(&self, user: NewUser) -> Result<(), StoreError>;
+    /// As [`Store::session_user`], remembered for at most
+    /// [`SESSION_MEMORY`] and forgotten when the user changes.
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     async fn user_by_iin(&self, iin: &str) -> Result<Option<User>, StoreError>;
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError>;

@@ -7,7 +7,8 @@
 //!   application that another node moved on therefore fails the append
 //!   (`Stale`), and the caller reads it again and decides again. Nothing is
 //!   ever written on the strength of memory alone.
-//! - [`Sessions`]: the user of a bearer token, for a few seconds. Every
+//! - [`Sessions`]: the user of a bearer token, and a user by username,
+//!   for a few seconds. Every
 //!   write that ends a session or changes who a user is (logout, a new
 //!   password, a disabled account) forgets on this node at once and, on
 //!   PostgreSQL, tells every other node through `NOTIFY` in the same
@@ -121,9 +122,11 @@ struct RememberedSession {
     read_at: Instant,
 }
 
-/// The users of recently seen sessions, by token hash.
+/// The users of recently seen sessions, by token hash, and recently read
+/// users, by username.
 pub(crate) struct Sessions {
     map: Mutex<HashMap<String, RememberedSession>>,
+    users: Mutex<HashMap<String, (User, Instant)>>,
     /// Whether what other nodes change reaches this node (always on
     /// SQLite; on PostgreSQL while the listener is listening). Off, every
     /// session is read from the database.
@@ -146,6 +149,7 @@ impl Sessions {
     pub(crate) fn new(told: bool) -> Sessions {
         Sessions {
             map: Mutex::new(HashMap::new()),
+            users: Mutex::new(HashMap::new()),
             told: AtomicBool::new(told),
             changes: AtomicU64::new(0),
         }
@@ -197,6 +201,36 @@ impl Sessions {
         );
     }
 
+    /// The user named `username` as read less than [`SESSION_MEMORY`] ago,
+    /// if remembered.
+    pub(crate) fn user(&self, username: &str) -> Option<User> {
+        if !self.told.load(Ordering::Acquire) {
+            return None;
+        }
+        let users = lock(&self.users);
+        let (user, read_at) = users.get(username)?;
+        (read_at.elapsed() < SESSION_MEMORY).then(|| user.clone())
+    }
+
+    /// A user as read from the database after `ticket` was taken (as
+    /// [`Sessions::read`]).
+    pub(crate) fn read_user(&self, user: &User, ticket: Ticket) {
+        if !self.told.load(Ordering::Acquire) {
+            return;
+        }
+        let _map = lock(&self.map);
+        if self.changes.load(Ordering::Acquire) != ticket.changes {
+            return;
+        }
+        let mut users = lock(&self.users);
+        insert_bounded(
+            &mut users,
+            SESSIONS,
+            user.username.clone(),
+            (user.clone(), ticket.at),
+        );
+    }
+
     /// What a notice says changed: `s:` and a token hash (that session
     /// ended), `u:` and a username (that user changed); anything else, or
     /// a notice that may have been lost, forgets everything.
@@ -207,8 +241,10 @@ impl Sessions {
             map.remove(hash);
         } else if let Some(username) = notice.strip_prefix("u:") {
             map.retain(|_, s| s.user.username != username);
+            lock(&self.users).remove(username);
         } else {
             map.clear();
+            lock(&self.users).clear();
         }
     }
 
@@ -220,6 +256,7 @@ impl Sessions {
         self.told.store(told, Ordering::Release);
         self.changes.fetch_add(1, Ordering::AcqRel);
         map.clear();
+        lock(&self.users).clear();
     }
 }
 
@@ -267,6 +304,28 @@ mod tests {
         s.read("h", &user("clerk"), 100, s.ticket());
         s.changed("");
         assert_eq!(s.get("h", 0), None, "an unreadable notice forgets all");
+    }
+
+    #[test]
+    fn a_user_is_remembered_until_they_change() {
+        let s = Sessions::new(true);
+        assert_eq!(s.user("clerk"), None);
+        s.read_user(&user("clerk"), s.ticket());
+        assert_eq!(s.user("clerk"), Some(user("clerk")));
+        s.changed(&session_ended("h"));
+        assert!(
+            s.user("clerk").is_some(),
+            "a session's end is not the user's"
+        );
+        s.changed(&user_changed("clerk"));
+        assert_eq!(s.user("clerk"), None);
+        let before = s.ticket();
+        s.changed(&user_changed("head"));
+        s.read_user(&user("clerk"), before);
+        assert_eq!(s.user("clerk"), None, "read before a change was heard");
+        s.read_user(&user("clerk"), s.ticket());
+        s.set_told(false);
+        assert_eq!(s.user("clerk"), None);
     }
 
     #[test]

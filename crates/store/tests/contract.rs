@@ -3021,6 +3021,50 @@ async fn a_remembered_session_goes_with_its_change(db: &Db) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // A user read by name is remembered the same way: a change behind the
+    // stores' backs goes unseen, one made through a store does not.
+    db.raw("update users set disabled = false").await.unwrap();
+    let by_name = |u: Option<qyzmet_store::User>| u.map(|u| !u.disabled);
+    assert_eq!(
+        by_name(s.user_by_username("clerk").await.unwrap()),
+        Some(true)
+    );
+    db.raw("update users set disabled = true").await.unwrap();
+    assert_eq!(
+        by_name(s.user_by_username("clerk").await.unwrap()),
+        Some(true),
+        "remembered"
+    );
+    assert_eq!(
+        by_name(other.user_by_username("clerk").await.unwrap()),
+        Some(false)
+    );
+    db.raw("update users set disabled = false").await.unwrap();
+    assert_eq!(
+        by_name(other.user_by_username("clerk").await.unwrap()),
+        Some(false)
+    );
+    s.set_user_disabled("clerk", true).await.unwrap();
+    assert_eq!(
+        by_name(s.user_by_username("clerk").await.unwrap()),
+        Some(false)
+    );
+    s.set_user_disabled("clerk", false).await.unwrap();
+    assert_eq!(
+        by_name(s.user_by_username("clerk").await.unwrap()),
+        Some(true)
+    );
+    if db.pg.is_some() {
+        let start = std::time::Instant::now();
+        while by_name(other.user_by_username("clerk").await.unwrap()) != Some(true) {
+            assert!(
+                start.elapsed() < Duration::from_secs(3),
+                "still disabled elsewhere"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     // A new password ends the other sessions of its user on every node.
     assert!(other.session_user("h3", t(1)).await.unwrap().is_some());
     s.set_user_password("clerk", "new-hash", Some("h-none"))
