@@ -580,13 +580,17 @@ static PUT_SEALED_DRAFT: std::sync::LazyLock<String> = std::sync::LazyLock::new(
     format!(
         "insert into documents ({DOCUMENT_INSERT_COLUMNS}, seal, signer, sealed_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
-         issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
-         created_at = excluded.created_at, parts = excluded.parts, seal = excluded.seal, \
-         signer = excluded.signer, sealed_at = excluded.sealed_at \
-         where documents.seal is null"
+         {SEALED_DRAFT_ON_CONFLICT}"
     )
 });
+
+/// What storing a sealed draft does when its code is there already.
+const SEALED_DRAFT_ON_CONFLICT: &str =
+    "on conflict (code) do update set kind = excluded.kind, number = excluded.number, \
+     issuer = excluded.issuer, pdf = excluded.pdf, sha256 = excluded.sha256, \
+     created_at = excluded.created_at, parts = excluded.parts, seal = excluded.seal, \
+     signer = excluded.signer, sealed_at = excluded.sealed_at \
+     where documents.seal is null";
 
 /// The columns [`PUT_DOCUMENT`] writes, in the order of its parameters.
 const DOCUMENT_INSERT_COLUMNS: &str =

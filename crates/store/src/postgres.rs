@@ -165,14 +165,22 @@ impl PgStore {
         // The usual step (it names the head it follows, and attaches,
         // seals and keeps for a replay nothing) is one statement: no
         // transaction around it.
-        if seal.is_none()
-            && links.is_some()
-            && change.attachments.is_empty()
-            && change.idempotency.is_none()
-        {
+        let plain = change.attachments.is_empty() && change.idempotency.is_none();
+        if seal.is_none() && links.is_some() && plain {
             let mut conn = self.pool.acquire().await?;
             append_in(&mut conn, &id, expected_rev, change, links).await?;
             return Ok(expected_rev + 1);
+        }
+        // The head's step at `sign` with the draft made for it (its shared
+        // parts stored already): one statement too.
+        if let (Some(s), Some(d), Some(l)) = (&seal, &draft, &links) {
+            if plain && d.doc.code == s.code && d.fresh.is_empty() {
+                let (seal, draft, links) = (seal.expect("some"), draft.expect("some"), l.clone());
+                let mut conn = self.pool.acquire().await?;
+                append_sealed_at_once(&mut conn, &id, expected_rev, links, &change, seal, draft)
+                    .await?;
+                return Ok(expected_rev + 1);
+            }
         }
         self.write(move |conn| {
             Box::pin(append_body(
@@ -317,6 +325,11 @@ static PUT_DOCUMENT_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::
 /// events, the jobs and the idempotency record are written only when
 /// `target` wrote the row, and the statement answers how many rows that was.
 fn rest_at_once(target: &str, first: usize) -> String {
+    format!("{} select count(*) from {target}", rest_ctes(target, first))
+}
+
+/// The CTEs of [`rest_at_once`], to be followed by a query.
+fn rest_ctes(target: &str, first: usize) -> String {
     let mut n = first;
     let mut next = |cast: &str| {
         n += 1;
@@ -347,8 +360,7 @@ fn rest_at_once(target: &str, first: usize) -> String {
          order by j.n), \
          idem as (insert into idempotency_keys \
          (principal, key, fingerprint, status, body, created_at) \
-         select {} from {target} t where {} is not null) \
-         select count(*) from {target}",
+         select {} from {target} t where {} is not null)",
         ev.join(", "),
         jobs.join(", "),
         idem.join(", "),
@@ -417,6 +429,28 @@ static APPEND_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
+/// The head's step at `sign` with the result's draft made for it, as one
+/// statement: the conditional update ([`APPEND_UPDATE`], `$1`…`$23`), which
+/// also requires that no sealed document has the draft's code (`$41`); the
+/// rest of the change ([`rest_ctes`], `$24`…`$40`); and the draft stored
+/// sealed (`$41`…`$53`, as [`PUT_SEALED_DRAFT`]), only when the update
+/// wrote the row. Answers the rows updated and the documents written. The
+/// draft is always written with the row: a document is sealed only by a
+/// step that updates its application's row first, which this statement
+/// holds from its update on, and a render job's draft takes that row's
+/// lock before it writes.
+static APPEND_SEALED_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "with upd as ({APPEND_UPDATE} and not exists \
+         (select 1 from documents where code = $41 and seal is not null) returning id), {}, \
+         sealed as (insert into documents ({DOCUMENT_INSERT_COLUMNS}, seal, signer, sealed_at) \
+         select $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53 from upd \
+         {SEALED_DRAFT_ON_CONFLICT} returning 1) \
+         select (select count(*) from upd), (select count(*) from sealed)",
+        rest_ctes("upd", 24)
+    )
+});
+
 /// A new application's row ([`APPLICATION_INSERT`], `$1`…`$22`) and the
 /// rest of its first change, as one statement.
 static CREATE_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -453,6 +487,57 @@ async fn append_at_once(
             .fetch_optional(&mut *conn)
             .await?;
         return Err(append_missed(now, expected_rev, &head));
+    }
+    Ok(())
+}
+
+/// [`APPEND_SEALED_AT_ONCE`] on `conn`: the step, its events and jobs,
+/// and its draft stored sealed, in one round trip.
+async fn append_sealed_at_once(
+    conn: &mut Conn,
+    id: &str,
+    expected_rev: i64,
+    (head, (sealed, new_head)): Links,
+    change: &Change,
+    seal: DocumentSeal,
+    draft: DocumentWrite,
+) -> Result<(), StoreError> {
+    let q = sqlx::query(&APPEND_SEALED_AT_ONCE)
+        .bind(id.to_owned())
+        .bind(expected_rev);
+    let q = bind_row(q, &change.row)
+        .bind(new_head.seq)
+        .bind(new_head.hash)
+        .bind(head.seq)
+        .bind(head.hash.clone());
+    let q = bind_rest(q, sealed, &change.jobs, Utc::now(), None);
+    let row = bind_document(q, draft)
+        .bind(seal.cms)
+        .bind(seal.signer)
+        .bind(micros(seal.at))
+        .fetch_one(&mut *conn)
+        .await?;
+    let (updated, written): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+    if updated == 0 {
+        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
+            .bind(id.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?;
+        return Err(match &now {
+            // The row is as the step expects: the document is sealed.
+            Some((rev, seq, hash))
+                if *rev == expected_rev && *seq == head.seq && *hash == head.hash =>
+            {
+                unsealed(true)
+            }
+            _ => append_missed(now, expected_rev, &head),
+        });
+    }
+    if written == 0 {
+        tracing::error!(id, "a step at sign was written without its sealed draft");
+        return Err(StoreError::Other(
+            "the step was written, its sealed draft was not".into(),
+        ));
     }
     Ok(())
 }

@@ -2004,13 +2004,20 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
             vec![event("step-completed", 9, json!({}))],
         )
     };
+    // The step as the engine sends it: naming the head it follows (on
+    // PostgreSQL the step and its sealed draft are then one statement).
+    let named = |head: ChainHead| Change {
+        follows: Some(head),
+        ..next()
+    };
+    let head = s.get(&app).await.unwrap().head;
     let with_draft = || DocumentSeal {
         draft: Some(document(&app, "approval", pdf.clone())),
         ..seal_of(&app, &pdf)
     };
     // A stale rev: neither the draft, nor the events, nor the seal.
     assert_eq!(
-        s.append_sealed(&app, 7, next(), with_draft())
+        s.append_sealed(&app, 7, named(head.clone()), with_draft())
             .await
             .unwrap_err(),
         StoreError::Stale
@@ -2021,7 +2028,7 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
     );
     // At the rev: the draft stored and sealed with the step.
     assert_eq!(
-        s.append_sealed(&app, 1, next(), with_draft())
+        s.append_sealed(&app, 1, named(head.clone()), with_draft())
             .await
             .unwrap(),
         2
@@ -2038,6 +2045,18 @@ async fn a_seal_may_bring_its_draft(db: &Db) {
     // A second seal bringing a draft (another's bytes) for a sealed
     // document: stale, and its step is not written either.
     let events = s.events(&app).await.unwrap().len();
+    let again = DocumentSeal {
+        draft: Some(document(&app, "approval", bytes(300, 9))),
+        ..seal_of(&app, &bytes(300, 9))
+    };
+    let head = s.get(&app).await.unwrap().head;
+    assert_eq!(
+        s.append_sealed(&app, 2, named(head.clone()), again)
+            .await
+            .unwrap_err(),
+        StoreError::Stale
+    );
+    // The same without naming the head (the store reads it).
     let again = DocumentSeal {
         draft: Some(document(&app, "approval", bytes(300, 9))),
         ..seal_of(&app, &bytes(300, 9))
