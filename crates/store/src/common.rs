@@ -905,6 +905,9 @@ impl Store for Backend {
     }
 
     async fn close(&self) {
+        // A closed store answers nothing, from memory either.
+        self.sessions.set_told(false);
+        self.recent.clear();
         self.close_pools().await;
     }
 
@@ -931,11 +934,18 @@ impl Store for Backend {
         change: Change,
         mut seal: DocumentSeal,
     ) -> Result<i64, StoreError> {
-        // The draft is the bytes sealed: their hash is the seal's.
+        // The draft made for this seal is the bytes sealed: their hash is
+        // the seal's (checked in debug builds, that is in every test).
         let draft = seal
             .draft
             .take()
-            .map(|d| self.document_write_hashed(d, Some(seal.sha256.clone())))
+            .map(|d| {
+                let known = (d.code == seal.code).then(|| seal.sha256.clone());
+                debug_assert!(known
+                    .as_ref()
+                    .is_none_or(|h| *h == hex::encode(Sha256::digest(&d.pdf))));
+                self.document_write_hashed(d, known)
+            })
             .transpose()?;
         let shared = draft.as_ref().map(|d| d.doc.shared.clone());
         let rev = self
@@ -1675,6 +1685,7 @@ impl Store for Backend {
             }
             _ => None,
         };
+        let _forget = notice.map(|n| self.sessions.forget_after(n));
         let applied = self
             .write(move |conn| {
                 Box::pin(async move {
@@ -1732,9 +1743,6 @@ impl Store for Backend {
                 })
             })
             .await?;
-        if let Some(notice) = notice {
-            self.sessions.changed(&notice);
-        }
         Ok(applied)
     }
 
@@ -1812,14 +1820,14 @@ impl Store for Backend {
     }
 
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StoreError> {
-        let notice = crate::memory::user_changed(username);
+        let _forget = self
+            .sessions
+            .forget_after(crate::memory::user_changed(username));
         let username = username.to_owned();
         self.write(move |conn| {
             Box::pin(async move { update_user_disabled(conn, &username, disabled).await })
         })
-        .await?;
-        self.sessions.changed(&notice);
-        Ok(())
+        .await
     }
 
     async fn set_user_password(
@@ -1828,7 +1836,9 @@ impl Store for Backend {
         password_hash: &str,
         keep: Option<&str>,
     ) -> Result<(), StoreError> {
-        let notice = crate::memory::user_changed(username);
+        let _forget = self
+            .sessions
+            .forget_after(crate::memory::user_changed(username));
         let username = username.to_owned();
         let password_hash = password_hash.to_owned();
         let keep = keep.unwrap_or("").to_owned();
@@ -1850,9 +1860,7 @@ impl Store for Backend {
                 tell_sessions(conn, crate::memory::user_changed(&username)).await
             })
         })
-        .await?;
-        self.sessions.changed(&notice);
-        Ok(())
+        .await
     }
 
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -1916,20 +1924,18 @@ impl Store for Backend {
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
         let notice = crate::memory::session_ended(token_hash);
+        let _forget = self.sessions.forget_after(notice.clone());
         let token_hash = token_hash.to_owned();
-        let told = notice.clone();
         self.write(move |conn| {
             Box::pin(async move {
                 sqlx::query("delete from sessions where token_hash = $1")
                     .bind(token_hash)
                     .execute(&mut *conn)
                     .await?;
-                tell_sessions(conn, told).await
+                tell_sessions(conn, notice).await
             })
         })
-        .await?;
-        self.sessions.changed(&notice);
-        Ok(())
+        .await
     }
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

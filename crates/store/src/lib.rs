@@ -635,8 +635,8 @@ pub struct DocumentSeal {
     pub at: DateTime<Utc>,
     /// The draft itself, when it was rendered for this seal (its render job
     /// had not stored it yet): stored in the same transaction, just before
-    /// the seal, as [`Store::put_document`] would. `sha256` is its whole
-    /// PDF's hash (it is not computed again).
+    /// the seal, as [`Store::put_document`] would. With the seal's `code`,
+    /// `sha256` must be its whole PDF's hash (it is not computed again).
     pub draft: Option<NewDocument>,
 }
 

@@ -97,6 +97,11 @@ impl RecentApps {
         }
     }
 
+    /// Forgets every application (the store is closing).
+    pub(crate) fn clear(&self) {
+        lock(&self.0).clear();
+    }
+
     /// A write whose outcome is not known here (it failed, or it moved the
     /// application by a path that does not say how).
     pub(crate) fn forget(&self, id: &str) {
@@ -260,6 +265,31 @@ impl Sessions {
     }
 }
 
+/// Forgets what a notice names when dropped: once the write that changed
+/// it has returned, or when the request was dropped while it wrote (a
+/// SQLite write goes on without its caller, and may still commit).
+pub(crate) struct ForgetOnDrop<'a> {
+    sessions: &'a Sessions,
+    notice: String,
+}
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.sessions.changed(&self.notice);
+    }
+}
+
+impl Sessions {
+    /// Forgets `notice` when the returned guard is dropped; taken before
+    /// the write that makes the change.
+    pub(crate) fn forget_after(&self, notice: String) -> ForgetOnDrop<'_> {
+        ForgetOnDrop {
+            sessions: self,
+            notice,
+        }
+    }
+}
+
 /// The notice for the end of the session `token_hash`.
 pub(crate) fn session_ended(token_hash: &str) -> String {
     format!("s:{token_hash}")
@@ -329,6 +359,28 @@ mod tests {
     }
 
     #[test]
+    fn a_change_is_forgotten_even_when_its_writer_is_dropped() {
+        let s = Sessions::new(true);
+        s.read("h", &user("clerk"), 100, s.ticket());
+        let write = async {
+            let _forget = s.forget_after(session_ended("h"));
+            std::future::pending::<()>().await;
+        };
+        // The request goes away while it writes: its future is dropped.
+        drop(write);
+        assert!(s.get("h", 0).is_some(), "a future never polled did nothing");
+        let mut write = Box::pin(async {
+            let _forget = s.forget_after(session_ended("h"));
+            std::future::pending::<()>().await;
+        });
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        assert!(std::future::Future::poll(write.as_mut(), &mut cx).is_pending());
+        drop(write);
+        assert_eq!(s.get("h", 0), None);
+    }
+
+    #[test]
     fn a_session_read_long_ago_is_asked_again() {
         let s = Sessions::new(true);
         let long_ago = Instant::now()
@@ -364,6 +416,65 @@ mod tests {
         assert_eq!(s.get("h", 0), None);
         s.read("h", &user("clerk"), 100, s.ticket());
         assert!(s.get("h", 0).is_some());
+    }
+
+    fn app(rev: i64) -> Application {
+        let at = chrono::DateTime::from_timestamp(0, 1_500).unwrap();
+        Application {
+            id: "a".into(),
+            number: "KRG-2026-000001".into(),
+            rev,
+            row: ApplicationRow {
+                service: "s".into(),
+                version: "v".into(),
+                channel: "office".into(),
+                provider: "p".into(),
+                status: "in-progress".into(),
+                step: None,
+                step_role: None,
+                due_at: Some(at),
+                overdue: false,
+                assignee: None,
+                applicant_iin: "871008401427".into(),
+                representative_iin: None,
+                intake_actor: "clerk".into(),
+                created_at: at,
+                updated_at: at,
+                state: crate::StateJson::stored("{}".into()),
+            },
+            head: ChainHead::genesis(),
+        }
+    }
+
+    #[test]
+    fn an_application_is_remembered_at_its_newest_rev() {
+        let r = RecentApps::default();
+        r.read(&app(2));
+        r.read(&app(1));
+        assert_eq!(
+            r.get("a").unwrap().rev,
+            2,
+            "an older read does not replace it"
+        );
+        let head = ChainHead {
+            seq: 3,
+            hash: "h".into(),
+        };
+        r.appended("a", 2, app(2).row, head.clone());
+        let known = r.get("a").unwrap();
+        assert_eq!((known.rev, known.head), (3, head.clone()));
+        assert_eq!(
+            known.row.updated_at.timestamp_subsec_nanos(),
+            1_000,
+            "to the microsecond, as stored"
+        );
+        r.appended("a", 7, app(2).row, head.clone());
+        assert_eq!(r.get("a"), None, "an append at another rev: not known");
+        r.appended("a", 3, app(3).row, head);
+        assert_eq!(r.get("a"), None, "not remembered, not made up");
+        r.created(app(1));
+        r.forget("a");
+        assert_eq!(r.get("a"), None);
     }
 
     #[test]

@@ -36,6 +36,15 @@ pub struct PgStore {
     known_parts: KnownParts,
     recent: crate::memory::RecentApps,
     sessions: std::sync::Arc<crate::memory::Sessions>,
+    /// The task listening for session changes ([`hear_sessions`]), on a
+    /// connection of its own; stopped with the store.
+    listener: tokio::task::AbortHandle,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
 }
 
 impl PgStore {
@@ -53,12 +62,19 @@ impl PgStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         let sessions = std::sync::Arc::new(crate::memory::Sessions::new(false));
-        tokio::spawn(hear_sessions(pool.clone(), sessions.clone()));
+        // Its own connection: the listener holds it for good, and the
+        // requests keep all of theirs.
+        let listening = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_lazy_with((*pool.connect_options()).clone());
+        let listener = tokio::spawn(hear_sessions(listening, sessions.clone())).abort_handle();
         Ok(PgStore {
             pool,
             known_parts: KnownParts::default(),
             recent: Default::default(),
             sessions,
+            listener,
         })
     }
 
@@ -233,29 +249,37 @@ impl PgStore {
     }
 
     async fn close_pools(&self) {
+        self.listener.abort();
         self.pool.close().await;
     }
 }
 
 include!("common.rs");
 
-/// Listens on [`SESSION_CHANNEL`] for as long as `pool` is open, so that
-/// this node forgets what other nodes changed; `sessions` are remembered
-/// only while it listens. A lost connection (whose notices may be lost
-/// with it) forgets everything.
+/// Listens on [`SESSION_CHANNEL`] (on `pool`, a pool of one connection)
+/// until the store stops it, so that this node forgets what other nodes
+/// changed; `sessions` are remembered only while it listens. A lost
+/// connection (whose notices may be lost with it) forgets everything and
+/// remembers nothing until it listens again; so does the task's end.
 async fn hear_sessions(pool: PgPool, sessions: std::sync::Arc<crate::memory::Sessions>) {
+    struct Deaf(std::sync::Arc<crate::memory::Sessions>);
+    impl Drop for Deaf {
+        fn drop(&mut self) {
+            self.0.set_told(false);
+        }
+    }
+    let _deaf = Deaf(sessions.clone());
     loop {
         let listening = async {
             let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+            // A lost connection is reported at once, not made again first.
+            listener.eager_reconnect(false);
             listener.listen(SESSION_CHANNEL).await?;
             Ok::<_, sqlx::Error>(listener)
         };
         let mut listener = match listening.await {
             Ok(l) => l,
             Err(e) => {
-                if pool.is_closed() {
-                    return;
-                }
                 tracing::warn!(error = %e, "cannot listen for session changes; asking the database every time meanwhile");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
@@ -265,15 +289,15 @@ async fn hear_sessions(pool: PgPool, sessions: std::sync::Arc<crate::memory::Ses
         loop {
             match listener.try_recv().await {
                 Ok(Some(notice)) => sessions.changed(notice.payload()),
-                // The connection was lost and made again: told from now on,
-                // and whatever was said meanwhile is forgotten.
-                Ok(None) => sessions.set_told(true),
+                Ok(None) => {
+                    sessions.set_told(false);
+                    tracing::warn!("lost the listener for session changes; listening again");
+                    break;
+                }
                 Err(e) => {
                     sessions.set_told(false);
-                    if pool.is_closed() {
-                        return;
-                    }
                     tracing::warn!(error = %e, "lost the listener for session changes");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                     break;
                 }
             }

@@ -1044,15 +1044,24 @@ pub async fn act(
     // Decided first on the application as this node last saw it (most
     // often, as its own last step left it): the append is conditional on
     // its rev and chain, so a step decided on an application that moved on
-    // elsewhere writes nothing. Any refusal is asked again of the database,
-    // which may know better; a failure of the server's own is not.
-    if let Some(known) = state.store().remembered(&id) {
-        match act_on(&state, &who, &id, &headers, &body, Some(known)).await {
-            Err(e) if !e.status.is_server_error() => {}
-            done => return done,
+    // elsewhere writes nothing. A refusal is checked against the database:
+    // it stands if the application is still at the rev remembered, else
+    // the step is decided again on what is stored. A failure of the
+    // server's own is not retried.
+    let Some(known) = state.store().remembered(&id) else {
+        return act_on(&state, &who, &id, &headers, &body, None).await;
+    };
+    let rev = known.rev;
+    let refused = match act_on(&state, &who, &id, &headers, &body, Some(known)).await {
+        Err(e) if !e.status.is_server_error() => e,
+        done => return done,
+    };
+    match state.store().get(&id).await {
+        Ok(stored) if stored.rev != rev => {
+            act_on(&state, &who, &id, &headers, &body, Some(stored)).await
         }
+        _ => Err(refused),
     }
-    act_on(&state, &who, &id, &headers, &body, None).await
 }
 
 /// [`act`] on `known`, or on the application as read now.

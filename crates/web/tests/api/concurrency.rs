@@ -294,10 +294,11 @@ async fn steps_taken_on_two_nodes_see_each_other(app: &TestApp) {
     r.expect(200);
     // ... so the rev this node last wrote is stale here too, and nothing
     // is written on its strength.
+    let events = app.events(&case.id).await.len();
     app.act("head", &case.id, "\"3\"", &complete())
         .await
         .problem(412, "precondition-failed");
-    let events = app.events(&case.id).await.len();
+    assert_eq!(app.events(&case.id).await.len(), events, "nothing written");
     case.etag = r.etag();
     let v = app.act_ok("head", &mut case, complete()).await;
     assert_eq!(v["step"], "issue", "{v}");
