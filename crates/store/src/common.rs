@@ -519,6 +519,30 @@ async fn update_user_disabled(
     tell_sessions(conn, crate::memory::user_changed(username)).await
 }
 
+/// A user's new password hash; every session of theirs ends but `keep`
+/// (the one that changed it; empty for none), and the other nodes are told.
+async fn replace_password(
+    conn: &mut Conn,
+    username: String,
+    password_hash: String,
+    keep: String,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("update users set password_hash = $2 where username = $1")
+        .bind(username.clone())
+        .bind(password_hash)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
+        .bind(username.clone())
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?;
+    tell_sessions(conn, crate::memory::user_changed(&username)).await
+}
+
 /// Tells the other nodes that `notice` ([`crate::memory::Sessions::changed`])
 /// changed, when the write commits (PostgreSQL's `NOTIFY`; on SQLite there
 /// is no one else to tell).
@@ -1704,22 +1728,9 @@ impl Store for Backend {
                             username,
                             password_hash,
                         } => {
-                            let done = sqlx::query(
-                                "update users set password_hash = $2 where username = $1",
-                            )
-                            .bind(username.clone())
-                            .bind(password_hash)
-                            .execute(&mut *conn)
-                            .await?;
-                            if done.rows_affected() == 0 {
-                                return Err(StoreError::NotFound);
-                            }
-                            // Whoever held the old password is logged out with it.
-                            sqlx::query("delete from sessions where username = $1")
-                                .bind(username.clone())
-                                .execute(&mut *conn)
-                                .await?;
-                            tell_sessions(conn, crate::memory::user_changed(&username)).await?;
+                            // Whoever held the old password is logged out
+                            // with it.
+                            replace_password(conn, username, password_hash, String::new()).await?;
                         }
                         AdminChange::RetryDead { id, now } => {
                             revive_dead_job(conn, id, now).await?
@@ -1842,25 +1853,8 @@ impl Store for Backend {
         let username = username.to_owned();
         let password_hash = password_hash.to_owned();
         let keep = keep.unwrap_or("").to_owned();
-        self.write(move |conn| {
-            Box::pin(async move {
-                let done = sqlx::query("update users set password_hash = $2 where username = $1")
-                    .bind(username.clone())
-                    .bind(password_hash)
-                    .execute(&mut *conn)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound);
-                }
-                sqlx::query("delete from sessions where username = $1 and token_hash <> $2")
-                    .bind(username.clone())
-                    .bind(keep)
-                    .execute(&mut *conn)
-                    .await?;
-                tell_sessions(conn, crate::memory::user_changed(&username)).await
-            })
-        })
-        .await
+        self.write(move |conn| Box::pin(replace_password(conn, username, password_hash, keep)))
+            .await
     }
 
     async fn create_session(&self, session: Session, now: DateTime<Utc>) -> Result<(), StoreError> {

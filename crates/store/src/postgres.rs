@@ -490,29 +490,46 @@ async fn append_at_once(
     conn: &mut Conn,
     id: &str,
     expected_rev: i64,
-    (head, (sealed, new_head)): Links,
+    links: Links,
     change: &Change,
 ) -> Result<(), StoreError> {
-    let q = sqlx::query(&APPEND_AT_ONCE)
-        .bind(id.to_owned())
-        .bind(expected_rev);
-    let q = bind_row(q, &change.row)
-        .bind(new_head.seq)
-        .bind(new_head.hash)
-        .bind(head.seq)
-        .bind(head.hash.clone());
-    let updated: i64 = bind_rest(q, sealed, &change.jobs, Utc::now(), None)
+    let head = links.0.clone();
+    let updated: i64 = bind_append(&APPEND_AT_ONCE, id, expected_rev, links, change)
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
     if updated == 0 {
-        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
-            .bind(id.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let now = row_head_now(conn, id).await?;
         return Err(append_missed(now, expected_rev, &head));
     }
     Ok(())
+}
+
+/// Binds `$1`…`$40` of a statement that appends at once: the id, the
+/// expected rev, the row, the new head and the one followed (as
+/// [`APPEND_UPDATE`]), then the rest of the change ([`bind_rest`]).
+fn bind_append<'q>(
+    sql: &'q str,
+    id: &str,
+    expected_rev: i64,
+    (head, (sealed, new_head)): Links,
+    change: &Change,
+) -> Query<'q> {
+    let q = sqlx::query(sql).bind(id.to_owned()).bind(expected_rev);
+    let q = bind_row(q, &change.row)
+        .bind(new_head.seq)
+        .bind(new_head.hash)
+        .bind(head.seq)
+        .bind(head.hash);
+    bind_rest(q, sealed, &change.jobs, Utc::now(), None)
+}
+
+/// The row's rev and chain head now, to tell why an append missed.
+async fn row_head_now(conn: &mut Conn, id: &str) -> Result<Option<(i64, i64, String)>, StoreError> {
+    Ok(sqlx::query_as(ROW_HEAD_SELECT)
+        .bind(id.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?)
 }
 
 /// [`APPEND_SEALED_AT_ONCE`] on `conn`: the step, its events and jobs,
@@ -521,20 +538,13 @@ async fn append_sealed_at_once(
     conn: &mut Conn,
     id: &str,
     expected_rev: i64,
-    (head, (sealed, new_head)): Links,
+    links: Links,
     change: &Change,
     seal: DocumentSeal,
     draft: DocumentWrite,
 ) -> Result<(), StoreError> {
-    let q = sqlx::query(&APPEND_SEALED_AT_ONCE)
-        .bind(id.to_owned())
-        .bind(expected_rev);
-    let q = bind_row(q, &change.row)
-        .bind(new_head.seq)
-        .bind(new_head.hash)
-        .bind(head.seq)
-        .bind(head.hash.clone());
-    let q = bind_rest(q, sealed, &change.jobs, Utc::now(), None);
+    let head = links.0.clone();
+    let q = bind_append(&APPEND_SEALED_AT_ONCE, id, expected_rev, links, change);
     let row = bind_document(q, draft)
         .bind(seal.cms)
         .bind(seal.signer)
@@ -543,10 +553,7 @@ async fn append_sealed_at_once(
         .await?;
     let (updated, written): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
     if updated == 0 {
-        let now: Option<(i64, i64, String)> = sqlx::query_as(ROW_HEAD_SELECT)
-            .bind(id.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let now = row_head_now(conn, id).await?;
         return Err(match &now {
             // The row is as the step expects: the document is sealed.
             Some((rev, seq, hash))
