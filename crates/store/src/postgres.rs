@@ -343,17 +343,51 @@ static PUT_DOCUMENT_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::
     )
 });
 
+/// Which parts of a change a statement that writes it at once carries
+/// besides its events: a part left out is not even planned (an insert of
+/// no rows still opens and locks its table and indexes).
+#[derive(Clone, Copy)]
+struct Rest {
+    jobs: bool,
+    idem: bool,
+}
+
+impl Rest {
+    /// Everything (an intake's first change).
+    const ALL: Rest = Rest {
+        jobs: true,
+        idem: true,
+    };
+
+    /// The parameters [`rest_ctes`] numbers.
+    fn params(self) -> usize {
+        7 + if self.jobs { 4 } else { 0 } + if self.idem { 6 } else { 0 }
+    }
+
+    /// An append's: its jobs if it has any, never the idempotency record
+    /// (an append with one takes the key first, in a transaction).
+    fn of_append(change: &Change) -> Rest {
+        Rest {
+            jobs: !change.jobs.is_empty(),
+            idem: false,
+        }
+    }
+}
+
 /// The rest of a statement that writes a change at once, after the CTE
 /// `target` that writes the application's row (and returns its `id`); its
 /// parameters are numbered from `$first`, bound by [`bind_rest`]. The
 /// events, the jobs and the idempotency record are written only when
 /// `target` wrote the row, and the statement answers how many rows that was.
-fn rest_at_once(target: &str, first: usize) -> String {
-    format!("{} select count(*) from {target}", rest_ctes(target, first))
+fn rest_at_once(target: &str, first: usize, rest: Rest) -> String {
+    format!(
+        "{} select count(*) from {target}",
+        rest_ctes(target, first, rest)
+    )
 }
 
 /// The CTEs of [`rest_at_once`], to be followed by a query.
-fn rest_ctes(target: &str, first: usize) -> String {
+fn rest_ctes(target: &str, first: usize, rest: Rest) -> String {
     let mut n = first;
     let mut next = |cast: &str| {
         n += 1;
@@ -365,31 +399,40 @@ fn rest_ctes(target: &str, first: usize) -> String {
     .iter()
     .map(|c| next(c))
     .collect();
-    let jobs: Vec<String> = ["text[]", "text[]", "bigint[]"]
-        .iter()
-        .map(|c| next(c))
-        .collect();
-    let now = next("bigint");
-    let idem: Vec<String> = ["text", "text", "text", "bigint", "text", "bigint"]
-        .iter()
-        .map(|c| next(c))
-        .collect();
-    format!(
+    let mut out = format!(
         "ev as (insert into events ({EVENT_COLUMNS}) \
          select t.id, e.seq, e.type, e.at, e.actor, e.data, e.hash, e.prev_hash \
-         from {target} t, unnest({}) as e(seq, type, at, actor, data, hash, prev_hash)), \
-         jb as (insert into outbox (kind, payload, status, attempts, run_at, created_at) \
-         select j.kind, j.payload, 'pending', 0, j.run_at, {now} \
-         from {target} t, unnest({}) with ordinality as j(kind, payload, run_at, n) \
-         order by j.n), \
-         idem as (insert into idempotency_keys \
-         (principal, key, fingerprint, status, body, created_at) \
-         select {} from {target} t where {} is not null)",
-        ev.join(", "),
-        jobs.join(", "),
-        idem.join(", "),
-        idem[0],
-    )
+         from {target} t, unnest({}) as e(seq, type, at, actor, data, hash, prev_hash))",
+        ev.join(", ")
+    );
+    if rest.jobs {
+        let jobs: Vec<String> = ["text[]", "text[]", "bigint[]"]
+            .iter()
+            .map(|c| next(c))
+            .collect();
+        let now = next("bigint");
+        out += &format!(
+            ", jb as (insert into outbox (kind, payload, status, attempts, run_at, created_at) \
+             select j.kind, j.payload, 'pending', 0, j.run_at, {now} \
+             from {target} t, unnest({}) with ordinality as j(kind, payload, run_at, n) \
+             order by j.n)",
+            jobs.join(", ")
+        );
+    }
+    if rest.idem {
+        let idem: Vec<String> = ["text", "text", "text", "bigint", "text", "bigint"]
+            .iter()
+            .map(|c| next(c))
+            .collect();
+        out += &format!(
+            ", idem as (insert into idempotency_keys \
+             (principal, key, fingerprint, status, body, created_at) \
+             select {} from {target} t where {} is not null)",
+            idem.join(", "),
+            idem[0],
+        );
+    }
+    out
 }
 
 /// Binds what [`rest_at_once`] numbers: the sealed events, the jobs (made
@@ -400,6 +443,7 @@ fn bind_rest<'q>(
     jobs: &[NewJob],
     now: DateTime<Utc>,
     idem: Option<&IdempotencyRecord>,
+    rest: Rest,
 ) -> Query<'q> {
     let n = sealed.len();
     let (mut seq, mut kind, mut at, mut actor) = (
@@ -422,65 +466,115 @@ fn bind_rest<'q>(
         hash.push(e.hash);
         prev.push(e.prev_hash);
     }
-    let job_kind: Vec<String> = jobs.iter().map(|j| j.kind.clone()).collect();
-    let job_payload: Vec<String> = jobs.iter().map(|j| to_json(&j.payload)).collect();
-    let job_run_at: Vec<i64> = jobs.iter().map(|j| micros(j.run_at)).collect();
-    q.bind(seq)
+    let mut q = q
+        .bind(seq)
         .bind(kind)
         .bind(at)
         .bind(actor)
         .bind(data)
         .bind(hash)
-        .bind(prev)
-        .bind(job_kind)
-        .bind(job_payload)
-        .bind(job_run_at)
-        .bind(micros(now))
-        .bind(idem.map(|r| r.principal.clone()))
-        .bind(idem.map(|r| r.key.clone()))
-        .bind(idem.map(|r| r.fingerprint.clone()))
-        .bind(idem.map(|r| i64::from(r.status)))
-        .bind(idem.map(|r| r.body.clone()))
-        .bind(idem.map(|r| micros(r.created_at)))
+        .bind(prev);
+    if rest.jobs {
+        let job_kind: Vec<String> = jobs.iter().map(|j| j.kind.clone()).collect();
+        let job_payload: Vec<String> = jobs.iter().map(|j| to_json(&j.payload)).collect();
+        let job_run_at: Vec<i64> = jobs.iter().map(|j| micros(j.run_at)).collect();
+        q = q
+            .bind(job_kind)
+            .bind(job_payload)
+            .bind(job_run_at)
+            .bind(micros(now));
+    }
+    if rest.idem {
+        q = q
+            .bind(idem.map(|r| r.principal.clone()))
+            .bind(idem.map(|r| r.key.clone()))
+            .bind(idem.map(|r| r.fingerprint.clone()))
+            .bind(idem.map(|r| i64::from(r.status)))
+            .bind(idem.map(|r| r.body.clone()))
+            .bind(idem.map(|r| micros(r.created_at)));
+    }
+    q
 }
 
 /// An append as one statement: the conditional update ([`APPEND_UPDATE`],
-/// `$1`…`$23`), then the rest of the change as [`rest_at_once`] writes it.
-static APPEND_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "with upd as ({APPEND_UPDATE} returning id), {}",
-        rest_at_once("upd", 24)
-    )
-});
+/// `$1`…`$23`), then the rest of the change as [`rest_at_once`] writes it
+/// (with its jobs, or, for a step that enqueues none, without).
+fn append_at_once_sql(rest: Rest) -> &'static str {
+    fn sql(rest: Rest) -> String {
+        format!(
+            "with upd as ({APPEND_UPDATE} returning id), {}",
+            rest_at_once("upd", 24, rest)
+        )
+    }
+    static WITH_JOBS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        sql(Rest {
+            jobs: true,
+            idem: false,
+        })
+    });
+    static WITHOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        sql(Rest {
+            jobs: false,
+            idem: false,
+        })
+    });
+    if rest.jobs {
+        &WITH_JOBS
+    } else {
+        &WITHOUT
+    }
+}
 
 /// The head's step at `sign` with the result's draft made for it, as one
 /// statement: the conditional update ([`APPEND_UPDATE`], `$1`…`$23`), which
-/// also requires that no sealed document has the draft's code (`$41`); the
-/// rest of the change ([`rest_ctes`], `$24`…`$40`); and the draft stored
-/// sealed (`$41`…`$53`, as [`PUT_SEALED_DRAFT`]), only when the update
+/// also requires that no sealed document has the draft's code; the rest of
+/// the change ([`rest_ctes`], from `$24`); and the draft stored sealed (the
+/// next 13 parameters, as [`PUT_SEALED_DRAFT`]'s), only when the update
 /// wrote the row. Answers the rows updated and the documents written. The
 /// draft is always written with the row: a document is sealed only by a
 /// step that updates its application's row first, which this statement
 /// holds from its update on, and a render job's draft takes that row's
 /// lock before it writes.
-static APPEND_SEALED_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "with upd as ({APPEND_UPDATE} and not exists \
-         (select 1 from documents where code = $41 and seal is not null) returning id), {}, \
-         sealed as (insert into documents ({DOCUMENT_INSERT_COLUMNS}, seal, signer, sealed_at) \
-         select $41, $42, $43, $44, $45, $46, $47, $48, $49, $50, $51, $52, $53 from upd \
-         {SEALED_DRAFT_ON_CONFLICT} returning 1) \
-         select (select count(*) from upd), (select count(*) from sealed)",
-        rest_ctes("upd", 24)
-    )
-});
+fn append_sealed_at_once_sql(rest: Rest) -> &'static str {
+    fn sql(rest: Rest) -> String {
+        let d = 24 + rest.params();
+        let doc: Vec<String> = (d..d + 13).map(|i| format!("${i}")).collect();
+        format!(
+            "with upd as ({APPEND_UPDATE} and not exists \
+             (select 1 from documents where code = ${d} and seal is not null) returning id), \
+             {}, \
+             sealed as (insert into documents ({DOCUMENT_INSERT_COLUMNS}, seal, signer, sealed_at) \
+             select {} from upd {SEALED_DRAFT_ON_CONFLICT} returning 1) \
+             select (select count(*) from upd), (select count(*) from sealed)",
+            rest_ctes("upd", 24, rest),
+            doc.join(", ")
+        )
+    }
+    static WITH_JOBS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        sql(Rest {
+            jobs: true,
+            idem: false,
+        })
+    });
+    static WITHOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        sql(Rest {
+            jobs: false,
+            idem: false,
+        })
+    });
+    if rest.jobs {
+        &WITH_JOBS
+    } else {
+        &WITHOUT
+    }
+}
 
 /// A new application's row ([`APPLICATION_INSERT`], `$1`…`$22`) and the
 /// rest of its first change, as one statement.
 static CREATE_AT_ONCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "with app as ({APPLICATION_INSERT} returning id), {}",
-        rest_at_once("app", 23)
+        rest_at_once("app", 23, Rest::ALL)
     )
 });
 
@@ -494,7 +588,8 @@ async fn append_at_once(
     change: &Change,
 ) -> Result<(), StoreError> {
     let head = links.0.clone();
-    let updated: i64 = bind_append(&APPEND_AT_ONCE, id, expected_rev, links, change)
+    let sql = append_at_once_sql(Rest::of_append(change));
+    let updated: i64 = bind_append(sql, id, expected_rev, links, change)
         .fetch_one(&mut *conn)
         .await?
         .try_get(0)?;
@@ -521,7 +616,14 @@ fn bind_append<'q>(
         .bind(new_head.hash)
         .bind(head.seq)
         .bind(head.hash);
-    bind_rest(q, sealed, &change.jobs, Utc::now(), None)
+    bind_rest(
+        q,
+        sealed,
+        &change.jobs,
+        Utc::now(),
+        None,
+        Rest::of_append(change),
+    )
 }
 
 /// The row's rev and chain head now, to tell why an append missed.
@@ -532,7 +634,7 @@ async fn row_head_now(conn: &mut Conn, id: &str) -> Result<Option<(i64, i64, Str
         .await?)
 }
 
-/// [`APPEND_SEALED_AT_ONCE`] on `conn`: the step, its events and jobs,
+/// [`append_sealed_at_once_sql`] on `conn`: the step, its events and jobs,
 /// and its draft stored sealed, in one round trip.
 async fn append_sealed_at_once(
     conn: &mut Conn,
@@ -544,7 +646,8 @@ async fn append_sealed_at_once(
     draft: DocumentWrite,
 ) -> Result<(), StoreError> {
     let head = links.0.clone();
-    let q = bind_append(&APPEND_SEALED_AT_ONCE, id, expected_rev, links, change);
+    let sql = append_sealed_at_once_sql(Rest::of_append(change));
+    let q = bind_append(sql, id, expected_rev, links, change);
     let row = bind_document(q, draft)
         .bind(seal.cms)
         .bind(seal.signer)
@@ -678,6 +781,7 @@ async fn create_body(conn: &mut Conn, new: NewApplication) -> Result<Application
         &change.jobs,
         Utc::now(),
         change.idempotency.as_ref(),
+        Rest::ALL,
     )
     .execute(&mut *conn)
     .await?;
