@@ -496,6 +496,23 @@ fn bind_rest<'q>(
     q
 }
 
+/// A statement of an append, built once for each of the two `Rest`s an
+/// append can have (with its jobs, or without; never the idempotency
+/// record).
+struct AppendSql([std::sync::OnceLock<String>; 2]);
+
+impl AppendSql {
+    const fn new() -> AppendSql {
+        AppendSql([std::sync::OnceLock::new(), std::sync::OnceLock::new()])
+    }
+
+    /// The statement `sql` builds for `rest`.
+    fn get(&'static self, rest: Rest, sql: fn(Rest) -> String) -> &'static str {
+        debug_assert!(!rest.idem, "an append takes its key first");
+        self.0[usize::from(rest.jobs)].get_or_init(|| sql(rest))
+    }
+}
+
 /// An append as one statement: the conditional update ([`APPEND_UPDATE`],
 /// `$1`…`$23`), then the rest of the change as [`rest_at_once`] writes it
 /// (with its jobs, or, for a step that enqueues none, without).
@@ -506,23 +523,8 @@ fn append_at_once_sql(rest: Rest) -> &'static str {
             rest_at_once("upd", 24, rest)
         )
     }
-    static WITH_JOBS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        sql(Rest {
-            jobs: true,
-            idem: false,
-        })
-    });
-    static WITHOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        sql(Rest {
-            jobs: false,
-            idem: false,
-        })
-    });
-    if rest.jobs {
-        &WITH_JOBS
-    } else {
-        &WITHOUT
-    }
+    static SQL: AppendSql = AppendSql::new();
+    SQL.get(rest, sql)
 }
 
 /// The head's step at `sign` with the result's draft made for it, as one
@@ -550,23 +552,8 @@ fn append_sealed_at_once_sql(rest: Rest) -> &'static str {
             doc.join(", ")
         )
     }
-    static WITH_JOBS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        sql(Rest {
-            jobs: true,
-            idem: false,
-        })
-    });
-    static WITHOUT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        sql(Rest {
-            jobs: false,
-            idem: false,
-        })
-    });
-    if rest.jobs {
-        &WITH_JOBS
-    } else {
-        &WITHOUT
-    }
+    static SQL: AppendSql = AppendSql::new();
+    SQL.get(rest, sql)
 }
 
 /// A new application's row ([`APPLICATION_INSERT`], `$1`…`$22`) and the
@@ -648,10 +635,7 @@ async fn append_sealed_at_once(
     let head = links.0.clone();
     let sql = append_sealed_at_once_sql(Rest::of_append(change));
     let q = bind_append(sql, id, expected_rev, links, change);
-    let row = bind_document(q, draft)
-        .bind(seal.cms)
-        .bind(seal.signer)
-        .bind(micros(seal.at))
+    let row = bind_sealed_draft(q, draft, seal)
         .fetch_one(&mut *conn)
         .await?;
     let (updated, written): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
@@ -808,14 +792,12 @@ async fn append_body(
 ) -> Result<i64, StoreError> {
     append_in(conn, &id, expected_rev, change, links).await?;
     if let Some(seal) = seal {
+        let code = seal.code.clone();
         let done = match draft {
             // The draft made for this seal: stored sealed, one statement.
             Some(draft) if draft.doc.code == seal.code => {
                 put_parts_in(conn, &draft).await?;
-                bind_document(sqlx::query(&PUT_SEALED_DRAFT), draft)
-                    .bind(seal.cms)
-                    .bind(seal.signer)
-                    .bind(micros(seal.at))
+                bind_sealed_draft(sqlx::query(&PUT_SEALED_DRAFT), draft, seal)
                     .execute(&mut *conn)
                     .await?
                     .rows_affected()
@@ -825,7 +807,7 @@ async fn append_body(
                     put_document_in(conn, draft).await?;
                 }
                 sqlx::query(SEAL_DOCUMENT)
-                    .bind(seal.code.clone())
+                    .bind(seal.code)
                     .bind(seal.sha256)
                     .bind(seal.cms)
                     .bind(seal.signer)
@@ -838,7 +820,7 @@ async fn append_body(
         if done == 0 {
             let exists: Option<String> =
                 sqlx::query_scalar("select code from documents where code = $1")
-                    .bind(seal.code)
+                    .bind(code)
                     .fetch_optional(&mut *conn)
                     .await?;
             return Err(unsealed(exists.is_some()));
@@ -855,6 +837,15 @@ async fn put_document_in(conn: &mut Conn, write: DocumentWrite) -> Result<u64, S
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Binds a draft stored sealed, as [`PUT_SEALED_DRAFT`] numbers it: the
+/// document ([`bind_document`]), then its seal's CMS, signer and instant.
+fn bind_sealed_draft(q: Query<'_>, draft: DocumentWrite, seal: DocumentSeal) -> Query<'_> {
+    bind_document(q, draft)
+        .bind(seal.cms)
+        .bind(seal.signer)
+        .bind(micros(seal.at))
 }
 
 /// The shared parts of `write` not stored yet.

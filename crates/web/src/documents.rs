@@ -101,6 +101,14 @@ impl P12Sealer {
         P12Sealer { signer, name }
     }
 
+    /// The seal made of `cms`, naming this sealer's holder.
+    fn seal_of(&self, cms: Result<Vec<u8>, qyzmet_pki::PkiError>) -> Result<Seal, SealError> {
+        Ok(Seal {
+            cms: cms.map_err(|e| SealError(e.to_string()))?,
+            signer: self.name.clone(),
+        })
+    }
+
     pub fn from_p12(der: &[u8], password: &str) -> Result<Self, SealError> {
         qyzmet_pki::Signer::from_p12(der, password)
             .map(P12Sealer::new)
@@ -114,25 +122,11 @@ impl Sealer for P12Sealer {
     }
 
     fn seal(&self, pdf: &[u8]) -> Result<Seal, SealError> {
-        let cms = self
-            .signer
-            .sign(pdf, true)
-            .map_err(|e| SealError(e.to_string()))?;
-        Ok(Seal {
-            cms,
-            signer: self.name.clone(),
-        })
+        self.seal_of(self.signer.sign(pdf, true))
     }
 
     fn seal_hashed(&self, pdf: &[u8], sha256: &[u8; 32]) -> Result<Seal, SealError> {
-        let cms = self
-            .signer
-            .sign_detached_hashed(pdf, sha256)
-            .map_err(|e| SealError(e.to_string()))?;
-        Ok(Seal {
-            cms,
-            signer: self.name.clone(),
-        })
+        self.seal_of(self.signer.sign_detached_hashed(pdf, sha256))
     }
 
     fn certificate(&self) -> Option<Vec<u8>> {
