@@ -1412,23 +1412,40 @@ impl Store for Backend {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        kinds: Option<&[String]>,
     ) -> Result<Vec<Job>, StoreError> {
+        if kinds.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let kinds = kinds.map(<[String]>::to_vec).unwrap_or_default();
+        // One placeholder a kind (from $4): both backends take `in (...)`.
+        let only = if kinds.is_empty() {
+            String::new()
+        } else {
+            let list = (0..kinds.len())
+                .map(|i| format!("${}", i + 4))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("and kind in ({list}) ")
+        };
         let sql = format!(
             "update outbox set status = 'running', locked_until = $2 where id in (\
              select id from outbox \
-             where (status = 'pending' and run_at <= $1) \
-             or (status = 'running' and locked_until < $1) \
+             where ((status = 'pending' and run_at <= $1) \
+             or (status = 'running' and locked_until < $1)) {only}\
              order by run_at, id limit $3 {CLAIM_FOR}) \
              returning {JOB_COLUMNS}"
         );
         self.write(move |conn| {
             Box::pin(async move {
-                let rows = sqlx::query(&sql)
+                let mut query = sqlx::query(&sql)
                     .bind(micros(now))
                     .bind(micros(lease_until))
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *conn)
-                    .await?;
+                    .bind(i64::from(limit));
+                for kind in &kinds {
+                    query = query.bind(kind.as_str());
+                }
+                let rows = query.fetch_all(&mut *conn).await?;
                 let mut jobs = rows
                     .iter()
                     .map(job_from_row)

@@ -737,13 +737,15 @@ pub trait Store: Send + Sync + 'static {
     /// Enqueues jobs on their own (from a job handler, or the deadline worker).
     async fn enqueue(&self, jobs: Vec<NewJob>, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Claims up to `limit` jobs due at `now` (and jobs whose lease expired),
-    /// leasing them until `lease_until`. No job is handed to two claimers
+    /// leasing them until `lease_until`; with `kinds`, only jobs of those
+    /// kinds (none, when it is empty). No job is handed to two claimers
     /// while its lease holds.
     async fn claim_jobs(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        kinds: Option<&[String]>,
     ) -> Result<Vec<Job>, StoreError>;
     /// Marks a running job done (a job in any other state is left alone).
     async fn finish_job(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError>;

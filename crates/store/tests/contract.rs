@@ -132,6 +132,7 @@ contract!(
     run_pending_runs_what_is_due_in_order,
     a_failing_job_backs_off_then_dies,
     a_dead_job_can_be_retried,
+    a_runner_for_some_kinds_leaves_the_others,
     concurrent_runners_never_run_a_job_twice,
     an_expired_lease_is_claimed_again,
     the_background_runner_stops_on_shutdown,
@@ -932,6 +933,61 @@ async fn a_dead_job_can_be_retried(db: &Db) {
     assert_eq!(r.dead_letters().await.unwrap().len(), 1);
 }
 
+async fn a_runner_for_some_kinds_leaves_the_others(db: &Db) {
+    let s = db.store.as_ref();
+    s.enqueue(
+        vec![
+            job("gateway-send", 0, json!({"name": "package"})),
+            job("deliver", 1, json!({"name": "a"})),
+            job("other", 1, json!({})),
+            job("deliver", 2, json!({"name": "b"})),
+        ],
+        t(0),
+    )
+    .await
+    .unwrap();
+    // The store claims only the kinds asked for, and none for no kinds.
+    assert!(s
+        .claim_jobs(t(5), t(6), 10, Some(&[]))
+        .await
+        .unwrap()
+        .is_empty());
+    let h = Arc::new(Recorder::default());
+    let (now, c) = clock();
+    *now.lock().unwrap() = t(3);
+    let r = runner(db, h.clone(), c.clone()).only_handled();
+    let report = r.run_pending().await.unwrap();
+    assert_eq!(
+        report,
+        qyzmet_store::jobs::RunReport {
+            succeeded: 2,
+            retried: 0,
+            dead: 0
+        }
+    );
+    assert_eq!(h.ran.lock().unwrap().len(), 2);
+    // The others wait, untried, for a runner that has their handlers.
+    let pending = s.jobs(JobStatus::Pending).await.unwrap();
+    let mut kinds: Vec<_> = pending
+        .iter()
+        .map(|j| (j.kind.as_str(), j.attempts))
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, [("gateway-send", 0), ("other", 0)]);
+    let claimed = s
+        .claim_jobs(t(5), t(6), 10, Some(&["gateway-send".to_owned()]))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].kind, "gateway-send");
+    // A runner for every kind claims the rest, and fails the one it has no
+    // handler for.
+    let all = runner(db, h, c);
+    let report = all.run_pending().await.unwrap();
+    assert_eq!(report.retried, 1);
+    assert_eq!(s.jobs(JobStatus::Running).await.unwrap().len(), 1);
+}
+
 /// Counts runs per job, slowly, so that runners overlap.
 #[derive(Default)]
 struct Counter(Mutex<HashMap<i64, u32>>);
@@ -978,14 +1034,18 @@ async fn an_expired_lease_is_claimed_again(db: &Db) {
     s.enqueue(vec![job("deliver", 0, json!({}))], t(0))
         .await
         .unwrap();
-    let claimed = s.claim_jobs(t(1), t(6), 10).await.unwrap();
+    let claimed = s.claim_jobs(t(1), t(6), 10, None).await.unwrap();
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].status, JobStatus::Running);
     assert_eq!(claimed[0].locked_until, Some(t(6)));
     // While the lease holds, nobody else gets it.
-    assert!(s.claim_jobs(t(5), t(10), 10).await.unwrap().is_empty());
+    assert!(s
+        .claim_jobs(t(5), t(10), 10, None)
+        .await
+        .unwrap()
+        .is_empty());
     // The claimer died: after the lease, another runner takes it over.
-    let again = s.claim_jobs(t(7), t(12), 10).await.unwrap();
+    let again = s.claim_jobs(t(7), t(12), 10, None).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].id, claimed[0].id);
     s.finish_job(again[0].id, t(8)).await.unwrap();
@@ -1414,7 +1474,7 @@ async fn counts_add_up_applications_and_the_outbox(db: &Db) {
     )
     .await
     .unwrap();
-    let claimed = s.claim_jobs(t(1), t(10), 2).await.unwrap();
+    let claimed = s.claim_jobs(t(1), t(10), 2, None).await.unwrap();
     assert_eq!(claimed.len(), 2);
     // One dies, one finishes, one waits; a running job is still in the outbox.
     s.fail_job(claimed[0].id, "refused", None, t(2))
@@ -1811,7 +1871,7 @@ async fn a_render_job_ends_with_its_document(db: &Db) {
     )
     .await
     .unwrap();
-    let claimed = s.claim_jobs(t(1), t(5), 10).await.unwrap();
+    let claimed = s.claim_jobs(t(1), t(5), 10, None).await.unwrap();
     assert_eq!(claimed.len(), 2);
 
     // Refused inside the write (no such application): the job's end is

@@ -220,9 +220,12 @@ impl RenderJob {
     }
 }
 
-/// Runs the document jobs due now (the demo seed, before a head signs).
+/// Runs the document jobs due now (the demo seed, before a head signs),
+/// and only those: the others (a package for the State Corporation) wait
+/// for the server's runner, which has their handlers.
 pub async fn run_jobs(state: &AppState) -> Result<(), StoreError> {
     qyzmet_store::jobs::JobRunner::new(state.store().clone(), job_handlers(state))
+        .only_handled()
         .clock(Arc::new({
             let state = state.clone();
             move || state.now()

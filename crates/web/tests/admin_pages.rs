@@ -372,7 +372,7 @@ async fn the_administrator_manages_accounts_with_errors_in_their_language() {
     };
     store.enqueue(vec![job], now).await.unwrap();
     let claimed = store
-        .claim_jobs(now, now + chrono::Duration::minutes(1), 100)
+        .claim_jobs(now, now + chrono::Duration::minutes(1), 100, None)
         .await
         .unwrap();
     let job = claimed

@@ -130,7 +130,7 @@ async fn metrics_count_requests_by_route_template_and_read_the_store() {
     };
     store.enqueue(vec![job(1), job(2)], now).await.unwrap();
     let claimed = store
-        .claim_jobs(now, now + chrono::Duration::minutes(1), 1)
+        .claim_jobs(now, now + chrono::Duration::minutes(1), 1, None)
         .await
         .unwrap();
     store

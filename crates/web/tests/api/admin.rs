@@ -260,7 +260,12 @@ async fn versions_providers_and_dead_letters(app: &TestApp) {
         .await
         .unwrap();
     let job = store
-        .claim_jobs(app.now(), app.now() + chrono::Duration::minutes(1), 10)
+        .claim_jobs(
+            app.now(),
+            app.now() + chrono::Duration::minutes(1),
+            10,
+            None,
+        )
         .await
         .unwrap()
         .remove(0);
