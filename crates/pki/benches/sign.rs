@@ -1,9 +1,10 @@
 //! Signatures per second with the demo head's kind of key (RSA-2048,
 //! PKCS#1 v1.5, SHA-256), against a baseline measured in the same run: the
 //! `rsa` crate's signature, as Qyzmet made it before ring (a
-//! `pkcs1v15::SigningKey` over the key). Also a whole detached CMS over
-//! 1 KiB, and ECDSA P-256 by the p256 crate (what `Key::P256` signed with
-//! before) and by ring (what it signs with now). `cargo bench -p qyzmet-pki --bench sign`.
+//! `pkcs1v15::SigningKey` over the key); then ring's (what it signed with
+//! until 2026-12-07) and `Key::Rsa`'s (aws-lc now). Also a whole detached
+//! CMS over 1 KiB, and ECDSA P-256 by the p256 crate, by ring and by
+//! `Key::P256` (aws-lc). `cargo bench -p qyzmet-pki --bench sign`.
 
 mod common;
 
@@ -38,7 +39,25 @@ fn main() {
     let Key::Rsa(key) = Key::generate_rsa().unwrap() else {
         unreachable!()
     };
-    assert!(key.by_ring());
+    assert!(key.by_aws_lc());
+    let ring_rsa = {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        let der = key.private().to_pkcs1_der().unwrap();
+        ring::signature::RsaKeyPair::from_der(der.as_bytes()).unwrap()
+    };
+    let ring_sign = |data: &[u8]| {
+        let mut sig = vec![0; ring_rsa.public().modulus_len()];
+        ring_rsa
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                data,
+                &mut sig,
+            )
+            .unwrap();
+        sig
+    };
+    assert_eq!(ring_sign(&attrs), key.sign_sha256(&attrs).unwrap());
     let old = |data: &[u8]| {
         SigningKey::<sha2::Sha256>::new(key.private().clone())
             .try_sign(data)
@@ -66,6 +85,9 @@ fn main() {
         black_box(old(black_box(&attrs)));
     });
     let bare_ring = per_second(n, || {
+        black_box(ring_sign(black_box(&attrs)));
+    });
+    let bare_lc = per_second(n, || {
         black_box(key.sign_sha256(black_box(&attrs)).unwrap());
     });
     let cms = per_second(n, || {
@@ -78,10 +100,22 @@ fn main() {
     let ecdsa_ring = per_second(n, || {
         black_box(ring_p256.sign(&rng, black_box(&attrs)).unwrap());
     });
+    let Key::P256(lc_p256) = Key::p256(p256.clone()) else {
+        unreachable!()
+    };
+    assert!(lc_p256.by_aws_lc());
+    let ecdsa_lc = per_second(n, || {
+        black_box(lc_p256.sign_sha256(black_box(&attrs)).unwrap());
+    });
     println!("baseline: RSA-2048 sign, rsa crate:  {bare_old:>9.0}/s  1.00");
     println!(
         "RSA-2048 sign, ring:                 {bare_ring:>9.0}/s  {:.2}",
         bare_ring / bare_old
+    );
+    println!(
+        "RSA-2048 sign, aws-lc (Key::Rsa):    {bare_lc:>9.0}/s  {:.2}  (aws-lc / ring {:.2})",
+        bare_lc / bare_old,
+        bare_lc / bare_ring
     );
     println!(
         "CMS sign (detached, 1 KiB):          {cms:>9.0}/s  {:.2}",
@@ -94,5 +128,10 @@ fn main() {
     println!(
         "ECDSA P-256 sign, ring:              {ecdsa_ring:>9.0}/s  {:.2}",
         ecdsa_ring / bare_old
+    );
+    println!(
+        "ECDSA P-256 sign, aws-lc (Key::P256): {ecdsa_lc:>8.0}/s  {:.2}  (aws-lc / ring {:.2})",
+        ecdsa_lc / bare_old,
+        ecdsa_lc / ecdsa_ring
     );
 }

@@ -1,9 +1,9 @@
 //! CMS verifications per second (RSA-2048, SHA-256, chain cached after the
 //! first), against a baseline measured in the same run: a bare RSA-2048
 //! PKCS#1 v1.5 verification by the same `rsa` crate, which every CMS
-//! verification contained once before the CMS verifier moved to ring (now
-//! it contains ring's, printed too). `cargo bench -p qyzmet-pki --bench
-//! verify`.
+//! verification contained once before the CMS verifier moved to ring (it
+//! contained ring's until 2026-12-07 and aws-lc's since; both printed too).
+//! `cargo bench -p qyzmet-pki --bench verify`.
 
 mod common;
 
@@ -80,6 +80,18 @@ fn main() {
         ))
         .unwrap();
     });
+    let lc_key = aws_lc_rs::signature::RsaPublicKeyComponents {
+        n: &modulus,
+        e: &exponent,
+    };
+    let bare_lc = per_second(n, || {
+        black_box(lc_key.verify(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            black_box(&content),
+            black_box(&sig_bytes),
+        ))
+        .unwrap();
+    });
     let full = per_second(n, || {
         black_box(verifier.verify(black_box(&cms), Some(&content), now)).unwrap();
     });
@@ -87,6 +99,10 @@ fn main() {
     println!(
         "bare RSA-2048 verify, ring:    {bare_ring:>9.0}/s  ({:.2})",
         bare_ring / bare
+    );
+    println!(
+        "bare RSA-2048 verify, aws-lc:  {bare_lc:>9.0}/s  ({:.2})",
+        bare_lc / bare
     );
     println!("CMS verify (cached chain):     {full:>9.0}/s");
     println!("ratio CMS / bare:              {:>9.2}", full / bare);

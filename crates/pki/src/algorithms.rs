@@ -145,11 +145,11 @@ fn rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<rsa::RsaPublicKey, AlgErr
 type RsaParts<'a> = (&'a [u8], &'a [u8]);
 
 /// An RSA key's modulus and exponent (big-endian, without leading zeros)
-/// when ring verifies with it: moduli of 2,048–8,192 bits. `None` for
-/// smaller ones (1,024–2,047 bits, as older certificates have), which ring
+/// when aws-lc verifies with it: moduli of 2,048–8,192 bits. `None` for
+/// smaller ones (1,024–2,047 bits, as older certificates have), which aws-lc
 /// refuses and the `rsa` crate judges; `Err` for a key that is not RSA or
 /// does not parse.
-fn ring_rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<Option<RsaParts<'_>>, AlgError> {
+fn lc_rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<Option<RsaParts<'_>>, AlgError> {
     if spki.algorithm.oid != oids::RSA_ENCRYPTION && spki.algorithm.oid != oids::RSASSA_PSS {
         return Err(AlgError::Invalid);
     }
@@ -164,7 +164,7 @@ fn ring_rsa_key(spki: &SubjectPublicKeyInfoOwned) -> Result<Option<RsaParts<'_>>
 }
 
 /// RSA PKCS#1 v1.5 (what the national CA's RSA keys and openssl make).
-/// ring verifies with keys of 2,048–8,192 bits; the `rsa` crate with
+/// aws-lc verifies with keys of 2,048–8,192 bits; the `rsa` crate with
 /// smaller ones.
 pub struct RsaPkcs1;
 
@@ -180,7 +180,7 @@ impl SignatureScheme for RsaPkcs1 {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), AlgError> {
-        use ring::signature as rs;
+        use aws_lc_rs::signature as rs;
         let digest = match algorithm.oid {
             oids::SHA1_WITH_RSA => DigestAlg::Sha1,
             oids::SHA256_WITH_RSA => DigestAlg::Sha256,
@@ -188,7 +188,7 @@ impl SignatureScheme for RsaPkcs1 {
             oids::SHA512_WITH_RSA => DigestAlg::Sha512,
             _ => digest,
         };
-        if let Some((n, e)) = ring_rsa_key(spki)? {
+        if let Some((n, e)) = lc_rsa_key(spki)? {
             let params = match digest {
                 DigestAlg::Sha1 => &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
                 DigestAlg::Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
@@ -268,18 +268,24 @@ impl SignatureScheme for RsaPss {
             return Err(AlgError::Invalid);
         }
         let salt = params.salt_len.unwrap_or(20) as usize;
-        // ring verifies PSS with the salt as long as the hash (what RFC 8017
+        // aws-lc verifies PSS with the salt as long as the hash (what RFC 8017
         // recommends and signers use), SHA-256 and longer, keys of
         // 2,048–8,192 bits; the `rsa` crate everything else.
-        let ring_params = match hash {
-            DigestAlg::Sha256 if salt == 32 => Some(&ring::signature::RSA_PSS_2048_8192_SHA256),
-            DigestAlg::Sha384 if salt == 48 => Some(&ring::signature::RSA_PSS_2048_8192_SHA384),
-            DigestAlg::Sha512 if salt == 64 => Some(&ring::signature::RSA_PSS_2048_8192_SHA512),
+        let lc_params = match hash {
+            DigestAlg::Sha256 if salt == 32 => {
+                Some(&aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256)
+            }
+            DigestAlg::Sha384 if salt == 48 => {
+                Some(&aws_lc_rs::signature::RSA_PSS_2048_8192_SHA384)
+            }
+            DigestAlg::Sha512 if salt == 64 => {
+                Some(&aws_lc_rs::signature::RSA_PSS_2048_8192_SHA512)
+            }
             _ => None,
         };
-        if let (Some(ring_params), Some((n, e))) = (ring_params, ring_rsa_key(spki)?) {
-            return ring::signature::RsaPublicKeyComponents { n, e }
-                .verify(ring_params, message, signature)
+        if let (Some(lc_params), Some((n, e))) = (lc_params, lc_rsa_key(spki)?) {
+            return aws_lc_rs::signature::RsaPublicKeyComponents { n, e }
+                .verify(lc_params, message, signature)
                 .map_err(|_| AlgError::Invalid);
         }
         let key = rsa_key(spki)?;
@@ -376,9 +382,9 @@ mod tests {
         }
     }
 
-    /// ring's PKCS#1 v1.5 verdict agrees with the `rsa` crate's on good
+    /// aws-lc's PKCS#1 v1.5 verdict agrees with the `rsa` crate's on good
     /// signatures and on every kind of bad one, at two key sizes; a
-    /// 1,024-bit key, which ring refuses, is judged by the `rsa` crate.
+    /// 1,024-bit key, which aws-lc refuses, is judged by the `rsa` crate.
     #[test]
     fn pkcs1_verdicts_agree_with_the_rsa_crate() {
         for bits in [1024, 2048, 3072] {
@@ -386,7 +392,7 @@ mod tests {
             let public = key.to_public_key();
             let spki = spki_of(&key);
             assert_eq!(
-                ring_rsa_key(&spki).unwrap().is_some(),
+                lc_rsa_key(&spki).unwrap().is_some(),
                 bits >= 2048,
                 "{bits} bits"
             );
@@ -461,7 +467,7 @@ mod tests {
         }
     }
 
-    /// PSS with the salt as long as the hash goes to ring, other salts to
+    /// PSS with the salt as long as the hash goes to aws-lc, other salts to
     /// the `rsa` crate; both accept the good signature and refuse a bad one.
     #[test]
     fn pss_signatures_verify_with_either_salt() {

@@ -25,27 +25,27 @@ pub enum Key {
     P384(p384::ecdsa::SigningKey),
 }
 
-/// An RSA private key, with ring's form of it made once when the key is
-/// loaded: ring signs (PKCS#1 v1.5 with SHA-256) keys of 2,048–4,096 bits
+/// An RSA private key, with aws-lc's form of it made once when the key is
+/// loaded: aws-lc signs (PKCS#1 v1.5 with SHA-256) keys of 2,048–4,096 bits
 /// several times faster than the `rsa` crate; the `rsa` crate signs the
-/// keys ring refuses (smaller ones). PKCS#1 v1.5 is deterministic: both
+/// keys aws-lc refuses (smaller ones). PKCS#1 v1.5 is deterministic: both
 /// give the same bytes for the same key and message.
 pub struct RsaKey {
     key: rsa::RsaPrivateKey,
-    ring: Option<ring::signature::RsaKeyPair>,
+    lc: Option<aws_lc_rs::signature::RsaKeyPair>,
 }
 
 impl RsaKey {
     pub fn new(key: rsa::RsaPrivateKey) -> RsaKey {
         // PKCS#12 holds the key as PKCS#8, possibly with attributes or
-        // parameters ring's PKCS#8 reader does not take: ring gets the
+        // parameters aws-lc's PKCS#8 reader does not take: aws-lc gets the
         // PKCS#1 RSAPrivateKey the `rsa` crate writes from it.
         use rsa::pkcs1::EncodeRsaPrivateKey;
-        let ring = key
+        let lc = key
             .to_pkcs1_der()
             .ok()
-            .and_then(|der| ring::signature::RsaKeyPair::from_der(der.as_bytes()).ok());
-        RsaKey { key, ring }
+            .and_then(|der| aws_lc_rs::signature::RsaKeyPair::from_der(der.as_bytes()).ok());
+        RsaKey { key, lc }
     }
 
     /// The key as the `rsa` crate holds it.
@@ -53,18 +53,18 @@ impl RsaKey {
         &self.key
     }
 
-    /// Whether ring signs with this key (else the `rsa` crate).
-    pub fn by_ring(&self) -> bool {
-        self.ring.is_some()
+    /// Whether aws-lc signs with this key (else the `rsa` crate).
+    pub fn by_aws_lc(&self) -> bool {
+        self.lc.is_some()
     }
 
     /// The PKCS#1 v1.5 signature with SHA-256 of `data` (RFC 8017 §8.2.1).
     pub fn sign_sha256(&self, data: &[u8]) -> Result<Vec<u8>, PkiError> {
-        if let Some(pair) = &self.ring {
-            let mut sig = vec![0; pair.public().modulus_len()];
+        if let Some(pair) = &self.lc {
+            let mut sig = vec![0; pair.public_modulus_len()];
             pair.sign(
-                &ring::signature::RSA_PKCS1_SHA256,
-                &ring::rand::SystemRandom::new(),
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
                 data,
                 &mut sig,
             )
@@ -80,25 +80,24 @@ impl RsaKey {
     }
 }
 
-/// An ECDSA P-256 key, with ring's form of it made once when the key is
-/// loaded: ring signs about ten times faster than the p256 crate (which
-/// signs only if ring refused the key). ring's nonces are random, the p256
+/// An ECDSA P-256 key, with aws-lc's form of it made once when the key is
+/// loaded: aws-lc signs about ten times faster than the p256 crate (which
+/// signs only if aws-lc refused the key). aws-lc's nonces are random, the p256
 /// crate's deterministic (RFC 6979): both are valid ECDSA.
 pub struct P256Key {
     key: p256::ecdsa::SigningKey,
-    ring: Option<ring::signature::EcdsaKeyPair>,
+    lc: Option<aws_lc_rs::signature::EcdsaKeyPair>,
 }
 
 impl P256Key {
     pub fn new(key: p256::ecdsa::SigningKey) -> P256Key {
-        let ring = ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
-            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        let lc = aws_lc_rs::signature::EcdsaKeyPair::from_private_key_and_public_key(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
             &key.to_bytes(),
             key.verifying_key().to_encoded_point(false).as_bytes(),
-            &ring::rand::SystemRandom::new(),
         )
         .ok();
-        P256Key { key, ring }
+        P256Key { key, lc }
     }
 
     /// The key as the p256 crate holds it.
@@ -106,17 +105,17 @@ impl P256Key {
         &self.key
     }
 
-    /// Whether ring signs with this key (else the p256 crate).
-    pub fn by_ring(&self) -> bool {
-        self.ring.is_some()
+    /// Whether aws-lc signs with this key (else the p256 crate).
+    pub fn by_aws_lc(&self) -> bool {
+        self.lc.is_some()
     }
 
     /// The DER ECDSA signature with SHA-256 of `data`.
     pub fn sign_sha256(&self, data: &[u8]) -> Result<Vec<u8>, PkiError> {
         use signature::Signer as _;
-        if let Some(pair) = &self.ring {
+        if let Some(pair) = &self.lc {
             let sig = pair
-                .sign(&ring::rand::SystemRandom::new(), data)
+                .sign(&aws_lc_rs::rand::SystemRandom::new(), data)
                 .map_err(|_| PkiError::Crypto("ECDSA signing failed".into()))?;
             return Ok(sig.as_ref().to_vec());
         }
@@ -129,12 +128,12 @@ impl P256Key {
 }
 
 impl Key {
-    /// An ECDSA P-256 key (ring's form of it made now, once).
+    /// An ECDSA P-256 key (aws-lc's form of it made now, once).
     pub fn p256(key: p256::ecdsa::SigningKey) -> Key {
         Key::P256(Box::new(P256Key::new(key)))
     }
 
-    /// An RSA key (ring's form of it made now, once).
+    /// An RSA key (aws-lc's form of it made now, once).
     pub fn rsa(key: rsa::RsaPrivateKey) -> Key {
         Key::Rsa(Box::new(RsaKey::new(key)))
     }
@@ -440,9 +439,9 @@ mod tests {
     use pkcs8::EncodePrivateKey;
     use signature::{SignatureEncoding, Signer as _};
 
-    /// ring's signatures are the `rsa` crate's, byte for byte (PKCS#1 v1.5
-    /// is deterministic), at the sizes ring signs; a 1,024-bit key, which
-    /// ring refuses, is signed by the `rsa` crate.
+    /// aws-lc's signatures are the `rsa` crate's, byte for byte (PKCS#1 v1.5
+    /// is deterministic), at the sizes aws-lc signs; a 1,024-bit key, which
+    /// aws-lc refuses, is signed by the `rsa` crate.
     #[test]
     fn ring_signs_the_same_bytes_as_the_rsa_crate() {
         let data = b"1.2.840.113549.1.9.3 contentType, messageDigest, signingTime";
@@ -456,7 +455,7 @@ mod tests {
             let Key::Rsa(ours) = &key else {
                 panic!("an RSA key")
             };
-            assert_eq!(ours.by_ring(), bits >= 2048, "{bits} bits");
+            assert_eq!(ours.by_aws_lc(), bits >= 2048, "{bits} bits");
             let (alg, sig) = key.sign(data).unwrap();
             assert_eq!(alg.oid, oids::SHA256_WITH_RSA);
             assert_eq!(sig.len(), bits / 8);
@@ -466,7 +465,7 @@ mod tests {
         }
     }
 
-    /// ring's P-256 signatures verify with the p256 crate, and a changed
+    /// aws-lc's P-256 signatures verify with the p256 crate, and a changed
     /// message does not.
     #[test]
     fn ring_p256_signatures_verify_with_the_p256_crate() {
@@ -476,7 +475,7 @@ mod tests {
         let Key::P256(ours) = &key else {
             panic!("a P-256 key")
         };
-        assert!(ours.by_ring());
+        assert!(ours.by_aws_lc());
         let data = b"signed attributes";
         let (alg, sig) = key.sign(data).unwrap();
         assert_eq!(alg.oid, oids::ECDSA_SHA256);
