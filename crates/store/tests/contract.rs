@@ -97,6 +97,51 @@ impl Db {
     }
 }
 
+/// PostgreSQL's storage of what does and does not compress (migrations
+/// 0030 and 0032): PDFs, attachments, shared PDF parts and seals out of
+/// line and uncompressed; the case's JSON compressed with lz4 where the
+/// server was built with it, else with the default. (SQLite compresses
+/// nothing.)
+#[tokio::test]
+async fn postgres_compresses_only_what_compresses() {
+    let Some(db) = postgres_db().await else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL skipped");
+        return;
+    };
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let lz4: bool = sqlx::query_scalar(
+        "select 'lz4' = any(enumvals) from pg_settings \
+         where name = 'default_toast_compression'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "select attrelid::regclass::text || '.' || attname, attstorage::text, \
+         attcompression::text from pg_attribute \
+         where attrelid::regclass::text in ('applications', 'documents', 'attachments', 'pdf_parts') \
+         and attname in ('state', 'pdf', 'seal', 'content', 'bytes') order by 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let state = if lz4 { "l" } else { "" };
+    let expected = [
+        ("applications.state", "x", state),
+        ("attachments.content", "e", ""),
+        ("documents.pdf", "e", ""),
+        ("documents.seal", "e", ""),
+        ("pdf_parts.bytes", "e", ""),
+    ];
+    let columns: Vec<(&str, &str, &str)> = columns
+        .iter()
+        .map(|(c, s, z)| (c.as_str(), s.as_str(), z.as_str()))
+        .collect();
+    assert_eq!(columns, expected);
+    conn.close().await.unwrap();
+    db.finish().await;
+}
+
 /// Declares a test run on both backends.
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {$(
