@@ -47,11 +47,13 @@ impl From<sqlx::Error> for StoreError {
                         .unwrap_or_else(|| sqlite_constraint_name(db.message()));
                     return StoreError::Duplicate(name);
                 }
-                // SQLite: busy (5) or locked (6) after the busy timeout.
-                // PostgreSQL: class 08 (connection), 57P01..03 (shutdown).
+                // SQLite: its codes are numbers of up to four digits (see
+                // `sqlite_unavailable`); PostgreSQL's are five characters:
+                // class 08 (connection), 57P01..03 (shutdown), 53300 (too
+                // many connections).
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-                if code == "5"
-                    || code == "6"
+                let sqlite_code = (code.len() < 5).then(|| code.parse::<i32>().ok()).flatten();
+                if sqlite_code.is_some_and(sqlite_unavailable)
                     || code.starts_with("08")
                     || code.starts_with("57P")
                     || code == "53300"
@@ -80,13 +82,7 @@ impl From<rusqlite::Error> for StoreError {
                 ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                     StoreError::Duplicate(sqlite_constraint_name(msg.as_deref().unwrap_or("")))
                 }
-                _ if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-                {
-                    StoreError::Unavailable(e.to_string())
-                }
+                code if sqlite_unavailable(code) => StoreError::Unavailable(e.to_string()),
                 _ => StoreError::Other(e.to_string()),
             },
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
@@ -102,6 +98,25 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
             other => StoreError::Other(format!("migration: {other}")),
         }
     }
+}
+
+/// Whether a SQLite result code (primary or extended) means the database
+/// cannot be used now, for reasons outside the request: busy or locked
+/// after the busy timeout, a file that cannot be opened or written (a
+/// missing directory or mount, a disk gone read-only), an I/O error, a full
+/// disk. Such writes are answered 503 and may be sent again once an
+/// operator has seen to it; other codes are the store's own errors (500).
+fn sqlite_unavailable(code: i32) -> bool {
+    use rusqlite::ffi;
+    matches!(
+        code & 0xff,
+        ffi::SQLITE_BUSY
+            | ffi::SQLITE_LOCKED
+            | ffi::SQLITE_READONLY
+            | ffi::SQLITE_IOERR
+            | ffi::SQLITE_FULL
+            | ffi::SQLITE_CANTOPEN
+    )
 }
 
 /// Primary keys by table and columns, as PostgreSQL names them; SQLite only
@@ -160,6 +175,68 @@ mod tests {
         assert_eq!(
             sqlite_constraint_name("UNIQUE constraint failed: applications.number"),
             "applications_number_key"
+        );
+    }
+
+    /// A database that cannot be opened, read or written now is
+    /// unavailable (503), by either driver's error; a constraint or a
+    /// malformed statement is the store's own error (500), a unique
+    /// violation a duplicate.
+    #[test]
+    fn sqlite_failures_outside_the_request_are_unavailable() {
+        use rusqlite::ffi;
+        let raw = |code| {
+            StoreError::from(rusqlite::Error::SqliteFailure(
+                ffi::Error::new(code),
+                Some("message".into()),
+            ))
+        };
+        for code in [
+            ffi::SQLITE_BUSY,
+            ffi::SQLITE_LOCKED,
+            ffi::SQLITE_CANTOPEN,
+            ffi::SQLITE_IOERR,
+            ffi::SQLITE_IOERR_SHORT_READ,
+            ffi::SQLITE_IOERR_FSYNC,
+            ffi::SQLITE_FULL,
+            ffi::SQLITE_READONLY,
+            ffi::SQLITE_READONLY_DBMOVED,
+        ] {
+            assert!(
+                matches!(raw(code), StoreError::Unavailable(_)),
+                "{code}: {:?}",
+                raw(code)
+            );
+        }
+        for code in [
+            ffi::SQLITE_ERROR,
+            ffi::SQLITE_CORRUPT,
+            ffi::SQLITE_CONSTRAINT_CHECK,
+            ffi::SQLITE_MISMATCH,
+        ] {
+            assert!(matches!(raw(code), StoreError::Other(_)), "{code}");
+        }
+        assert!(matches!(
+            raw(ffi::SQLITE_CONSTRAINT_UNIQUE),
+            StoreError::Duplicate(_)
+        ));
+    }
+
+    /// The same through sqlx: a SQLite file in a directory that does not
+    /// exist cannot be opened.
+    #[tokio::test]
+    async fn a_sqlite_file_that_cannot_be_opened_is_unavailable() {
+        use sqlx::ConnectOptions;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/missing/q.db", dir.path().display());
+        let e = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(StoreError::from(e), StoreError::Unavailable(_)),
+            "not unavailable"
         );
     }
 
