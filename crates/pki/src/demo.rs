@@ -108,7 +108,10 @@ fn create(pki: &DemoPki, now: DateTime<Utc>) -> Result<(), PkiError> {
         since,
         now + Duration::days(365 * 10),
     )?;
-    let valid = (now - Duration::days(1), now + Duration::days(365 * 2));
+    // From a month back: the demo's sample histories begin up to twelve
+    // days ago, and what was signed in them (the State Corporation's
+    // package, the head's seal) is judged as of then.
+    let valid = (now - Duration::days(30), now + Duration::days(365 * 2));
     let expired = (now - Duration::days(365 * 2), now - Duration::days(365));
     let individual =
         |surname, given, patronymic, iin| name::individual(surname, given, patronymic, iin);

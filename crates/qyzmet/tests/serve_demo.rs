@@ -84,6 +84,33 @@ fn demo_is_seeded_once_and_its_history_verifies() {
     let (child, port) = start_demo(data.path());
     let services = get(port, "/api/v1/services").unwrap();
     assert!(services.contains("\"adoption-payment\""), "{services}");
+    // The sample taken in at the State Corporation reaches the provider
+    // (this server's endpoint at the sandbox gateway) at once, signed with
+    // the demo operator's key: not after retries, and never refused.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let metrics = loop {
+        let m = get(port, "/metrics").unwrap_or_default();
+        if m.contains("\nqyzmet_gateway_delivered_total 1\n") {
+            break m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the State Corporation's package was not delivered: {}",
+            m.lines()
+                .filter(|l| l.contains("gateway") && !l.contains("_bucket"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        !metrics.contains("route=\"/gateway/provider\",status=\"4xx\""),
+        "the provider refused a package"
+    );
+    assert!(
+        metrics.contains("qyzmet_gateway_attempts_total{outcome=\"failed\"} 0"),
+        "a delivery failed first"
+    );
     stop(child);
     let (code, first) = audit(&db);
     assert_eq!(code, 0, "{first}");

@@ -144,9 +144,14 @@ impl At {
             clock,
         )
         .with_documents(base.documents().clone());
-        // State Corporation intake asks the registries.
+        // State Corporation intake asks the registries, and signs the
+        // package it sends the provider with the operator's key (without
+        // it, the provider's endpoint refuses the package).
         if let Some(registry) = base.registry() {
             state = state.with_registry(registry.clone());
+        }
+        if let Some(operator) = base.operator_signer() {
+            state = state.with_operator_signer(operator.clone());
         }
         At {
             state,
