@@ -26,7 +26,7 @@ pub enum Key {
 }
 
 /// An RSA private key, with aws-lc's form of it made once when the key is
-/// loaded: aws-lc signs (PKCS#1 v1.5 with SHA-256) keys of 2,048–4,096 bits
+/// loaded: aws-lc signs (PKCS#1 v1.5 with SHA-256) keys of 2,048–8,192 bits
 /// several times faster than the `rsa` crate; the `rsa` crate signs the
 /// keys aws-lc refuses (smaller ones). PKCS#1 v1.5 is deterministic: both
 /// give the same bytes for the same key and message.
@@ -443,7 +443,7 @@ mod tests {
     /// is deterministic), at the sizes aws-lc signs; a 1,024-bit key, which
     /// aws-lc refuses, is signed by the `rsa` crate.
     #[test]
-    fn ring_signs_the_same_bytes_as_the_rsa_crate() {
+    fn aws_lc_signs_the_same_bytes_as_the_rsa_crate() {
         let data = b"1.2.840.113549.1.9.3 contentType, messageDigest, signingTime";
         for bits in [1024, 2048, 3072] {
             let k = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits).unwrap();
@@ -468,7 +468,7 @@ mod tests {
     /// aws-lc's P-256 signatures verify with the p256 crate, and a changed
     /// message does not.
     #[test]
-    fn ring_p256_signatures_verify_with_the_p256_crate() {
+    fn aws_lc_p256_signatures_verify_with_the_p256_crate() {
         use signature::Verifier as _;
         let k = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
         let key = Key::from_pkcs8(k.to_pkcs8_der().unwrap().as_bytes()).unwrap();

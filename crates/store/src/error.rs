@@ -105,18 +105,22 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 /// after the busy timeout, a file that cannot be opened or written (a
 /// missing directory or mount, a disk gone read-only), an I/O error, a full
 /// disk. Such writes are answered 503 and may be sent again once an
-/// operator has seen to it; other codes are the store's own errors (500).
+/// operator has seen to it; other codes are the store's own errors (500),
+/// among them the I/O errors that report corruption, as `SQLITE_CORRUPT`
+/// itself.
 fn sqlite_unavailable(code: i32) -> bool {
     use rusqlite::ffi;
-    matches!(
-        code & 0xff,
-        ffi::SQLITE_BUSY
-            | ffi::SQLITE_LOCKED
-            | ffi::SQLITE_READONLY
-            | ffi::SQLITE_IOERR
-            | ffi::SQLITE_FULL
-            | ffi::SQLITE_CANTOPEN
-    )
+    let corrupt = matches!(code, ffi::SQLITE_IOERR_CORRUPTFS | ffi::SQLITE_IOERR_DATA);
+    !corrupt
+        && matches!(
+            code & 0xff,
+            ffi::SQLITE_BUSY
+                | ffi::SQLITE_LOCKED
+                | ffi::SQLITE_READONLY
+                | ffi::SQLITE_IOERR
+                | ffi::SQLITE_FULL
+                | ffi::SQLITE_CANTOPEN
+        )
 }
 
 /// Primary keys by table and columns, as PostgreSQL names them; SQLite only
@@ -211,6 +215,8 @@ mod tests {
         for code in [
             ffi::SQLITE_ERROR,
             ffi::SQLITE_CORRUPT,
+            ffi::SQLITE_IOERR_CORRUPTFS,
+            ffi::SQLITE_IOERR_DATA,
             ffi::SQLITE_CONSTRAINT_CHECK,
             ffi::SQLITE_MISMATCH,
         ] {

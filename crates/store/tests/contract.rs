@@ -985,6 +985,7 @@ async fn a_runner_for_some_kinds_leaves_the_others(db: &Db) {
             job("gateway-send", 0, json!({"name": "package"})),
             job("deliver", 1, json!({"name": "a"})),
             job("other", 1, json!({})),
+            job("also", 1, json!({"name": "c"})),
             job("deliver", 2, json!({"name": "b"})),
         ],
         t(0),
@@ -1000,17 +1001,23 @@ async fn a_runner_for_some_kinds_leaves_the_others(db: &Db) {
     let h = Arc::new(Recorder::default());
     let (now, c) = clock();
     *now.lock().unwrap() = t(3);
-    let r = runner(db, h.clone(), c.clone()).only_handled();
+    // Two kinds: the claim lists both.
+    let mut handlers: HashMap<String, Arc<dyn JobHandler>> = HashMap::new();
+    handlers.insert("deliver".into(), h.clone());
+    handlers.insert("also".into(), h.clone());
+    let r = JobRunner::new(db.store.clone(), handlers)
+        .clock(c.clone())
+        .only_handled();
     let report = r.run_pending().await.unwrap();
     assert_eq!(
         report,
         qyzmet_store::jobs::RunReport {
-            succeeded: 2,
+            succeeded: 3,
             retried: 0,
             dead: 0
         }
     );
-    assert_eq!(h.ran.lock().unwrap().len(), 2);
+    assert_eq!(h.ran.lock().unwrap().len(), 3);
     // The others wait, untried, for a runner that has their handlers.
     let pending = s.jobs(JobStatus::Pending).await.unwrap();
     let mut kinds: Vec<_> = pending

@@ -126,6 +126,12 @@ pub async fn seed(state: &AppState) -> Result<bool, SeedError> {
     Ok(true)
 }
 
+/// Whether `signer` is the demo PKI's State Corporation operator.
+fn is_demo_operator(signer: &qyzmet_pki::Signer) -> bool {
+    let holder = qyzmet_pki::name::Holder::from_name(&signer.certificate().tbs_certificate.subject);
+    holder.iin.as_deref() == Some(qyzmet_pki::demo::OPERATOR_IIN)
+}
+
 /// The API at a fixed instant: sample histories start days ago.
 struct At {
     state: AppState,
@@ -146,11 +152,13 @@ impl At {
         .with_documents(base.documents().clone());
         // State Corporation intake asks the registries, and signs the
         // package it sends the provider with the operator's key (without
-        // it, the provider's endpoint refuses the package).
+        // it, the provider's endpoint refuses the package): the demo
+        // operator's only, never a real operator's key configured beside
+        // the demo (the sample packages are made up, and dated days ago).
         if let Some(registry) = base.registry() {
             state = state.with_registry(registry.clone());
         }
-        if let Some(operator) = base.operator_signer() {
+        if let Some(operator) = base.operator_signer().filter(|s| is_demo_operator(s)) {
             state = state.with_operator_signer(operator.clone());
         }
         At {

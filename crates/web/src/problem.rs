@@ -171,7 +171,9 @@ impl From<qyzmet_store::StoreError> for ApiError {
             S::Stale => ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition-failed"),
             S::InvalidCursor => ApiError::new(StatusCode::BAD_REQUEST, "cursor-invalid"),
             S::Unavailable(_) => {
-                tracing::warn!(error = %e.detail(), "database unavailable");
+                // An error: a full or read-only disk, a file that cannot be
+                // opened, or a server that does not answer needs someone.
+                tracing::error!(error = %e.detail(), "database unavailable");
                 let mut err =
                     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable");
                 err.retry_after = Some(5);

@@ -2,14 +2,16 @@
 -- every step compresses its `state` (the case's JSON) again before writing
 -- the row: lz4 does that several times faster than the default pglz, at
 -- about the same size. Only where the server was built with lz4 (the
--- Debian and upstream packages are); elsewhere pglz stays. Rows already
+-- Debian and upstream packages of 14 and later are); elsewhere pglz stays. Rows already
 -- stored keep their compression until their next step.
 do $$
 begin
     if exists (select 1 from pg_settings
                where name = 'default_toast_compression'
                  and 'lz4' = any(enumvals)) then
-        alter table applications alter column state set compression lz4;
+        -- run as a string: a server before PostgreSQL 14 does not know
+        -- the syntax, and would refuse the whole block otherwise
+        execute 'alter table applications alter column state set compression lz4';
     end if;
 end
 $$;
