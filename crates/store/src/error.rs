@@ -47,17 +47,8 @@ impl From<sqlx::Error> for StoreError {
                         .unwrap_or_else(|| sqlite_constraint_name(db.message()));
                     return StoreError::Duplicate(name);
                 }
-                // SQLite: its codes are numbers of up to four digits (see
-                // `sqlite_unavailable`); PostgreSQL's are five characters:
-                // class 08 (connection), 57P01..03 (shutdown), 53300 (too
-                // many connections).
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-                let sqlite_code = (code.len() < 5).then(|| code.parse::<i32>().ok()).flatten();
-                if sqlite_code.is_some_and(sqlite_unavailable)
-                    || code.starts_with("08")
-                    || code.starts_with("57P")
-                    || code == "53300"
-                {
+                if code_unavailable(&code) {
                     StoreError::Unavailable(db.to_string())
                 } else {
                     StoreError::Other(db.to_string())
@@ -98,6 +89,19 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
             other => StoreError::Other(format!("migration: {other}")),
         }
     }
+}
+
+/// Whether a database error's code means the database cannot be used now.
+/// SQLite's codes are numbers of up to four digits (see
+/// [`sqlite_unavailable`]); PostgreSQL's SQLSTATEs are five characters:
+/// class 08 (connection exception), class 53 (insufficient resources: a
+/// full disk, out of memory, too many connections) and 57P01–57P03 (the
+/// server shutting down or starting).
+fn code_unavailable(code: &str) -> bool {
+    if code.len() < 5 {
+        return code.parse::<i32>().is_ok_and(sqlite_unavailable);
+    }
+    code.len() == 5 && (code.starts_with("08") || code.starts_with("53") || code.starts_with("57P"))
 }
 
 /// Whether a SQLite result code (primary or extended) means the database
@@ -226,6 +230,24 @@ mod tests {
             raw(ffi::SQLITE_CONSTRAINT_UNIQUE),
             StoreError::Duplicate(_)
         ));
+    }
+
+    /// Codes as sqlx reports them: SQLite's numbers, PostgreSQL's SQLSTATEs.
+    #[test]
+    fn codes_outside_the_request_are_unavailable() {
+        for code in [
+            "5", "517", "14", "10", "266", "13", "8", "08006", "08001", "53100", "53200", "53300",
+            "57P01", "57P03",
+        ] {
+            assert!(code_unavailable(code), "{code}");
+        }
+        // Constraint, syntax, serialization, corruption, a relation not
+        // found, and SQLite's corruption reported as I/O.
+        for code in [
+            "19", "1", "11", "8458", "23505", "42601", "40001", "42P01", "22012", "57014", "",
+        ] {
+            assert!(!code_unavailable(code), "{code}");
+        }
     }
 
     /// The same through sqlx: a SQLite file in a directory that does not
