@@ -81,9 +81,9 @@ pub struct JobRunner {
     batch: u32,
     /// Jobs run at once (1: one after the other).
     parallel: usize,
-    /// Claims only the kinds it has handlers for (else every kind, and a
-    /// job of a kind it has no handler for fails).
-    only_handled: bool,
+    /// The kinds it claims, when only those (else every kind, and a job of
+    /// a kind it has no handler for fails).
+    only: Option<Vec<String>>,
     /// Woken when jobs are enqueued on this node, so they run without
     /// waiting for the next poll.
     wake: Option<Arc<tokio::sync::Notify>>,
@@ -101,7 +101,7 @@ impl JobRunner {
             lease: Duration::from_secs(300),
             batch: 50,
             parallel: 1,
-            only_handled: false,
+            only: None,
             wake: None,
         }
     }
@@ -120,7 +120,7 @@ impl JobRunner {
     /// with every handler claims every kind: a job nobody can run then
     /// fails, and ends dead where an administrator sees it.
     pub fn only_handled(mut self) -> Self {
-        self.only_handled = true;
+        self.only = Some(self.handlers.keys().cloned().collect());
         self
     }
 
@@ -176,15 +176,12 @@ impl JobRunner {
     /// now run too. A failed job's retry lies in the future, so this ends.
     pub async fn run_pending(&self) -> Result<RunReport, StoreError> {
         let mut report = RunReport::default();
-        let kinds = self
-            .only_handled
-            .then(|| self.handlers.keys().cloned().collect::<Vec<_>>());
         loop {
             let now = (self.clock)();
             let lease_until = now + self.lease;
             let jobs = self
                 .store
-                .claim_jobs(now, lease_until, self.batch, kinds.as_deref())
+                .claim_jobs(now, lease_until, self.batch, self.only.as_deref())
                 .await?;
             if jobs.is_empty() {
                 return Ok(report);
