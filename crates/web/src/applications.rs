@@ -471,7 +471,7 @@ pub async fn create(
                     )
                 })?;
             let number = r.power_of_attorney.number.trim();
-            if number.is_empty() || number.len() > 100 {
+            if number.is_empty() || number.chars().count() > 100 {
                 return Err(unprocessable(
                     "field-invalid",
                     "representative.power_of_attorney.number: 1 to 100 characters",

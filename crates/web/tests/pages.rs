@@ -633,6 +633,80 @@ async fn act_on(app: &App, who: &str, id: &str, fields: &[(&str, &str)]) -> Page
 }
 
 #[tokio::test]
+async fn the_office_takes_an_application_a_representative_brings() {
+    let app = app_plain().await;
+    let (clerk, _) = staff_login(&app, "clerk").await;
+    let p = app.get("/work/intake/meeting-permission", &clerk).await;
+    assert_eq!(p.status, StatusCode::OK);
+    for f in ["rep_iin", "poa_number", "poa_date"] {
+        assert!(p.body.contains(&format!("name=\"{f}\"")), "{f}");
+    }
+    let csrf = csrf_of(&clerk);
+
+    // Half a representative: each missing or wrong field is named on the
+    // page, in the summary and at the field, and nothing is taken in.
+    let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
+    form.push(("rep_iin", "76021235062"));
+    let p = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    for f in ["rep_iin", "poa_number", "poa_date"] {
+        assert!(
+            p.body.contains(&format!("id=\"{f}-error\"")),
+            "{f}: {}",
+            p.body
+        );
+        assert!(
+            p.body.contains(&format!("href=\"#{f}\"")),
+            "{f} in the summary"
+        );
+    }
+    assert!(p.body.contains("ЖСН дұрыс емес"));
+    assert!(p.body.contains("Сенімхаттың күнін енгізіңіз."));
+    assert!(p.body.contains("value=\"76021235062\""), "typed value kept");
+    assert!(p.body.contains("value=\"Асанов Нұрлан\""), "the form kept");
+
+    // A power of attorney's number is up to 100 characters, not bytes: a
+    // Cyrillic one of 60 is taken.
+    let number = "Д".repeat(60);
+    let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
+    form.extend([
+        ("rep_iin", "760212350620"),
+        ("poa_number", number.as_str()),
+        ("poa_date", "2026-11-02"),
+    ]);
+    let p = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let to = p.header("location");
+    let p = app.get(to, &clerk).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("760212350620 (") && p.body.contains(&number),
+        "the case names the representative and the power of attorney: {}",
+        p.body
+    );
+    assert!(p.body.contains("2026-11-02"));
+
+    // One of 101 is refused on the page, as the API would.
+    let long = "Д".repeat(101);
+    let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
+    form.extend([
+        ("rep_iin", "760212350620"),
+        ("poa_number", long.as_str()),
+        ("poa_date", "2026-11-02"),
+    ]);
+    let p = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("id=\"poa_number-error\""), "{}", p.body);
+    assert!(!p.body.contains("id=\"rep_iin-error\""));
+}
+
+#[tokio::test]
 async fn the_office_takes_a_paper_application_through_every_staff_page() {
     let app = app_plain().await;
     let (clerk, landing) = staff_login(&app, "clerk").await;

@@ -15,6 +15,7 @@ pub mod forms;
 pub mod i18n;
 pub mod monitoring;
 pub mod operator;
+pub mod representing;
 pub mod schema_form;
 pub mod session;
 pub mod work;

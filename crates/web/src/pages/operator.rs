@@ -13,6 +13,7 @@
 use super::api::Call;
 use super::cabinet::{document_name, fetch, fragment_at, s, service_name, StatusFragment};
 use super::forms::c_token;
+use super::representing::Representing;
 use super::schema_form::{self, Item, Posted};
 use super::urlencode;
 use super::{render, Ctx};
@@ -151,8 +152,16 @@ impl Who {
         }
     }
 
+    fn representing(&self) -> Representing<'_> {
+        Representing {
+            iin: &self.rep_iin,
+            poa_number: &self.poa_number,
+            poa_date: &self.poa_date,
+        }
+    }
+
     fn represented(&self) -> bool {
-        !(self.rep_iin.is_empty() && self.poa_number.is_empty() && self.poa_date.is_empty())
+        self.representing().given()
     }
 }
 
@@ -338,16 +347,11 @@ fn check_who(c: &Ctx, who: &Who) -> Vec<String> {
     if let Err(e) = Iin::parse(&who.iin) {
         out.push(format!("{}: {e}", c.t("operator.applicant-iin")));
     }
-    if who.represented() {
-        if let Err(e) = Iin::parse(&who.rep_iin) {
-            out.push(format!("{}: {e}", c.t("operator.rep-iin")));
-        }
-        if who.poa_number.is_empty() || who.poa_number.chars().count() > 100 {
-            out.push(c.t("operator.poa-number-needed").to_owned());
-        }
-        if chrono::NaiveDate::parse_from_str(&who.poa_date, "%Y-%m-%d").is_err() {
-            out.push(c.t("operator.poa-date-needed").to_owned());
-        }
+    for (field, problem) in who.representing().problems(c) {
+        out.push(match field {
+            "rep_iin" => format!("{}: {problem}", c.t("operator.rep-iin")),
+            _ => problem,
+        });
     }
     out
 }
@@ -527,10 +531,7 @@ pub async fn intake(
         "documents": documents,
     });
     if who.represented() {
-        body["representative"] = json!({
-            "iin": who.rep_iin,
-            "power_of_attorney": {"number": who.poa_number, "date": who.poa_date},
-        });
+        body["representative"] = who.representing().json();
     }
     let token = c_token(&c);
     let answer = Call::post("/applications", token.as_deref(), body)

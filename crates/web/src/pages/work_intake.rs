@@ -1,12 +1,16 @@
 //! A paper application taken at the office counter by the clerk
 //! (`/work/intake/{service}`): the applicant, the service's form drawn from
 //! its JSON Schema, and the documents presented ticked off against the
-//! regulation's list. The API decides the rest: an incomplete package of a
+//! regulation's list; when a representative brings it, their IIN and the
+//! power of attorney they show (checked by the clerk on paper: the office
+//! does not ask the notary system, as the State Corporation does). The API
+//! decides the rest: an incomplete package of a
 //! service that refuses one at intake (service A) is `rejected-at-intake`
 //! with its receipt, like an accepted one gets its own.
 
 use super::api::Call;
 use super::forms::c_token;
+use super::representing::Representing;
 use super::schema_form::{self, Item, Posted};
 use super::{render, Ctx};
 use crate::applications::local_date;
@@ -52,6 +56,11 @@ pub struct IntakePage {
     pub language: String,
     pub iin_error: String,
     pub name_error: String,
+    pub rep_iin: String,
+    pub poa_number: String,
+    pub poa_date: String,
+    /// The representative's fields' problems, by field name.
+    pub rep_errors: HashMap<String, String>,
     pub items: Vec<Item>,
     pub documents: Vec<DocBox>,
     /// (link to the field or empty, text).
@@ -115,7 +124,26 @@ impl Typed {
             .map(|v| v.trim().to_owned())
             .unwrap_or_default()
     }
+
+    fn field(&self, k: &str) -> &str {
+        self.posted.get(k).map(|v| v.trim()).unwrap_or_default()
+    }
+
+    fn representing(&self) -> Representing<'_> {
+        Representing {
+            iin: self.field("rep_iin"),
+            poa_number: self.field("poa_number"),
+            poa_date: self.field("poa_date"),
+        }
+    }
 }
+
+/// The representative's fields, labelled as the page labels them.
+const REP_FIELDS: [(&str, &str); 3] = [
+    ("rep_iin", "operator.rep-iin"),
+    ("poa_number", "operator.poa-number"),
+    ("poa_date", "operator.poa-date"),
+];
 
 fn page(
     state: &AppState,
@@ -165,6 +193,15 @@ fn page(
             ),
         );
     }
+    let mut rep_errors = HashMap::new();
+    let mut at = usize::from(!iin_error.is_empty()) + usize::from(!name_error.is_empty());
+    for (field, label) in REP_FIELDS {
+        if let Some(e) = errors.get(field) {
+            summary.insert(at, (format!("#{field}"), format!("{}: {e}", c.t(label))));
+            at += 1;
+            rep_errors.insert(field.to_owned(), e.clone());
+        }
+    }
     let language = match typed.get("language").as_str() {
         l @ ("kk" | "ru" | "en") => l.to_owned(),
         _ => c.lang.code().to_owned(),
@@ -177,6 +214,10 @@ fn page(
         language,
         iin_error,
         name_error,
+        rep_iin: typed.get("rep_iin"),
+        poa_number: typed.get("poa_number"),
+        poa_date: typed.get("poa_date"),
+        rep_errors,
         items,
         documents,
         errors: summary,
@@ -253,6 +294,9 @@ pub async fn submit(
     } else if name.chars().count() > 300 {
         errors.insert("name".into(), c.t("form.too-long").to_owned());
     }
+    for (field, problem) in typed.representing().problems(&c) {
+        errors.insert(field.into(), problem);
+    }
     if !errors.is_empty() {
         let mut form_errors = errors.clone();
         form_errors.retain(|k, _| k.starts_with("f."));
@@ -275,13 +319,17 @@ pub async fn submit(
         l @ ("kk" | "ru" | "en") => l.to_owned(),
         _ => c.lang.code().to_owned(),
     };
-    let body = json!({
+    let mut body = json!({
         "service": code,
         "channel": "office",
         "applicant": {"iin": iin, "name": name, "language": language},
         "form": form,
         "documents": documents,
     });
+    let representing = typed.representing();
+    if representing.given() {
+        body["representative"] = representing.json();
+    }
     let token = c_token(&c);
     let answer_ = Call::post("/applications", token.as_deref(), body)
         .send(&state)
