@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// Allow --demo on a non-loopback address
     #[arg(long)]
     pub insecure_demo: bool,
+    /// A reverse proxy (address or network) whose X-Forwarded-For names the client, repeatable
+    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    pub trusted_proxies: Vec<String>,
     /// Configuration file [default: QYZMET_CONFIG, else ./qyzmet.toml if present]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

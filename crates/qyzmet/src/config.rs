@@ -97,6 +97,7 @@ pub struct Layer {
     pub operator_p12: Option<Sourced<PathBuf>>,
     pub operator_password_file: Option<Sourced<PathBuf>>,
     pub operator_certificates: Option<Sourced<Vec<PathBuf>>>,
+    pub trusted_proxies: Option<Sourced<Vec<String>>>,
 }
 
 impl Layer {
@@ -120,6 +121,7 @@ impl Layer {
                 .operator_password_file
                 .or(self.operator_password_file),
             operator_certificates: higher.operator_certificates.or(self.operator_certificates),
+            trusted_proxies: higher.trusted_proxies.or(self.trusted_proxies),
         }
     }
 }
@@ -149,6 +151,9 @@ pub struct Settings {
     /// More operators' certificates (PEM) whose packages the provider's
     /// endpoint accepts, besides the key above.
     pub operator_certificates: Vec<PathBuf>,
+    /// The reverse proxies (addresses or networks) whose `X-Forwarded-For`
+    /// names the client: for the rate limits by address and the logs.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl fmt::Debug for Settings {
@@ -172,6 +177,7 @@ impl fmt::Debug for Settings {
             .field("operator_p12", &self.operator_p12)
             .field("operator_password_file", &self.operator_password_file)
             .field("operator_certificates", &self.operator_certificates)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -225,6 +231,7 @@ pub const FILE_KEYS: &[&str] = &[
     "operator_p12",
     "operator_password_file",
     "operator_certificates",
+    "trusted_proxies",
 ];
 
 /// Reads a configuration file's text (`path` is how to name it in messages).
@@ -280,6 +287,26 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
                 )),
             }
         };
+        let strings = || -> Result<Vec<String>, String> {
+            match v {
+                DeValue::String(s) => Ok(vec![s.to_string()]),
+                DeValue::Array(items) => items
+                    .iter()
+                    .map(|i| match i.get_ref() {
+                        DeValue::String(s) => Ok(s.to_string()),
+                        other => Err(format!(
+                            "{}: {name} must list strings, not {}",
+                            at(i.span().start),
+                            other.type_str()
+                        )),
+                    })
+                    .collect(),
+                other => Err(format!(
+                    "{src}: {name} must be a list of strings, not {}",
+                    other.type_str()
+                )),
+            }
+        };
         match name {
             "addr" => layer.addr = sourced(string()?, src),
             "database_url" => {
@@ -305,6 +332,7 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
                 layer.operator_password_file = sourced(string()?.into(), src)
             }
             "operator_certificates" => layer.operator_certificates = sourced(paths()?, src),
+            "trusted_proxies" => layer.trusted_proxies = sourced(strings()?, src),
             other => {
                 return Err(format!(
                     "{src}: unknown key `{other}` (known: {})",
@@ -399,6 +427,15 @@ pub fn from_env(env: &BTreeMap<String, String>) -> Result<Layer, String> {
     }
     if let Some((n, v)) = get("QYZMET_LOG_FORMAT") {
         layer.log_format = sourced(v, src(n));
+    }
+    if let Some((n, v)) = get("QYZMET_TRUSTED_PROXIES") {
+        let list = v
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        layer.trusted_proxies = sourced(list, src(n));
     }
     Ok(layer)
 }
@@ -543,6 +580,17 @@ fn finish(l: Layer) -> Result<Settings, String> {
             "{source}: --demo serves known passwords; bind a loopback address or add --insecure-demo (got {sock})"
         ));
     }
+    let trusted_proxies = match &l.trusted_proxies {
+        None => Vec::new(),
+        Some(list) => list
+            .value
+            .iter()
+            .map(|p| {
+                qyzmet_web::client::parse_trusted(p)
+                    .map_err(|e| format!("{}: trusted_proxies: {e}", list.source))
+            })
+            .collect::<Result<_, _>>()?,
+    };
     let log_format = match &l.log_format {
         None => LogFormat::Text,
         Some(f) => match f.value.trim() {
@@ -574,6 +622,7 @@ fn finish(l: Layer) -> Result<Settings, String> {
         operator_p12,
         operator_password_file,
         operator_certificates,
+        trusted_proxies,
     })
 }
 
@@ -640,6 +689,14 @@ insecure_demo = false
 
 # "text" for people, "json" for a log collector: one object a line.
 log_format = "text"
+
+# The reverse proxies or load balancers in front of the nodes (addresses or
+# networks). Their X-Forwarded-For header is believed about the client's
+# address (the verify page's and the login's limits by address, the
+# logs); anyone else's is ignored. Empty: every client is its connection's
+# address. For example ["10.0.0.0/8", "127.0.0.1"].
+# (QYZMET_TRUSTED_PROXIES takes a comma-separated list.)
+trusted_proxies = []
 "#;
 
 #[cfg(test)]
@@ -728,6 +785,40 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, "QYZMET_CRL: /nonexistent.crl: no such file");
+    }
+
+    #[test]
+    fn trusted_proxies_from_each_layer() {
+        let s = resolve(None, &env(&[]), Layer::default()).unwrap();
+        assert!(s.trusted_proxies.is_empty(), "none unless given");
+        let file = "trusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\"]\n";
+        let s = resolve(Some(("q.toml", file)), &env(&[]), Layer::default()).unwrap();
+        let shown: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "127.0.0.1/32"]);
+        // The environment's comma-separated list replaces the file's.
+        let e = env(&[("QYZMET_TRUSTED_PROXIES", "192.168.0.0/16, ::1")]);
+        let s = resolve(Some(("q.toml", file)), &e, Layer::default()).unwrap();
+        let shown: Vec<String> = s.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(shown, ["192.168.0.0/16", "::1/128"]);
+        // What is not an address is named, with where it was set.
+        let e = env(&[("QYZMET_TRUSTED_PROXIES", "10.0.0.1, proxy.internal")]);
+        let err = resolve(None, &e, Layer::default()).unwrap_err();
+        assert!(
+            err.starts_with(
+                "QYZMET_TRUSTED_PROXIES: trusted_proxies: \"proxy.internal\" is not an IP address"
+            ),
+            "{err}"
+        );
+        let err = resolve(
+            Some(("q.toml", "trusted_proxies = [1]\n")),
+            &env(&[]),
+            Layer::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("q.toml:1: trusted_proxies must list strings"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod applications;
 pub mod auth;
+pub mod client;
 pub mod demo;
 pub mod documents;
 pub mod json;
@@ -71,6 +72,9 @@ struct Inner {
     gateway: Gateway,
     /// Notified when a request enqueued outbox jobs (see [`AppState::jobs_wake`]).
     jobs_wake: Arc<tokio::sync::Notify>,
+    /// The reverse proxies whose `X-Forwarded-For` names the client
+    /// ([`client`]).
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// What the State Corporation channel and the provider's gateway endpoint
@@ -127,6 +131,7 @@ impl AppState {
                 gateway: Gateway::default(),
                 documents: documents::Settings::default(),
                 jobs_wake: Arc::default(),
+                trusted_proxies: Vec::new(),
             }),
         }
     }
@@ -299,6 +304,20 @@ impl AppState {
         })
     }
 
+    /// The reverse proxies believed about the client's address.
+    pub fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        &self.inner.trusted_proxies
+    }
+
+    /// Sets the reverse proxies believed about the client's address
+    /// ([`client`]); call before the state is shared.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        Arc::get_mut(&mut self.inner)
+            .expect("trusted proxies are configured before the state is shared")
+            .trusted_proxies = proxies;
+        self
+    }
+
     /// How documents are sealed and checked.
     pub fn documents(&self) -> &documents::Settings {
         &self.inner.documents
@@ -405,6 +424,10 @@ pub fn router(state: AppState) -> Router {
             telemetry::layer,
         ))
         .layer(axum::middleware::from_fn(request_id::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::layer,
+        ))
         .with_state(state)
 }
 

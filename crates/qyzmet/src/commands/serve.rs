@@ -41,6 +41,9 @@ fn flag_layer(args: &ServeArgs) -> config::Layer {
             .clone()
             .and_then(|g| flag(g, "--gateway-url")),
         gateway_password: None,
+        trusted_proxies: (!args.trusted_proxies.is_empty())
+            .then(|| args.trusted_proxies.clone())
+            .and_then(|l| flag(l, "--trusted-proxy")),
         ..config::Layer::default()
     }
 }
@@ -136,7 +139,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
                 .with_verifier(verifier(&cfg)?)
                 .with_calendar_source(calendar_data)
-                .with_documents(document_settings(&cfg)?);
+                .with_documents(document_settings(&cfg)?)
+                .with_trusted_proxies(cfg.trusted_proxies.clone());
         if let Some(node) = &gateway {
             state =
                 state

@@ -662,3 +662,48 @@ async fn a_draft_asked_for_on_another_node_is_drafted_as_stored(app: &TestApp) {
     assert_eq!(status, 200, "the draft: {}", String::from_utf8_lossy(&pdf));
     assert!(pdf.starts_with(b"%PDF-"));
 }
+
+/// Behind a reverse proxy every connection comes from the proxy. Named in
+/// `trusted_proxies`, its `X-Forwarded-For` says who the client is, and each
+/// citizen gets their own verify budget; a peer that is not trusted is not
+/// believed, and its clients share its one.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_verify_limit() {
+    // (the proxies trusted, whether the loopback peer is among them)
+    for (trusted, believed) in [("127.0.0.0/8", true), ("10.0.0.0/8", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/qyzmet.db", dir.path().display());
+        let store = qyzmet_store::connect(&url).await.unwrap();
+        let (catalog, calendar) = crate::support::catalog_and_calendar().clone();
+        let state =
+            qyzmet_web::AppState::new(catalog, calendar, store, "http://qyzmet.test".into(), false)
+                .with_documents(settings(true))
+                .with_trusted_proxies(vec![qyzmet_web::client::parse_trusted(trusted).unwrap()]);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let _stop = crate::support::serve_in_background(listener, state);
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let lookup = |from: &'static str| {
+            let req = client
+                .get(format!("{base}/api/v1/verify/00000000000000000000"))
+                .header("x-forwarded-for", from);
+            async move { req.send().await.unwrap().status().as_u16() }
+        };
+        // One citizen spends the budget (30 lookups a window)…
+        let mut spent = 0;
+        while lookup("203.0.113.7").await == 404 {
+            spent += 1;
+            assert!(spent <= 30, "never limited");
+        }
+        assert_eq!(spent, 30, "{trusted}");
+        // …another, forwarded by the same proxy, has their own when the
+        // proxy is trusted, and shares the proxy's otherwise.
+        let other = lookup("203.0.113.8").await;
+        assert_eq!(other, if believed { 404 } else { 429 }, "{trusted}");
+        // A client naming itself someone else on the left is not believed:
+        // the hop the trusted proxy added is the client.
+        if believed {
+            assert_eq!(lookup("203.0.113.8, 203.0.113.7").await, 429);
+        }
+    }
+}

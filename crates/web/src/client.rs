@@ -1,0 +1,178 @@
+//! Who is asking: the client's address behind a reverse proxy.
+//!
+//! Several nodes stand behind a load balancer or a reverse proxy, and then
+//! every connection comes from the proxy: the verify page's rate limit, the
+//! login's limit by address and the logs would all see one client. The
+//! addresses (or networks) given as `trusted_proxies` are believed when
+//! they say, in `X-Forwarded-For`, whom they forward: the list is read
+//! from the right (the hop nearest to us) past every trusted address, and
+//! the first address that is not trusted is the client. An address that is
+//! not trusted is never believed, so a client cannot name itself someone
+//! else; an entry that is not an address ends the walk at the last trusted
+//! hop. Without trusted proxies the header is ignored.
+
+use crate::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use ipnet::IpNet;
+use std::net::{IpAddr, SocketAddr};
+
+/// The header a proxy names the client in.
+pub const FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client of a request that came from `peer` with `headers`.
+pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    // Several headers are one list, in order.
+    let mut hops: Vec<&str> = Vec::new();
+    for v in headers.get_all(FORWARDED_FOR) {
+        let Ok(v) = v.to_str() else {
+            return peer;
+        };
+        hops.extend(v.split(',').map(str::trim));
+    }
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Some(ip) = parse_hop(hop) else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// One hop of `X-Forwarded-For`: an address, with a port or (IPv6) in
+/// brackets as some proxies write it.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    if let Ok(sock) = hop.parse::<SocketAddr>() {
+        return Some(sock.ip());
+    }
+    hop.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .and_then(|h| h.parse().ok())
+}
+
+/// Puts the client's address where the handlers read the peer's
+/// (`ConnectInfo`), when the peer is a trusted proxy.
+pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let trusted = state.trusted_proxies();
+    if !trusted.is_empty() {
+        if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied()
+        {
+            let client = client_of(peer.ip(), req.headers(), trusted);
+            if client != peer.ip() {
+                req.extensions_mut()
+                    .insert(ConnectInfo(SocketAddr::new(client, 0)));
+            }
+        }
+    }
+    next.run(req).await
+}
+
+/// Reads a trusted proxy as configured: an address (`10.0.0.5`, `::1`) or a
+/// network (`10.0.0.0/8`).
+pub fn parse_trusted(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            format!("{s:?} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8, ::1)")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| parse_trusted(s).unwrap()).collect()
+    }
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(FORWARDED_FOR, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_untrusted_peer_is_the_client_whatever_it_says() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let h = headers(&["203.0.113.7"]);
+        assert_eq!(
+            client_of(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(client_of(ip("198.51.100.1"), &h, &[]), ip("198.51.100.1"));
+    }
+
+    #[test]
+    fn a_trusted_proxy_names_the_client() {
+        let trusted = nets(&["10.0.0.0/8", "127.0.0.1"]);
+        let peer = ip("10.1.2.3");
+        assert_eq!(
+            client_of(peer, &headers(&["203.0.113.7"]), &trusted),
+            ip("203.0.113.7")
+        );
+        // The client's own claim on the left is not believed: the first
+        // untrusted hop from the right is.
+        let h = headers(&["1.2.3.4, 203.0.113.7, 10.9.9.9"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("203.0.113.7"));
+        // Two headers are one list.
+        let h = headers(&["1.2.3.4", "203.0.113.7"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("203.0.113.7"));
+        // Ports and brackets as some proxies write them.
+        let h = headers(&["[2001:db8::1]:4711"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("2001:db8::1"));
+        let h = headers(&["[2001:db8::2]"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("2001:db8::2"));
+        let h = headers(&["203.0.113.8:80"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("203.0.113.8"));
+    }
+
+    #[test]
+    fn without_a_header_or_with_garbage_the_last_trusted_hop_is_the_client() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let peer = ip("10.1.2.3");
+        assert_eq!(client_of(peer, &HeaderMap::new(), &trusted), peer);
+        assert_eq!(client_of(peer, &headers(&["unknown"]), &trusted), peer);
+        let h = headers(&["203.0.113.7, garbage, 10.4.4.4"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("10.4.4.4"));
+        // Every hop trusted: the farthest one.
+        let h = headers(&["10.5.5.5, 10.4.4.4"]);
+        assert_eq!(client_of(peer, &h, &trusted), ip("10.5.5.5"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        assert_eq!(
+            parse_trusted("10.0.0.5").unwrap().to_string(),
+            "10.0.0.5/32"
+        );
+        assert_eq!(
+            parse_trusted(" 10.0.0.0/8 ").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(parse_trusted("::1").unwrap().to_string(), "::1/128");
+        let e = parse_trusted("proxy.internal").unwrap_err();
+        assert!(e.contains("not an IP address or network"), "{e}");
+        assert!(parse_trusted("10.0.0.0/33").is_err());
+    }
+}
