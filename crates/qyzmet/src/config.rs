@@ -267,27 +267,8 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
             v.as_bool()
                 .ok_or_else(|| format!("{src}: {name} must be true or false, not {}", v.type_str()))
         };
-        let paths = || -> Result<Vec<PathBuf>, String> {
-            match v {
-                DeValue::String(s) => Ok(vec![PathBuf::from(s.as_ref())]),
-                DeValue::Array(items) => items
-                    .iter()
-                    .map(|i| match i.get_ref() {
-                        DeValue::String(s) => Ok(PathBuf::from(s.as_ref())),
-                        other => Err(format!(
-                            "{}: {name} must list file names, not {}",
-                            at(i.span().start),
-                            other.type_str()
-                        )),
-                    })
-                    .collect(),
-                other => Err(format!(
-                    "{src}: {name} must be a list of file names, not {}",
-                    other.type_str()
-                )),
-            }
-        };
-        let strings = || -> Result<Vec<String>, String> {
+        // A string or a list of strings, each one a `what` (in messages).
+        let strings = |what: &str| -> Result<Vec<String>, String> {
             match v {
                 DeValue::String(s) => Ok(vec![s.to_string()]),
                 DeValue::Array(items) => items
@@ -295,17 +276,23 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
                     .map(|i| match i.get_ref() {
                         DeValue::String(s) => Ok(s.to_string()),
                         other => Err(format!(
-                            "{}: {name} must list strings, not {}",
+                            "{}: {name} must list {what}, not {}",
                             at(i.span().start),
                             other.type_str()
                         )),
                     })
                     .collect(),
                 other => Err(format!(
-                    "{src}: {name} must be a list of strings, not {}",
+                    "{src}: {name} must be a list of {what}, not {}",
                     other.type_str()
                 )),
             }
+        };
+        let paths = || -> Result<Vec<PathBuf>, String> {
+            Ok(strings("file names")?
+                .into_iter()
+                .map(PathBuf::from)
+                .collect())
         };
         match name {
             "addr" => layer.addr = sourced(string()?, src),
@@ -332,7 +319,9 @@ pub fn from_file(path: &str, text: &str) -> Result<Layer, String> {
                 layer.operator_password_file = sourced(string()?.into(), src)
             }
             "operator_certificates" => layer.operator_certificates = sourced(paths()?, src),
-            "trusted_proxies" => layer.trusted_proxies = sourced(strings()?, src),
+            "trusted_proxies" => {
+                layer.trusted_proxies = sourced(strings("addresses or networks")?, src)
+            }
             other => {
                 return Err(format!(
                     "{src}: unknown key `{other}` (known: {})",
@@ -816,7 +805,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.starts_with("q.toml:1: trusted_proxies must list strings"),
+            err.starts_with("q.toml:1: trusted_proxies must list addresses or networks"),
             "{err}"
         );
     }
