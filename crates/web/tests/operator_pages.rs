@@ -331,6 +331,50 @@ async fn the_operators_workstation_from_the_registry_to_the_provider_and_back() 
     assert!(!p
         .body
         .contains("method=\"post\" action=\"/operator/services"));
+    // The IINs' problems are said in the page's language, the
+    // representative's as the applicant's.
+    let said = |body: &str, label: &[&str; 3]| {
+        [
+            ("ЖСН дұрыс емес", label[0]),
+            ("ИИН неверен", label[1]),
+            ("The IIN is not valid", label[2]),
+        ]
+        .iter()
+        .any(|(m, l)| body.contains(&format!("{l}: {m}")))
+    };
+    assert!(
+        said(
+            &p.body,
+            &[
+                "Өтініш берушінің ЖСН-і",
+                "ИИН заявителя",
+                "Applicant&#39;s IIN"
+            ]
+        ),
+        "{}",
+        p.body
+    );
+    let p = s
+        .page(
+            &mut op,
+            &format!("{path}?iin={APPLICANT}&rep_iin=123&poa_number=N-1&poa_date=2026-01-15"),
+        )
+        .await;
+    assert!(
+        said(
+            &p.body,
+            &[
+                "Өкілдің ЖСН-і",
+                "ИИН представителя",
+                "Representative&#39;s IIN"
+            ]
+        ),
+        "{}",
+        p.body
+    );
+    assert!(!p
+        .body
+        .contains("method=\"post\" action=\"/operator/services"));
 
     // A representative: the power of attorney as the notary system has it.
     let rep = |number: &str, date: &str| {

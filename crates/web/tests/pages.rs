@@ -644,28 +644,81 @@ async fn the_office_takes_an_application_a_representative_brings() {
     let csrf = csrf_of(&clerk);
 
     // Half a representative: each missing or wrong field is named on the
-    // page, in the summary and at the field, and nothing is taken in.
+    // page, in the summary (in the page's order, after the applicant) and
+    // at the field, which points to its message; nothing is taken in.
+    let taken = |body: &str| body.matches("/work/applications/").count();
+    let before = taken(&app.get("/work", &clerk).await.body);
     let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
-    form.push(("rep_iin", "76021235062"));
+    form.retain(|(k, _)| *k != "name");
+    form.extend([("rep_iin", "76021235062"), ("poa_date", "2026-11-02")]);
     let p = app
         .post_form("/work/intake/meeting-permission", &clerk, &form)
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
-    for f in ["rep_iin", "poa_number", "poa_date"] {
+    for f in ["rep_iin", "poa_number"] {
         assert!(
-            p.body.contains(&format!("id=\"{f}-error\"")),
+            p.body.contains(&format!("id=\"{f}\" name=\"{f}\""))
+                || p.body.contains(&format!("<input id=\"{f}\"")),
+            "{f}: the input"
+        );
+        assert!(
+            p.body
+                .contains(&format!("<p class=\"error-message\" id=\"{f}-error\">")),
             "{f}: {}",
             p.body
         );
         assert!(
-            p.body.contains(&format!("href=\"#{f}\"")),
-            "{f} in the summary"
+            p.body.contains(&format!(
+                "aria-invalid=\"true\" aria-describedby=\"{f}-error\""
+            )),
+            "{f}: the input points to its message"
         );
     }
-    assert!(p.body.contains("ЖСН дұрыс емес"));
-    assert!(p.body.contains("Сенімхаттың күнін енгізіңіз."));
-    assert!(p.body.contains("value=\"76021235062\""), "typed value kept");
+    assert!(
+        !p.body.contains("id=\"poa_date-error\""),
+        "the date was right"
+    );
+    let order: Vec<usize> = [
+        "href=\"#name\"",
+        "href=\"#rep_iin\"",
+        "href=\"#poa_number\"",
+    ]
+    .iter()
+    .map(|a| {
+        p.body
+            .find(a)
+            .unwrap_or_else(|| panic!("{a} in the summary"))
+    })
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "summary order {order:?}"
+    );
+    assert!(p.body.contains("Өкілдің ЖСН-і: ЖСН дұрыс емес"));
+    assert!(p.body.contains("Сенімхаттың нөмірін енгізіңіз"));
+    assert!(
+        p.body.contains("value=\"76021235062\""),
+        "typed values kept"
+    );
+    assert!(p.body.contains("value=\"2026-11-02\""));
     assert!(p.body.contains("value=\"Асанов Нұрлан\""), "the form kept");
+    // Only the number and date: the IIN is asked for, not called wrong.
+    let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
+    form.extend([("poa_number", "12"), ("poa_date", "2026-11-02")]);
+    let p = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains("Өкілдің ЖСН-і: Бұл өрісті толтырыңыз."),
+        "{}",
+        p.body
+    );
+    assert_eq!(
+        taken(&app.get("/work", &clerk).await.body),
+        before,
+        "nothing taken in"
+    );
 
     // A power of attorney's number is up to 100 characters, not bytes: a
     // Cyrillic one of 60 is taken.
@@ -680,6 +733,10 @@ async fn the_office_takes_an_application_a_representative_brings() {
         .post_form("/work/intake/meeting-permission", &clerk, &form)
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(
+        taken(&app.get("/work", &clerk).await.body) > before,
+        "the journal shows what is taken in (so the count above can tell)"
+    );
     let to = p.header("location");
     let p = app.get(to, &clerk).await;
     assert_eq!(p.status, StatusCode::OK);

@@ -344,15 +344,14 @@ pub struct IntakePage {
 
 fn check_who(c: &Ctx, who: &Who) -> Vec<String> {
     let mut out = Vec::new();
-    if let Err(e) = Iin::parse(&who.iin) {
-        out.push(format!("{}: {e}", c.t("operator.applicant-iin")));
+    if Iin::parse(&who.iin).is_err() {
+        out.push(format!(
+            "{}: {}",
+            c.t("operator.applicant-iin"),
+            c.t("form.iin")
+        ));
     }
-    for (field, problem) in who.representing().problems(c) {
-        out.push(match field {
-            "rep_iin" => format!("{}: {problem}", c.t("operator.rep-iin")),
-            _ => problem,
-        });
-    }
+    out.extend(who.representing().problems(c).into_iter().map(|p| p.line));
     out
 }
 

@@ -9,9 +9,18 @@ use super::Ctx;
 use qyzmet_domain::Iin;
 use serde_json::{json, Value};
 
-/// The power of attorney's number is 1 to this many characters (as the API
-/// takes it).
-pub const MAX_POA_NUMBER: usize = 100;
+use crate::applications::MAX_POA_NUMBER;
+
+/// One field's problem.
+pub struct Problem {
+    /// The field's name (`rep_iin`, `poa_number`, `poa_date`).
+    pub field: &'static str,
+    /// Shown at the field.
+    pub message: String,
+    /// Shown in the page's summary of errors: the message, with the
+    /// field's label when the message does not name it.
+    pub line: String,
+}
 
 /// The three fields as typed (trimmed).
 pub struct Representing<'a> {
@@ -26,22 +35,42 @@ impl Representing<'_> {
         !(self.iin.is_empty() && self.poa_number.is_empty() && self.poa_date.is_empty())
     }
 
-    /// What is wrong, by the field's name (`rep_iin`, `poa_number`,
-    /// `poa_date`), in the reader's language; nothing when none is given.
-    pub fn problems(&self, c: &Ctx) -> Vec<(&'static str, String)> {
+    /// What is wrong, field by field, in the reader's language; nothing
+    /// when none is given.
+    pub fn problems(&self, c: &Ctx) -> Vec<Problem> {
         let mut out = Vec::new();
         if !self.given() {
             return out;
         }
-        if Iin::parse(self.iin).is_err() {
-            out.push(("rep_iin", c.t("form.iin").to_owned()));
+        if self.iin.is_empty() || Iin::parse(self.iin).is_err() {
+            let message = c.t(if self.iin.is_empty() {
+                "form.required"
+            } else {
+                "form.iin"
+            });
+            out.push(Problem {
+                field: "rep_iin",
+                message: message.to_owned(),
+                line: format!("{}: {message}", c.t("operator.rep-iin")),
+            });
         }
         let n = self.poa_number.chars().count();
         if n == 0 || n > MAX_POA_NUMBER {
-            out.push(("poa_number", c.t("operator.poa-number-needed").to_owned()));
+            // These name their field already.
+            let message = c.t("operator.poa-number-needed").to_owned();
+            out.push(Problem {
+                field: "poa_number",
+                line: message.clone(),
+                message,
+            });
         }
         if chrono::NaiveDate::parse_from_str(self.poa_date, "%Y-%m-%d").is_err() {
-            out.push(("poa_date", c.t("operator.poa-date-needed").to_owned()));
+            let message = c.t("operator.poa-date-needed").to_owned();
+            out.push(Problem {
+                field: "poa_date",
+                line: message.clone(),
+                message,
+            });
         }
         out
     }

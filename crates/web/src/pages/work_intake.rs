@@ -138,13 +138,6 @@ impl Typed {
     }
 }
 
-/// The representative's fields, labelled as the page labels them.
-const REP_FIELDS: [(&str, &str); 3] = [
-    ("rep_iin", "operator.rep-iin"),
-    ("poa_number", "operator.poa-number"),
-    ("poa_date", "operator.poa-date"),
-];
-
 fn page(
     state: &AppState,
     c: Ctx,
@@ -175,6 +168,8 @@ fn page(
         .collect();
     let iin_error = errors.get("iin").cloned().unwrap_or_default();
     let name_error = errors.get("name").cloned().unwrap_or_default();
+    // In the page's order: the applicant's IIN, their name, the
+    // representative, then the form's fields.
     if !iin_error.is_empty() {
         summary.insert(
             0,
@@ -186,7 +181,7 @@ fn page(
     }
     if !name_error.is_empty() {
         summary.insert(
-            0,
+            usize::from(!iin_error.is_empty()),
             (
                 "#name".into(),
                 format!("{}: {name_error}", c.t("work.intake.name")),
@@ -195,11 +190,11 @@ fn page(
     }
     let mut rep_errors = HashMap::new();
     let mut at = usize::from(!iin_error.is_empty()) + usize::from(!name_error.is_empty());
-    for (field, label) in REP_FIELDS {
-        if let Some(e) = errors.get(field) {
-            summary.insert(at, (format!("#{field}"), format!("{}: {e}", c.t(label))));
+    for p in typed.representing().problems(&c) {
+        if errors.contains_key(p.field) {
+            summary.insert(at, (format!("#{}", p.field), p.line));
             at += 1;
-            rep_errors.insert(field.to_owned(), e.clone());
+            rep_errors.insert(p.field.to_owned(), p.message);
         }
     }
     let language = match typed.get("language").as_str() {
@@ -294,8 +289,8 @@ pub async fn submit(
     } else if name.chars().count() > 300 {
         errors.insert("name".into(), c.t("form.too-long").to_owned());
     }
-    for (field, problem) in typed.representing().problems(&c) {
-        errors.insert(field.into(), problem);
+    for p in typed.representing().problems(&c) {
+        errors.insert(p.field.into(), p.message);
     }
     if !errors.is_empty() {
         let mut form_errors = errors.clone();
