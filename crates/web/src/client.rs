@@ -23,7 +23,12 @@ use std::net::{IpAddr, SocketAddr};
 pub const FORWARDED_FOR: &str = "x-forwarded-for";
 
 /// The client of a request that came from `peer` with `headers`.
+///
+/// Addresses are compared as IPv4 where they are IPv4-mapped IPv6
+/// (`::ffff:10.0.0.1`, as a server bound on `[::]` sees IPv4 peers), so
+/// that a trusted `10.0.0.0/8` matches them.
 pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -38,7 +43,7 @@ pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     }
     let mut client = peer;
     for hop in hops.iter().rev() {
-        let Some(ip) = parse_hop(hop) else {
+        let Some(ip) = parse_hop(hop).map(|ip| ip.to_canonical()) else {
             break;
         };
         client = ip;
@@ -145,6 +150,18 @@ mod tests {
         assert_eq!(client_of(peer, &h, &trusted), ip("2001:db8::2"));
         let h = headers(&["203.0.113.8:80"]);
         assert_eq!(client_of(peer, &h, &trusted), ip("203.0.113.8"));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_ipv4() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let h = headers(&["::ffff:203.0.113.7"]);
+        assert_eq!(
+            client_of(ip("::ffff:10.1.2.3"), &h, &trusted),
+            ip("203.0.113.7")
+        );
+        let h = headers(&["203.0.113.7, ::ffff:10.4.4.4"]);
+        assert_eq!(client_of(ip("10.1.2.3"), &h, &trusted), ip("203.0.113.7"));
     }
 
     #[test]
