@@ -134,7 +134,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub insecure_demo: bool,
     /// A reverse proxy (address or network) whose X-Forwarded-For names the client, repeatable
-    #[arg(long = "trusted-proxy", value_name = "ADDR")]
+    #[arg(long = "trusted-proxy", value_name = "ADDR", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
     /// Configuration file [default: QYZMET_CONFIG, else ./qyzmet.toml if present]
     #[arg(long, value_name = "FILE")]

@@ -152,7 +152,7 @@ pub struct Settings {
     /// endpoint accepts, besides the key above.
     pub operator_certificates: Vec<PathBuf>,
     /// The reverse proxies (addresses or networks) whose `X-Forwarded-For`
-    /// names the client: for the rate limits by address and the logs.
+    /// names the client: for the rate limits by address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
@@ -680,10 +680,11 @@ insecure_demo = false
 log_format = "text"
 
 # The reverse proxies or load balancers in front of the nodes (addresses or
-# networks). Their X-Forwarded-For header is believed about the client's
-# address (the verify page's and the login's limits by address, the
-# logs); anyone else's is ignored. Empty: every client is its connection's
-# address. For example ["10.0.0.0/8", "127.0.0.1"].
+# networks), and only those: whoever is in them may name any client. Each
+# must append the client to X-Forwarded-For (or set it). Their header is
+# believed about the client's address (the verify page's and the login's
+# limits by address); anyone else's is ignored. Empty: every client is its
+# connection's address. For example ["10.0.0.5", "10.0.0.6"].
 # (QYZMET_TRUSTED_PROXIES takes a comma-separated list.)
 trusted_proxies = []
 "#;

@@ -33,17 +33,17 @@ pub fn client_of(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     if !is_trusted(&peer) {
         return peer;
     }
-    // Several headers are one list, in order.
-    let mut hops: Vec<&str> = Vec::new();
+    // Several headers are one list, in order. Split as bytes: what a
+    // client wrote may not be text, and only its own hops are at stake
+    // (the proxy's entries to the right of them are read first).
+    let mut hops: Vec<&[u8]> = Vec::new();
     for v in headers.get_all(FORWARDED_FOR) {
-        let Ok(v) = v.to_str() else {
-            return peer;
-        };
-        hops.extend(v.split(',').map(str::trim));
+        hops.extend(v.as_bytes().split(|b| *b == b','));
     }
     let mut client = peer;
     for hop in hops.iter().rev() {
-        let Some(ip) = parse_hop(hop).map(|ip| ip.to_canonical()) else {
+        let hop = std::str::from_utf8(hop).map(str::trim);
+        let Some(ip) = hop.ok().and_then(parse_hop).map(|ip| ip.to_canonical()) else {
             break;
         };
         client = ip;
@@ -89,8 +89,20 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
 /// network (`10.0.0.0/8`).
 pub fn parse_trusted(s: &str) -> Result<IpNet, String> {
     let s = s.trim();
+    // A network is its prefix (`10.0.0.5/8` is all of 10/8), in IPv4 where
+    // it is IPv4-mapped, as addresses are compared.
     s.parse::<IpNet>()
-        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map(|n| match n {
+            IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+                Some(v4) => ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96)
+                    .map(IpNet::V4)
+                    .unwrap_or(n),
+                None => n,
+            },
+            n => n,
+        })
+        .map(|n| n.trunc())
+        .or_else(|_| s.parse::<IpAddr>().map(|ip| IpNet::from(ip.to_canonical())))
         .map_err(|_| {
             format!("{s:?} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/8, ::1)")
         })
@@ -178,6 +190,18 @@ mod tests {
     }
 
     #[test]
+    fn a_hop_that_is_not_text_is_garbage_not_the_whole_header() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        let mut h = HeaderMap::new();
+        // What the client sent, with the proxy's entry appended.
+        h.append(
+            FORWARDED_FOR,
+            HeaderValue::from_bytes(b"\xd0\x94, 203.0.113.7").unwrap(),
+        );
+        assert_eq!(client_of(ip("10.1.2.3"), &h, &trusted), ip("203.0.113.7"));
+    }
+
+    #[test]
     fn trusted_proxies_are_addresses_or_networks() {
         assert_eq!(
             parse_trusted("10.0.0.5").unwrap().to_string(),
@@ -191,5 +215,17 @@ mod tests {
         let e = parse_trusted("proxy.internal").unwrap_err();
         assert!(e.contains("not an IP address or network"), "{e}");
         assert!(parse_trusted("10.0.0.0/33").is_err());
+        assert_eq!(
+            parse_trusted("10.0.0.5/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            parse_trusted("::ffff:10.0.0.0/104").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            parse_trusted("::ffff:10.0.0.5").unwrap().to_string(),
+            "10.0.0.5/32"
+        );
     }
 }

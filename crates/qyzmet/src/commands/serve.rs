@@ -192,6 +192,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             database = %config::redact(&database_url),
             demo = cfg.demo,
             log_format = ?cfg.log_format,
+            trusted_proxies = ?cfg.trusted_proxies,
             "qyzmet is listening"
         );
         let served = qyzmet_web::serve(listener, state, shutdown).await;
