@@ -328,6 +328,98 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     assert_eq!(p.status, StatusCode::FORBIDDEN);
 }
 
+#[tokio::test]
+async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
+    let app = app_plain().await;
+    let cookies = app.login("871008401427", "demo-applicant").await;
+    let csrf = csrf_of(&cookies);
+    let cookies = format!("{cookies}; lang=ru");
+    let form = app.get("/services/adoption-payment/apply", &cookies).await;
+    for f in ["for_iin", "for_name", "poa_number", "poa_date"] {
+        assert!(
+            form.body
+                .contains(&format!("<input id=\"{f}\" name=\"{f}\"")),
+            "{f}"
+        );
+    }
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("f.children.0.iin", "200315500017"),
+        ("f.children.0.name", "Асанов Нұрлан"),
+        ("f.children.0.birth_date", "2020-03-15"),
+        ("f.children.0.court_decision.number", "2-1234/2026"),
+        ("f.children.0.court_decision.date", "2026-01-20"),
+        ("f.bank_account.iban", "KZ86125KZT5004100100"),
+    ];
+    let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    let send = |fields: &[(&str, &str)]| {
+        let (ct, body) = multipart(fields, &[("doc.court-decision", "decision.pdf", pdf)]);
+        Request::post("/services/adoption-payment/apply")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookies.clone())
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    // One's own IIN, no name, no date: each said at its field and in the
+    // summary, before the form's; what was typed stays; nothing is made.
+    async fn count(app: &App) -> usize {
+        let filter = qyzmet_store::ListFilter::default();
+        let page = app.state.store().list_applications(&filter, 500, None);
+        page.await.unwrap().items.len()
+    }
+    let before = count(&app).await;
+    let mut fields = good.to_vec();
+    fields.extend([("for_iin", "871008401427"), ("poa_number", "ДОВ-17")]);
+    let p = app.send(send(&fields)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(
+        p.body.contains("ИИН заявителя: Это ваш собственный ИИН"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("Полное имя заявителя: Заполните это поле."));
+    assert!(p.body.contains("Введите дату доверенности."));
+    for f in ["for_iin", "for_name", "poa_date"] {
+        assert!(
+            p.body.contains(&format!("href=\"#{f}\"")),
+            "{f} in the summary"
+        );
+        assert!(
+            p.body.contains(&format!(
+                "aria-invalid=\"true\" aria-describedby=\"{f}-error\""
+            )),
+            "{f}"
+        );
+    }
+    assert!(!p.body.contains("id=\"poa_number-error\""));
+    assert!(p.body.contains("value=\"ДОВ-17\""), "typed values kept");
+    assert_eq!(count(&app).await, before, "nothing made");
+
+    // Right: the other person applies, the citizen is their representative
+    // and finds the draft in their own cabinet, to sign.
+    let mut fields = good.to_vec();
+    fields.extend([
+        ("for_iin", "760212350620"),
+        ("for_name", "Сейітова Айгүл"),
+        ("poa_number", "ДОВ-17"),
+        ("poa_date", "2026-11-02"),
+    ]);
+    let p = app.send(send(&fields)).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let to = p.header("location");
+    let id = to.trim_start_matches("/cabinet/applications/");
+    let case = app.state.store().get(id).await.unwrap();
+    assert_eq!(case.row.applicant_iin, "760212350620");
+    assert_eq!(case.row.representative_iin.as_deref(), Some("871008401427"));
+    assert_eq!(case.row.channel, "portal");
+    assert_eq!(count(&app).await, before + 1, "the count can tell");
+    let draft = app.get(to, &cookies).await;
+    assert_eq!(draft.status, StatusCode::OK);
+    assert!(draft.body.contains("черновик"), "{}", draft.body);
+}
+
 /// The demo PKI in `app`'s directory, trusted by its verifier as in demo
 /// mode (the root as anchor, the CRL listing the revoked key).
 fn trust_demo_pki(app: &App) -> qyzmet_pki::demo::DemoPki {

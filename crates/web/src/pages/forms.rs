@@ -3,6 +3,7 @@
 //! the API; signing follows in the cabinet.
 
 use super::api::Call;
+use super::representing::Representing;
 use super::schema_form::{self, Item, Posted};
 use super::session::check_field;
 use super::{render, Ctx};
@@ -15,7 +16,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
-use qyzmet_domain::Role;
+use qyzmet_domain::{Iin, Role};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -38,6 +39,70 @@ pub struct ApplyPage {
     /// (link to the field or empty, text).
     pub errors: Vec<(String, String)>,
     pub max_mb: usize,
+    /// Applying for another person: what was typed, and each field's
+    /// problem ([`behalf_problems`]).
+    pub for_iin: String,
+    pub for_name: String,
+    pub poa_number: String,
+    pub poa_date: String,
+    pub behalf_errors: HashMap<String, String>,
+}
+
+/// The fields of applying for another person under a power of attorney,
+/// in the page's order, with their labels: the applicant's IIN and name,
+/// and the power of attorney's number and date. The signed-in citizen is
+/// then the representative.
+const BEHALF: [(&str, &str); 4] = [
+    ("for_iin", "apply.for-iin"),
+    ("for_name", "apply.for-name"),
+    ("poa_number", "operator.poa-number"),
+    ("poa_date", "operator.poa-date"),
+];
+
+fn typed<'a>(posted: &'a Posted, k: &str) -> &'a str {
+    posted.get(k).map(|v| v.trim()).unwrap_or_default()
+}
+
+/// Whether any of the fields of applying for another person is filled in:
+/// then all four are needed.
+fn on_behalf(posted: &Posted) -> bool {
+    BEHALF.iter().any(|(k, _)| !typed(posted, k).is_empty())
+}
+
+/// What is wrong with applying for another person, by field (the
+/// message at the field; the summary adds the label where the message does
+/// not name the field); nothing when it is not asked for.
+fn behalf_problems(c: &Ctx, me: &str, posted: &Posted) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if !on_behalf(posted) {
+        return out;
+    }
+    let said = |field: &'static str, key: &str| (field, c.t(key).to_owned());
+    let iin = typed(posted, "for_iin");
+    if iin.is_empty() {
+        out.push(said("for_iin", "form.required"));
+    } else if Iin::parse(iin).is_err() {
+        out.push(said("for_iin", "form.iin"));
+    } else if iin == me {
+        out.push(said("for_iin", "apply.for-self"));
+    }
+    let name = typed(posted, "for_name");
+    if name.is_empty() {
+        out.push(said("for_name", "form.required"));
+    } else if name.chars().count() > 300 {
+        out.push(said("for_name", "form.too-long"));
+    }
+    let poa = Representing {
+        iin: me,
+        poa_number: typed(posted, "poa_number"),
+        poa_date: typed(posted, "poa_date"),
+    };
+    for p in poa.problems(c) {
+        if p.field != "rep_iin" {
+            out.push((p.field, p.message));
+        }
+    }
+    out
 }
 
 fn page(
@@ -70,14 +135,23 @@ fn page(
             code: d.code.clone(),
         })
         .collect();
+    let behalf_errors = BEHALF
+        .iter()
+        .filter_map(|(k, _)| errors.get(*k).map(|e| ((*k).to_owned(), e.clone())))
+        .collect();
     Ok(ApplyPage {
-        c,
         code: code.to_owned(),
         service,
         items,
         documents,
         errors: summary,
         max_mb: MAX_DOCUMENT_BYTES / (1024 * 1024),
+        for_iin: typed(posted, "for_iin").to_owned(),
+        for_name: typed(posted, "for_name").to_owned(),
+        poa_number: typed(posted, "poa_number").to_owned(),
+        poa_date: typed(posted, "poa_date").to_owned(),
+        behalf_errors,
+        c,
     })
 }
 
@@ -201,7 +275,11 @@ pub async fn apply(
             Err(e) => e.into_response(),
         };
     }
-    let (form, errors) = schema_form::parse(&c, &schema, &posted);
+    let (form, mut errors) = schema_form::parse(&c, &schema, &posted);
+    let me = who.iin.map(|i| i.to_string()).unwrap_or_default();
+    for (field, message) in behalf_problems(&c, &me, &posted) {
+        errors.insert(field.to_owned(), message);
+    }
     if !errors.is_empty() || !doc_errors.is_empty() {
         return invalid(&state, c, &code, &posted, &errors, &doc_errors);
     }
@@ -212,7 +290,7 @@ pub async fn apply(
                    "content": base64::engine::general_purpose::STANDARD.encode(bytes)})
         })
         .collect();
-    let body = json!({
+    let mut body = json!({
         "service": code,
         "channel": "portal",
         "applicant": {
@@ -223,6 +301,18 @@ pub async fn apply(
         "form": form,
         "documents": documents,
     });
+    // For another person: they are the applicant, the citizen signed in
+    // their representative, who signs the application in the cabinet.
+    if on_behalf(&posted) {
+        body["applicant"]["iin"] = json!(typed(&posted, "for_iin"));
+        body["applicant"]["name"] = json!(typed(&posted, "for_name"));
+        body["representative"] = Representing {
+            iin: &me,
+            poa_number: typed(&posted, "poa_number"),
+            poa_date: typed(&posted, "poa_date"),
+        }
+        .json();
+    }
     let token = c_token(&c);
     let answer = Call::post("/applications", token.as_deref(), body)
         .send(&state)
@@ -259,7 +349,27 @@ fn invalid(
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
 ) -> Response {
-    let mut summary = schema_form::summary(&c, errors);
+    // In the page's order: applying for another person, the form, the
+    // documents.
+    let mut summary: Vec<(String, String)> = BEHALF
+        .iter()
+        .filter_map(|(k, label)| {
+            errors.get(*k).map(|e| {
+                let line = if k.starts_with("poa_") {
+                    e.clone()
+                } else {
+                    format!("{}: {e}", c.t(label))
+                };
+                (format!("#{k}"), line)
+            })
+        })
+        .collect();
+    let form_errors: HashMap<String, String> = errors
+        .iter()
+        .filter(|(k, _)| k.starts_with("f."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    summary.extend(schema_form::summary(&c, &form_errors));
     for (kind, message) in doc_errors {
         if kind.is_empty() {
             summary.push((String::new(), message.clone()));
