@@ -611,10 +611,20 @@ pub async fn create(
     // data come from the individuals database (what the state holds is not
     // typed again) and a power of attorney is checked in the notary
     // system; when they cannot be obtained nothing is stored.
+    // On the portal the citizen signed in may name someone they act for:
+    // the power of attorney is checked in the notary system there too, or
+    // anyone could make drafts in another person's name. (At the office the
+    // clerk sees the paper.)
     let registered = match channel {
         Channel::StateCorporation => Some(
             crate::registry::check_at_intake(&state, &applicant, representative.as_ref()).await?,
         ),
+        Channel::Portal => {
+            if let Some(r) = &representative {
+                crate::registry::check_power_of_attorney(&state, &applicant, r).await?;
+            }
+            None
+        }
         _ => None,
     };
     let mut details = json!({

@@ -171,34 +171,59 @@ pub async fn check_at_intake(
         ));
     }
     if let Some(r) = representative {
-        let poa = registry
-            .power_of_attorney(&r.power_of_attorney.number, applicant)
-            .await
-            .map_err(|e| unavailable(&e))?;
-        match (poa.status, poa.record) {
-            (PoaStatus::Unknown, _) | (PoaStatus::Valid, None) => {
+        check_power_of_attorney_with(registry.as_ref(), applicant, r).await?;
+    }
+    Ok(person)
+}
+
+/// A representative's power of attorney from `applicant`, as the notary
+/// system holds it: valid, naming this representative and date. Asked
+/// wherever a representative acts for someone who is not there to confirm
+/// it: at the State Corporation (with [`check_at_intake`]) and on the
+/// portal, where the citizen signed in names the person they act for.
+pub async fn check_power_of_attorney(
+    state: &AppState,
+    applicant: &Iin,
+    representative: &Representative,
+) -> Result<(), ApiError> {
+    let registry = state
+        .registry()
+        .ok_or_else(|| unavailable(&"no registry is configured"))?;
+    check_power_of_attorney_with(registry.as_ref(), applicant, representative).await
+}
+
+async fn check_power_of_attorney_with(
+    registry: &dyn qyzmet_gateway::Registry,
+    applicant: &Iin,
+    r: &Representative,
+) -> Result<(), ApiError> {
+    let poa = registry
+        .power_of_attorney(&r.power_of_attorney.number, applicant)
+        .await
+        .map_err(|e| unavailable(&e))?;
+    match (poa.status, poa.record) {
+        (PoaStatus::Unknown, _) | (PoaStatus::Valid, None) => {
+            return Err(unprocessable(
+                "power-of-attorney-unknown",
+                "the notary system knows no such power of attorney from the applicant",
+            ))
+        }
+        (PoaStatus::Revoked, _) => {
+            return Err(unprocessable(
+                "power-of-attorney-revoked",
+                "the notary system records the power of attorney as revoked",
+            ))
+        }
+        (PoaStatus::Valid, Some(rec)) => {
+            if rec.attorney_iin != r.iin.to_string() || rec.date != r.power_of_attorney.date {
                 return Err(unprocessable(
-                    "power-of-attorney-unknown",
-                    "the notary system knows no such power of attorney from the applicant",
-                ))
-            }
-            (PoaStatus::Revoked, _) => {
-                return Err(unprocessable(
-                    "power-of-attorney-revoked",
-                    "the notary system records the power of attorney as revoked",
-                ))
-            }
-            (PoaStatus::Valid, Some(rec)) => {
-                if rec.attorney_iin != r.iin.to_string() || rec.date != r.power_of_attorney.date {
-                    return Err(unprocessable(
-                        "power-of-attorney-mismatch",
-                        "the power of attorney names another representative or date",
-                    ));
-                }
+                    "power-of-attorney-mismatch",
+                    "the power of attorney names another representative or date",
+                ));
             }
         }
     }
-    Ok(person)
+    Ok(())
 }
 
 /// The registry's data as kept in the application's details.

@@ -330,8 +330,10 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
 
 #[tokio::test]
 async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
+    // The demo notary system holds DOV-2026-0001 of 2026-01-15, from
+    // 871008401427 to 760212350620.
     let app = app_plain().await;
-    let cookies = app.login("871008401427", "demo-applicant").await;
+    let cookies = app.login("760212350620", "demo-applicant").await;
     let csrf = csrf_of(&cookies);
     let cookies = format!("{cookies}; lang=ru");
     let form = app.get("/services/adoption-payment/apply", &cookies).await;
@@ -361,31 +363,32 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
             .body(Body::from(body))
             .unwrap()
     };
-
-    // One's own IIN, no name, no date: each said at its field and in the
-    // summary, before the form's; what was typed stays; nothing is made.
     async fn count(app: &App) -> usize {
         let filter = qyzmet_store::ListFilter::default();
         let page = app.state.store().list_applications(&filter, 500, None);
         page.await.unwrap().items.len()
     }
     let before = count(&app).await;
+
+    // One's own IIN, no name, no date: each said at its field and in the
+    // summary, in the page's order; what was typed stays; nothing is made.
     let mut fields = good.to_vec();
-    fields.extend([("for_iin", "871008401427"), ("poa_number", "ДОВ-17")]);
+    fields.extend([("for_iin", "760212350620"), ("poa_number", "DOV-2026-0001")]);
     let p = app.send(send(&fields)).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
-    assert!(
-        p.body.contains("ИИН заявителя: Это ваш собственный ИИН"),
-        "{}",
-        p.body
-    );
-    assert!(p.body.contains("Полное имя заявителя: Заполните это поле."));
+    assert!(p.body.contains(">Это ваш собственный ИИН"), "{}", p.body);
+    assert!(p.body.contains("ФИО заявителя: Заполните это поле."));
     assert!(p.body.contains("Введите дату доверенности."));
+    let order: Vec<usize> = ["#for_iin", "#for_name", "#poa_date"]
+        .iter()
+        .map(|a| {
+            p.body
+                .find(&format!("href=\"{a}\""))
+                .unwrap_or_else(|| panic!("{a} in the summary"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     for f in ["for_iin", "for_name", "poa_date"] {
-        assert!(
-            p.body.contains(&format!("href=\"#{f}\"")),
-            "{f} in the summary"
-        );
         assert!(
             p.body.contains(&format!(
                 "aria-invalid=\"true\" aria-describedby=\"{f}-error\""
@@ -394,30 +397,63 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         );
     }
     assert!(!p.body.contains("id=\"poa_number-error\""));
-    assert!(p.body.contains("value=\"ДОВ-17\""), "typed values kept");
+    assert!(
+        p.body.contains("value=\"DOV-2026-0001\""),
+        "typed values kept"
+    );
     assert_eq!(count(&app).await, before, "nothing made");
 
-    // Right: the other person applies, the citizen is their representative
-    // and finds the draft in their own cabinet, to sign.
+    // The notary system is asked: a power of attorney of another date is
+    // refused, said at its number, and nothing is made.
     let mut fields = good.to_vec();
     fields.extend([
-        ("for_iin", "760212350620"),
-        ("for_name", "Сейітова Айгүл"),
-        ("poa_number", "ДОВ-17"),
-        ("poa_date", "2026-11-02"),
+        ("for_iin", "871008401427"),
+        ("for_name", "Демо Өтініш Беруші"),
+        ("poa_number", "DOV-2026-0001"),
+        ("poa_date", "2026-01-16"),
+    ]);
+    let p = app.send(send(&fields)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(
+        p.body.contains("id=\"poa_number-error\">В доверенности в нотариальной системе другой ИИН представителя"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("value=\"Демо Өтініш Беруші\""));
+    assert_eq!(count(&app).await, before, "nothing made");
+
+    // As the notary system has it: the other person applies, the citizen
+    // is their representative and finds the draft in their cabinet, and so
+    // does the person they act for.
+    let mut fields = good.to_vec();
+    fields.extend([
+        ("for_iin", "871008401427"),
+        ("for_name", "Демо Өтініш Беруші"),
+        ("poa_number", "DOV-2026-0001"),
+        ("poa_date", "2026-01-15"),
     ]);
     let p = app.send(send(&fields)).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(count(&app).await, before + 1, "the count can tell");
     let to = p.header("location");
     let id = to.trim_start_matches("/cabinet/applications/");
     let case = app.state.store().get(id).await.unwrap();
-    assert_eq!(case.row.applicant_iin, "760212350620");
-    assert_eq!(case.row.representative_iin.as_deref(), Some("871008401427"));
+    assert_eq!(case.row.applicant_iin, "871008401427");
+    assert_eq!(case.row.representative_iin.as_deref(), Some("760212350620"));
     assert_eq!(case.row.channel, "portal");
-    assert_eq!(count(&app).await, before + 1, "the count can tell");
+    let text = case.row.state.as_str();
+    assert!(text.contains("Демо Өтініш Беруші"), "the name kept: {text}");
+    assert!(
+        text.contains("DOV-2026-0001") && text.contains("2026-01-15"),
+        "{text}"
+    );
     let draft = app.get(to, &cookies).await;
     assert_eq!(draft.status, StatusCode::OK);
-    assert!(draft.body.contains("черновик"), "{}", draft.body);
+    let list = app.get("/cabinet", &cookies).await;
+    assert!(list.body.contains(id), "in the representative's cabinet");
+    let theirs = app.login("871008401427", "demo-applicant").await;
+    let list = app.get("/cabinet", &theirs).await;
+    assert!(list.body.contains(id), "in the applicant's cabinet");
 }
 
 /// The demo PKI in `app`'s directory, trusted by its verifier as in demo
@@ -461,7 +497,11 @@ async fn registration_is_proved_by_a_signature_over_the_one_time_challenge() {
         "http://127.0.0.1:8080".into(),
         true,
     );
-    let app = App { state, _dir: dir };
+    let app = App {
+        state,
+        _dir: dir,
+        _sandbox: None,
+    };
     let demo = trust_demo_pki(&app);
 
     let csrf = app.csrf().await;

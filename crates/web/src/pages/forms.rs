@@ -322,13 +322,25 @@ pub async fn apply(
             let id = v["id"].as_str().unwrap_or_default();
             Redirect::to(&format!("/cabinet/applications/{id}")).into_response()
         }
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+        // The notary system asked on the citizen's behalf: what it says of
+        // the power of attorney is said at its number, and when it cannot be
+        // asked, the page is drawn again with what was typed.
+        Err(e)
+            if e.status == StatusCode::UNPROCESSABLE_ENTITY
+                || (e.status == StatusCode::SERVICE_UNAVAILABLE && on_behalf(&posted)) =>
+        {
             let mut errors = HashMap::new();
             for p in &e.errors {
-                errors.insert(
-                    schema_form::field_of_pointer(&p.path),
-                    c.t("form.invalid").to_owned(),
-                );
+                if let Some(f) = p.path.strip_prefix("/form") {
+                    errors.insert(
+                        schema_form::field_of_pointer(f),
+                        c.t("form.invalid").to_owned(),
+                    );
+                }
+            }
+            if e.code.starts_with("power-of-attorney-") {
+                let (_, message) = crate::lang::problem_text(e.code, c.lang);
+                errors.insert("poa_number".to_owned(), message.to_owned());
             }
             let mut doc_errors = HashMap::new();
             if errors.is_empty() {
@@ -355,7 +367,7 @@ fn invalid(
         .iter()
         .filter_map(|(k, label)| {
             errors.get(*k).map(|e| {
-                let line = if k.starts_with("poa_") {
+                let line = if k.starts_with("poa_") || e == c.t("apply.for-self") {
                     e.clone()
                 } else {
                     format!("{}: {e}", c.t(label))

@@ -39,6 +39,8 @@ impl Page {
 pub struct App {
     pub state: AppState,
     pub _dir: tempfile::TempDir,
+    /// The sandbox gateway, serving as long as the app lives.
+    pub _sandbox: Option<qyzmet_gateway::sandbox::Running>,
 }
 
 pub async fn app(base_url: &str) -> App {
@@ -65,7 +67,11 @@ pub async fn app(base_url: &str) -> App {
         .with_inbox(node.inbox.clone())
         .with_gateway_client(node.client.clone());
     qyzmet_web::demo::seed(&state).await.unwrap();
-    App { state, _dir: dir }
+    App {
+        state,
+        _dir: dir,
+        _sandbox: Some(sandbox),
+    }
 }
 
 impl App {
