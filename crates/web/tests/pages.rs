@@ -405,14 +405,18 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
 
     // The notary system is asked: a power of attorney of another date is
     // refused, said at its number, and nothing is made.
-    let mut fields = good.to_vec();
-    fields.extend([
-        ("for_iin", "871008401427"),
-        ("for_name", "Демо Өтініш Беруші"),
-        ("poa_number", "DOV-2026-0001"),
-        ("poa_date", "2026-01-16"),
-    ]);
-    let p = app.send(send(&fields)).await;
+    // The form, applying for 871008401427 under DOV-2026-0001 of `date`.
+    let for_them = |date: &'static str| {
+        let mut fields = good.to_vec();
+        fields.extend([
+            ("for_iin", "871008401427"),
+            ("for_name", "Демо Өтініш Беруші"),
+            ("poa_number", "DOV-2026-0001"),
+            ("poa_date", date),
+        ]);
+        fields
+    };
+    let p = app.send(send(&for_them("2026-01-16"))).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(
         p.body.contains("id=\"poa_number-error\">В доверенности в нотариальной системе другой ИИН представителя"),
@@ -425,14 +429,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     // As the notary system has it: the other person applies, the citizen
     // is their representative and finds the draft in their cabinet, and so
     // does the person they act for.
-    let mut fields = good.to_vec();
-    fields.extend([
-        ("for_iin", "871008401427"),
-        ("for_name", "Демо Өтініш Беруші"),
-        ("poa_number", "DOV-2026-0001"),
-        ("poa_date", "2026-01-15"),
-    ]);
-    let p = app.send(send(&fields)).await;
+    let p = app.send(send(&for_them("2026-01-15"))).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(count(&app).await, before + 1, "the count can tell");
     let to = p.header("location");

@@ -4,7 +4,7 @@
 
 use super::api::Call;
 use super::representing::Representing;
-use super::schema_form::{self, Item, Posted};
+use super::schema_form::{self, trimmed as typed, Item, Posted};
 use super::session::check_field;
 use super::{render, Ctx};
 use crate::applications::{local_date, MAX_DOCUMENT_BYTES};
@@ -59,8 +59,14 @@ const BEHALF: [(&str, &str); 4] = [
     ("poa_date", "operator.poa-date"),
 ];
 
-fn typed<'a>(posted: &'a Posted, k: &str) -> &'a str {
-    posted.get(k).map(|v| v.trim()).unwrap_or_default()
+/// The power of attorney typed, with the citizen signed in (`me`) as the
+/// representative.
+fn poa<'a>(me: &'a str, posted: &'a Posted) -> Representing<'a> {
+    Representing {
+        iin: me,
+        poa_number: typed(posted, "poa_number"),
+        poa_date: typed(posted, "poa_date"),
+    }
 }
 
 /// Whether any of the fields of applying for another person is filled in:
@@ -92,12 +98,7 @@ fn behalf_problems(c: &Ctx, me: &str, posted: &Posted) -> Vec<(&'static str, Str
     } else if name.chars().count() > 300 {
         out.push(said("for_name", "form.too-long"));
     }
-    let poa = Representing {
-        iin: me,
-        poa_number: typed(posted, "poa_number"),
-        poa_date: typed(posted, "poa_date"),
-    };
-    for p in poa.problems(c) {
+    for p in poa(me, posted).problems(c) {
         if p.field != "rep_iin" {
             out.push((p.field, p.message));
         }
@@ -306,12 +307,7 @@ pub async fn apply(
     if on_behalf(&posted) {
         body["applicant"]["iin"] = json!(typed(&posted, "for_iin"));
         body["applicant"]["name"] = json!(typed(&posted, "for_name"));
-        body["representative"] = Representing {
-            iin: &me,
-            poa_number: typed(&posted, "poa_number"),
-            poa_date: typed(&posted, "poa_date"),
-        }
-        .json();
+        body["representative"] = poa(&me, &posted).json();
     }
     let token = c_token(&c);
     let answer = Call::post("/applications", token.as_deref(), body)
@@ -367,7 +363,8 @@ fn invalid(
         .iter()
         .filter_map(|(k, label)| {
             errors.get(*k).map(|e| {
-                let line = if k.starts_with("poa_") || e == c.t("apply.for-self") {
+                // The power of attorney's messages name their field.
+                let line = if k.starts_with("poa_") {
                     e.clone()
                 } else {
                     format!("{}: {e}", c.t(label))

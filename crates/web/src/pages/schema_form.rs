@@ -42,6 +42,11 @@ impl Item {
 /// The posted fields by name, and the rows asked for.
 pub type Posted = HashMap<String, String>;
 
+/// A posted field as typed, trimmed; empty when it was not sent.
+pub fn trimmed<'a>(posted: &'a Posted, name: &str) -> &'a str {
+    posted.get(name).map(|v| v.trim()).unwrap_or_default()
+}
+
 fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         if let Some(p) = r.strip_prefix('#') {

@@ -119,21 +119,15 @@ impl Typed {
     }
 
     fn get(&self, k: &str) -> String {
-        self.posted
-            .get(k)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default()
-    }
-
-    fn field(&self, k: &str) -> &str {
-        self.posted.get(k).map(|v| v.trim()).unwrap_or_default()
+        schema_form::trimmed(&self.posted, k).to_owned()
     }
 
     fn representing(&self) -> Representing<'_> {
+        let field = |k| schema_form::trimmed(&self.posted, k);
         Representing {
-            iin: self.field("rep_iin"),
-            poa_number: self.field("poa_number"),
-            poa_date: self.field("poa_date"),
+            iin: field("rep_iin"),
+            poa_number: field("poa_number"),
+            poa_date: field("poa_date"),
         }
     }
 }
