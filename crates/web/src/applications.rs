@@ -30,10 +30,9 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 /// The largest electronic copy of one document.
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 /// A power of attorney's number is 1 to this many characters.
 pub const MAX_POA_NUMBER: usize = 100;
-
-pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 /// The largest request body (documents travel base64-encoded inside it).
 pub const MAX_BODY_BYTES: usize = 48 * 1024 * 1024;
 
