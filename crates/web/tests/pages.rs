@@ -90,10 +90,16 @@ async fn login_logout_and_the_cabinet() {
         p.body.contains("KZ-2026-"),
         "the seeded applications are listed"
     );
+    assert!(p.body.contains("<td>Yours</td>"), "whose: {}", p.body);
     // Someone else's application is not found, never shown.
     let other = app.login("760212350620", "demo-applicant").await;
     let mine = p.body.split("/cabinet/applications/").nth(1).unwrap();
     let id = &mine[..36];
+    let own = app
+        .get(&format!("/cabinet/applications/{id}?lang=en"), &cookies)
+        .await;
+    assert!(own.body.contains("871008401427 (you)</dd>"), "{}", own.body);
+    assert!(!own.body.contains("id=\"representative\""));
     let p = app
         .get(&format!("/cabinet/applications/{id}"), &other)
         .await;
@@ -344,6 +350,10 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
             "{f}"
         );
     }
+    // Closed at first: most citizens apply for themselves.
+    assert!(form
+        .body
+        .contains("<details class=\"behalf\" id=\"behalf\">"));
     let good = [
         ("csrf", csrf.as_str()),
         ("f.children.0.iin", "200315500017"),
@@ -377,6 +387,11 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     let p = app.send(send(&fields)).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(p.body.contains(">Это ваш собственный ИИН"), "{}", p.body);
+    assert!(
+        p.body
+            .contains("<details class=\"behalf\" id=\"behalf\" open>"),
+        "open, so the summary's links reach the fields"
+    );
     assert!(p.body.contains("ФИО заявителя: Заполните это поле."));
     assert!(p.body.contains("Введите дату доверенности."));
     let order: Vec<usize> = ["#for_iin", "#for_name", "#poa_date"]
@@ -444,13 +459,83 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         text.contains("DOV-2026-0001") && text.contains("2026-01-15"),
         "{text}"
     );
+    // Each of the two reads whose application it is, and who signs.
     let draft = app.get(to, &cookies).await;
     assert_eq!(draft.status, StatusCode::OK);
+    assert!(
+        draft
+            .body
+            .contains("<dd id=\"applicant\">Демо Өтініш Беруші, 871008401427</dd>"),
+        "{}",
+        draft.body
+    );
+    assert!(draft.body.contains(
+        "<dd id=\"representative\">760212350620 (доверенность № DOV-2026-0001, 2026-01-15) (вы)</dd>"
+    ));
+    assert!(draft
+        .body
+        .contains("<p id=\"sign-note\">Вы подписываете как представитель"));
     let list = app.get("/cabinet", &cookies).await;
     assert!(list.body.contains(id), "in the representative's cabinet");
+    assert!(list
+        .body
+        .contains("<td>Демо Өтініш Беруші (вы представитель)</td>"));
     let theirs = app.login("871008401427", "demo-applicant").await;
+    let theirs = format!("{theirs}; lang=ru");
     let list = app.get("/cabinet", &theirs).await;
     assert!(list.body.contains(id), "in the applicant's cabinet");
+    assert!(list.body.contains("<td>Ваше, через представителя</td>"));
+    let draft = app.get(to, &theirs).await;
+    assert!(draft
+        .body
+        .contains("<dd id=\"applicant\">Демо Өтініш Беруші, 871008401427 (вы)</dd>"));
+    assert!(draft.body.contains(
+        "<dd id=\"representative\">760212350620 (доверенность № DOV-2026-0001, 2026-01-15)</dd>"
+    ));
+    assert!(draft
+        .body
+        .contains("<p id=\"sign-note\">Это заявление подготовил от вашего имени"));
+
+    // The representative signs with their own key, and the draft goes to
+    // the provider; the key of the person they act for is not theirs to
+    // sign with in their session.
+    let demo = trust_demo_pki(&app);
+    let bytes = app.get(&format!("{to}/to-sign"), &cookies).await;
+    assert!(
+        bytes
+            .body
+            .contains("\"representative\":{\"iin\":\"760212350620\""),
+        "the signed bytes name the representative: {}",
+        bytes.body
+    );
+    let upload = |stem: &str| {
+        let cms = demo.signer(stem).unwrap();
+        let cms = cms.sign(bytes.body.as_bytes(), false).unwrap();
+        let (ct, body) = multipart(
+            &[("csrf", csrf.as_str())],
+            &[("signature", "application.p7s", &cms)],
+        );
+        Request::post(format!("{to}/signature"))
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &cookies)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let p = app.send(upload("871008401427")).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains("ИИН в сертификате не совпадает"),
+        "{}",
+        p.body
+    );
+    let p = app.send(upload("760212350620")).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let case = app.state.store().get(id).await.unwrap();
+    assert_eq!(case.row.status, "in-progress");
+    let signed = app.get(to, &theirs).await;
+    assert!(signed.body.contains("на рассмотрении"), "{}", signed.body);
+    assert!(!signed.body.contains("id=\"sign-note\""));
 }
 
 /// The demo PKI in `app`'s directory, trusted by its verifier as in demo

@@ -25,6 +25,8 @@ pub struct AppRow {
     pub status: String,
     pub status_code: String,
     pub due: String,
+    /// Whose application it is, as the signed-in citizen reads it.
+    pub whose: String,
 }
 
 #[derive(Template)]
@@ -50,6 +52,48 @@ pub(crate) fn service_name(state: &AppState, c: &Ctx, code: &str) -> String {
 
 pub(crate) fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or_default().to_owned()
+}
+
+/// The signed-in user's IIN, when they have one (citizens).
+fn my_iin(c: &Ctx) -> Option<String> {
+    c.user.as_ref().and_then(|u| u.iin).map(|i| i.to_string())
+}
+
+/// Whose application it is, in the cabinet's list: the citizen's own
+/// ("You", or "You, through a representative" when someone applied for
+/// them), or the name of the person they represent. The cabinet lists both
+/// kinds together, so each row says which it is.
+pub(crate) fn whose(c: &Ctx, v: &Value) -> String {
+    let me = my_iin(c);
+    let applicant = s(&v["applicant"], "iin");
+    if me.as_deref() == Some(applicant.as_str()) {
+        if v["representative"].is_object() {
+            c.t("cabinet.you-represented").to_owned()
+        } else {
+            c.t("cabinet.you").to_owned()
+        }
+    } else {
+        let name = s(&v["applicant"], "name");
+        let who = if name.is_empty() { applicant } else { name };
+        format!("{who} ({})", c.t("cabinet.you-represent"))
+    }
+}
+
+/// An application's representative as one line: the IIN and the power of
+/// attorney's number and date; empty when the applicant acts alone.
+pub(crate) fn representative_line(c: &Ctx, v: &Value) -> String {
+    let r = &v["representative"];
+    if !r.is_object() {
+        return String::new();
+    }
+    let poa = &r["power_of_attorney"];
+    format!(
+        "{} ({} № {}, {})",
+        s(r, "iin"),
+        c.t("work.poa"),
+        s(poa, "number"),
+        s(poa, "date")
+    )
 }
 
 /// RFC 3339 local time as people read it (`2026-11-24 18:30`).
@@ -89,6 +133,7 @@ pub async fn list(
                 status: c.t(&format!("status.{}", s(a, "status"))).to_owned(),
                 status_code: s(a, "status"),
                 due: when(&s(a, "due_at")),
+                whose: whose(&c, a),
             });
         }
         match v["next_cursor"].as_str() {
@@ -145,6 +190,15 @@ pub struct ApplicationPage {
     pub to_sign: bool,
     pub documents: Vec<(String, String)>,
     pub error: Option<(&'static str, &'static str)>,
+    /// The applicant's name and IIN, "(you)" when it is the reader.
+    pub applicant: String,
+    /// The representative's line (see `representative_line`), "(you)" when
+    /// it is the reader; empty when the applicant acts alone.
+    pub representative: String,
+    /// The reader signs someone else's draft as their representative, or
+    /// their own draft that a representative made for them: the signing
+    /// panel says so.
+    pub sign_note: Option<&'static str>,
 }
 
 pub(crate) async fn fetch(
@@ -244,7 +298,37 @@ async fn detail_page(
         .flatten()
         .map(|d| (document_name(state, &c, &v, &s(d, "kind")), s(d, "name")))
         .collect();
+    let me = my_iin(&c);
+    let you = |line: String, iin: &str| {
+        if me.as_deref() == Some(iin) {
+            format!("{line} ({})", c.t("app.you"))
+        } else {
+            line
+        }
+    };
+    let applicant_iin = s(&v["applicant"], "iin");
+    let applicant_name = s(&v["applicant"], "name");
+    let applicant = you(
+        if applicant_name.is_empty() {
+            applicant_iin.clone()
+        } else {
+            format!("{applicant_name}, {applicant_iin}")
+        },
+        &applicant_iin,
+    );
+    let representative_iin = s(&v["representative"], "iin");
+    let representative = you(representative_line(&c, &v), &representative_iin);
+    let sign_note = if representative_iin.is_empty() {
+        None
+    } else if me.as_deref() == Some(representative_iin.as_str()) {
+        Some(c.t("sign.as-representative"))
+    } else {
+        Some(c.t("sign.made-by-representative"))
+    };
     let page = ApplicationPage {
+        applicant,
+        representative,
+        sign_note,
         number: s(&v, "number"),
         service: service_name(state, &c, &s(&v, "service")),
         channel: c.t(&format!("channel.{}", s(&v, "channel"))).to_owned(),

@@ -46,6 +46,9 @@ pub struct ApplyPage {
     pub poa_number: String,
     pub poa_date: String,
     pub behalf_errors: HashMap<String, String>,
+    /// The section is drawn open when something in it was typed; most
+    /// citizens apply for themselves and see only its title.
+    pub behalf_open: bool,
 }
 
 /// The fields of applying for another person under a power of attorney,
@@ -152,6 +155,7 @@ fn page(
         poa_number: typed(posted, "poa_number").to_owned(),
         poa_date: typed(posted, "poa_date").to_owned(),
         behalf_errors,
+        behalf_open: on_behalf(posted),
         c,
     })
 }

@@ -6,7 +6,9 @@
 //! refused (412) and the page says so, keeping what was typed.
 
 use super::api::Call;
-use super::cabinet::{fetch, fragment_at, s, service_name, when, StatusFragment};
+use super::cabinet::{
+    fetch, fragment_at, representative_line, s, service_name, when, StatusFragment,
+};
 use super::forms::c_token;
 use super::session::SignatureUpload;
 use super::{render, Ctx};
@@ -360,22 +362,7 @@ async fn case_page(
     };
     let mut rows = Vec::new();
     form_rows(&c, "", &v["form"], &mut rows);
-    let representative = v["representative"]
-        .as_object()
-        .map(|r| {
-            format!(
-                "{} ({} {}, {})",
-                r.get("iin").and_then(Value::as_str).unwrap_or_default(),
-                c.t("work.poa"),
-                v["representative"]["power_of_attorney"]["number"]
-                    .as_str()
-                    .unwrap_or_default(),
-                v["representative"]["power_of_attorney"]["date"]
-                    .as_str()
-                    .unwrap_or_default()
-            )
-        })
-        .unwrap_or_default();
+    let representative = representative_line(&c, &v);
     Ok(CasePage {
         id: s(&v, "id"),
         number: s(&v, "number"),
