@@ -143,7 +143,7 @@ pub struct Who {
 
 impl Who {
     fn from_posted(p: &Posted) -> Who {
-        let g = |k: &str| p.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+        let g = |k: &str| schema_form::trimmed(p, k).to_owned();
         Who {
             iin: g("iin"),
             rep_iin: g("rep_iin"),
