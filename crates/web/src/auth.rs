@@ -109,10 +109,12 @@ pub struct LoginResponse {
     pub role: String,
 }
 
+/// The address failed logins are counted by: the client's, or an IPv6
+/// client's /64 (`client::limit_unit`).
 fn client_address(parts_ext: &axum::http::Extensions) -> String {
     parts_ext
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+        .map(|ci| crate::client::limit_unit(ci.0.ip()).to_string())
         .unwrap_or_else(|| "unknown".to_owned())
 }
 

@@ -108,10 +108,36 @@ pub fn parse_trusted(s: &str) -> Result<IpNet, String> {
         })
 }
 
+/// The unit a per-address limit counts: an IPv4 address, or an IPv6
+/// address's /64. One subscriber, one home network, usually has a whole
+/// /64 to take addresses from, so counting each IPv6 address alone would
+/// give such a client a fresh budget with every address it takes.
+pub fn limit_unit(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn an_ipv6_client_is_limited_by_its_64_and_ipv4_by_its_address() {
+        let unit = |s: &str| limit_unit(s.parse().unwrap()).to_string();
+        assert_eq!(unit("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(unit("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::");
+        assert_ne!(unit("2001:db8:1:3::1"), unit("2001:db8:1:2::1"));
+        assert_eq!(unit("10.0.0.7"), "10.0.0.7");
+        assert_ne!(unit("10.0.0.7"), unit("10.0.0.8"));
+        // IPv4-mapped (a server bound on [::]) is the IPv4 address itself.
+        assert_eq!(unit("::ffff:10.0.0.7"), "10.0.0.7");
+    }
 
     fn nets(list: &[&str]) -> Vec<IpNet> {
         list.iter().map(|s| parse_trusted(s).unwrap()).collect()

@@ -942,9 +942,10 @@ pub struct Verification {
     pub superseded: bool,
 }
 
-/// Lookups per address per window, like the login limiter (auth.rs) but kept
-/// in memory: a verify lookup writes nothing, and a node that restarts
-/// forgets at most one window.
+/// Lookups per address (an IPv6 client's /64, `client::limit_unit`) per
+/// window, like the login limiter (auth.rs) but kept in memory: a verify
+/// lookup writes nothing, and a node that restarts forgets at most one
+/// window.
 const LOOKUPS_PER_WINDOW: u32 = 30;
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -994,7 +995,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
 }
 
 fn limited(state: &AppState, addr: Option<SocketAddr>) -> Result<(), ApiError> {
-    let ip = addr.map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let ip = addr.map_or(IpAddr::from([0, 0, 0, 0]), |a| {
+        crate::client::limit_unit(a.ip())
+    });
     state.documents().limiter.check(ip).map_err(|secs| {
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "verify-rate-limited");
         e.retry_after = Some(secs);

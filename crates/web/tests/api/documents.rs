@@ -704,6 +704,16 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_verify_limit() {
         // the hop the trusted proxy added is the client.
         if believed {
             assert_eq!(lookup("203.0.113.8, 203.0.113.7").await, 429);
+            // An IPv6 client counts by its /64: taking another address
+            // from it gives no fresh budget; another /64 is someone else.
+            let mut spent = 0;
+            while lookup("2001:db8:1:2::10").await == 404 {
+                spent += 1;
+                assert!(spent <= 30, "never limited");
+            }
+            assert_eq!(spent, 30);
+            assert_eq!(lookup("2001:db8:1:2:abcd::99").await, 429);
+            assert_eq!(lookup("2001:db8:1:3::10").await, 404);
         }
     }
 }
