@@ -350,6 +350,10 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
             "{f}"
         );
     }
+    assert!(form.body.contains(&format!(
+        "name=\"poa_number\" type=\"text\" maxlength=\"{}\"",
+        qyzmet_web::applications::MAX_POA_NUMBER
+    )));
     // Closed at first: most citizens apply for themselves.
     assert!(form
         .body
