@@ -257,6 +257,15 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String,
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Service C's three required documents, each as `pdf`.
+fn all_documents(pdf: &[u8]) -> [(&'static str, &'static str, &[u8]); 3] {
+    [
+        ("doc.court-decision", "decision.pdf", pdf),
+        ("doc.child-iin", "child-iin.pdf", pdf),
+        ("doc.bank-account", "account.pdf", pdf),
+    ]
+}
+
 #[tokio::test]
 async fn an_application_form_is_checked_on_the_server_in_the_readers_language() {
     let app = app_plain().await;
@@ -305,6 +314,21 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
         p.body.contains("value=\"Асанов Нұрлан\""),
         "what was typed stays"
     );
+    // Each document's line names it, in the page's order; the required
+    // ones not attached are asked for; the chosen file must be chosen again.
+    let lines: Vec<usize> = [
+        ">решение суда об усыновлении: Принимаются только файлы PDF",
+        ">ИИН ребенка: Приложите этот документ.",
+        ">банковский счет на имя заявителя: Приложите этот документ.",
+        "Выберите файлы заново",
+    ]
+    .iter()
+    .map(|l| p.body.find(l).unwrap_or_else(|| panic!("{l}: {}", p.body)))
+    .collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    assert!(p
+        .body
+        .contains("id=\"doc-child-iin-error\">Приложите этот документ."));
 
     // A row added without JavaScript.
     let mut with_add = fields.to_vec();
@@ -319,7 +343,14 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     good[1] = ("f.children.0.iin", "200315500017");
     good[6] = ("f.bank_account.iban", "KZ86125KZT5004100100");
     let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    // One of three required documents: the other two are asked for, and
+    // nothing is made.
     let (ct, body) = multipart(&good, &[("doc.court-decision", "decision.pdf", pdf)]);
+    let p = app.send(send(ct, body, cookies.clone())).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains(">ИИН ребенка: Приложите этот документ."));
+    assert!(!p.body.contains("id=\"doc-court-decision-error\""));
+    let (ct, body) = multipart(&good, &all_documents(pdf));
     let p = app.send(send(ct, body, cookies.clone())).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let draft = app.get(p.header("location"), &cookies).await;
@@ -369,7 +400,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     ];
     let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
     let send = |fields: &[(&str, &str)]| {
-        let (ct, body) = multipart(fields, &[("doc.court-decision", "decision.pdf", pdf)]);
+        let (ct, body) = multipart(fields, &all_documents(pdf));
         Request::post("/services/adoption-payment/apply")
             .header(header::ACCEPT, "text/html")
             .header(header::COOKIE, cookies.clone())
@@ -686,7 +717,7 @@ async fn a_portal_draft_is_signed_from_the_cabinet_with_a_p7s() {
         ("f.bank_account.iban", "KZ86125KZT5004100100"),
     ];
     let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
-    let (ct, body) = multipart(&fields, &[("doc.court-decision", "decision.pdf", pdf)]);
+    let (ct, body) = multipart(&fields, &all_documents(pdf));
     let p = app
         .send(
             Request::post("/services/adoption-payment/apply")

@@ -285,8 +285,19 @@ pub async fn apply(
     for (field, message) in behalf_problems(&c, &me, &posted) {
         errors.insert(field.to_owned(), message);
     }
+    // Whatever file was chosen, taken or refused, the browser does not send
+    // it again with the page drawn anew.
+    let files_lost = !files.is_empty() || !doc_errors.is_empty();
+    // §9 process 3: the request carries electronic copies of the required
+    // documents. (The API takes a draft without them, as the provider
+    // checks the package at condition 3; the portal's page asks for them.)
+    for d in version.documents.iter().filter(|d| d.required) {
+        if !doc_errors.contains_key(&d.code) && !files.iter().any(|(k, _, _)| *k == d.code) {
+            doc_errors.insert(d.code.clone(), c.t("doc.attach").to_owned());
+        }
+    }
     if !errors.is_empty() || !doc_errors.is_empty() {
-        return invalid(&state, c, &code, &posted, &errors, &doc_errors);
+        return invalid(&state, c, &code, &posted, &errors, &doc_errors, files_lost);
     }
     let documents: Vec<Value> = files
         .iter()
@@ -347,7 +358,7 @@ pub async fn apply(
                 let (title, message) = crate::lang::problem_text(e.code, c.lang);
                 doc_errors.insert(String::new(), format!("{title}: {message}"));
             }
-            invalid(&state, c, &code, &posted, &errors, &doc_errors)
+            invalid(&state, c, &code, &posted, &errors, &doc_errors, files_lost)
         }
         Err(e) => e.into_response(),
     }
@@ -360,6 +371,7 @@ fn invalid(
     posted: &Posted,
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
+    files_lost: bool,
 ) -> Response {
     // In the page's order: applying for another person, the form, the
     // documents.
@@ -383,14 +395,21 @@ fn invalid(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     summary.extend(schema_form::summary(&c, &form_errors));
-    for (kind, message) in doc_errors {
-        if kind.is_empty() {
-            summary.push((String::new(), message.clone()));
-        } else {
-            summary.push((format!("#doc-{kind}"), message.clone()));
+    // The documents in the page's order, each line naming its document.
+    let catalog = state.catalog();
+    if let Some(version) = catalog.version_at(code, local_date(state.now())) {
+        for d in &version.documents {
+            if let Some(message) = doc_errors.get(&d.code) {
+                let line = format!("{}: {message}", d.name.get(c.lang));
+                summary.push((format!("#doc-{}", d.code), line));
+            }
         }
     }
-    if !doc_errors.is_empty() {
+    if let Some(message) = doc_errors.get("") {
+        summary.push((String::new(), message.clone()));
+    }
+    // A browser never sends a file input's choice again.
+    if files_lost {
         summary.push((String::new(), c.t("doc.again").to_owned()));
     }
     match page(state, c, code, posted, errors, doc_errors, summary) {

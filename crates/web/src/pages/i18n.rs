@@ -68,6 +68,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("limit.calendar-days", ["күнтізбелік күн", "календарных дней", "calendar days"]),
     ("doc.required", ["міндетті", "обязательно", "required"]),
     ("doc.optional", ["міндетті емес", "необязательно", "optional"]),
+    ("doc.attach", ["Бұл құжатты тіркеңіз.", "Приложите этот документ.", "Attach this document."]),
     ("doc.too-large", ["Файл тым үлкен.", "Файл слишком большой.", "The file is too large."]),
     ("doc.type", ["Тек PDF, JPEG немесе PNG файлдары қабылданады.", "Принимаются только файлы PDF, JPEG или PNG.", "Only PDF, JPEG or PNG files are accepted."]),
     ("doc.again", ["Файлдарды қайта таңдаңыз: олар сақталмады.", "Выберите файлы заново: они не сохранены.", "Choose the files again: they were not kept."]),
