@@ -235,6 +235,7 @@ test("a draft is withdrawn from the cabinet before a result", async () => {
   await login(page, applicant, "demo-applicant");
   await page.goto(`${base}/cabinet/applications/${id}`);
   assert.match(await page.textContent("#live"), /черновик/);
+  await page.check("#withdraw-confirm");
   await Promise.all([page.waitForNavigation(), page.click("form[action$='/withdraw'] button")]);
   assert.match(await page.textContent(".notice"), /отозвано/);
   await check(page, "cabinet-ru");

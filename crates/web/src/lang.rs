@@ -225,6 +225,33 @@ pub static PROBLEMS: &[Row] = &[
         ],
     ),
     (
+        "signature-file-missing",
+        ["Қолтаңба файлы таңдалмады", "Файл подписи не выбран", "No signature file chosen"],
+        [
+            "Қолтаңба файлын (.p7s) таңдаңыз немесе NCALayer арқылы қол қойыңыз.",
+            "Выберите файл подписи (.p7s) или подпишите через NCALayer.",
+            "Choose a signature file (.p7s), or sign with NCALayer.",
+        ],
+    ),
+    (
+        "withdraw-unconfirmed",
+        ["Кері қайтару расталмады", "Отзыв не подтверждён", "Withdrawal not confirmed"],
+        [
+            "Өтінішті кері қайтару үшін растау белгісін қойыңыз: кері қайтаруды болдырмау мүмкін емес.",
+            "Чтобы отозвать заявление, отметьте подтверждение: отзыв нельзя отменить.",
+            "To withdraw the application, tick the confirmation: a withdrawal cannot be undone.",
+        ],
+    ),
+    (
+        "refusal-grounds-missing",
+        ["Бас тарту негізі таңдалмады", "Не выбрано основание отказа", "No refusal ground chosen"],
+        [
+            "Тізімнен бас тартудың кемінде бір негізін белгілеңіз.",
+            "Отметьте в перечне хотя бы одно основание отказа.",
+            "Tick at least one refusal ground in the list.",
+        ],
+    ),
+    (
         "signature-file-unreadable",
         ["Қолтаңба файлы оқылмады", "Файл подписи не читается", "Signature file unreadable"],
         [

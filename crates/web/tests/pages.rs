@@ -353,9 +353,23 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let (ct, body) = multipart(&good, &all_documents(pdf));
     let p = app.send(send(ct, body, cookies.clone())).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let draft = app.get(p.header("location"), &cookies).await;
+    let to = p.header("location").to_owned();
+    let draft = app.get(&to, &cookies).await;
     assert!(draft.body.contains("черновик"));
     assert!(draft.body.contains("decision.pdf"));
+
+    // Withdrawn only with the box ticked that says it cannot be undone.
+    let withdraw = format!("{to}/withdraw");
+    let p = app.post_form(&withdraw, &cookies, &[("csrf", csrf)]).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Отзыв не подтверждён"), "{}", p.body);
+    assert!(p.body.contains("черновик"), "still a draft");
+    let p = app
+        .post_form(&withdraw, &cookies, &[("csrf", csrf), ("confirm", "yes")])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.header("location"), "/cabinet?done=withdrawn");
+    assert!(app.get(&to, &cookies).await.body.contains("отозвано"));
 
     // Without the token, nothing is made.
     let mut no_csrf = good.clone();
@@ -753,6 +767,21 @@ async fn a_portal_draft_is_signed_from_the_cabinet_with_a_p7s() {
             .body(Body::from(body))
             .unwrap()
     };
+
+    // No file chosen: said so, rather than "unreadable".
+    let (ct, body) = multipart(&[("csrf", csrf.as_str())], &[("signature", "", b"")]);
+    let p = app
+        .send(
+            Request::post(format!("{detail}/signature"))
+                .header(header::ACCEPT, "text/html")
+                .header(header::COOKIE, &cookies)
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Файл подписи не выбран"), "{}", p.body);
 
     // A revoked key: refused on the page, in the reader's language.
     let revoked = demo.signer("871008401427-revoked").unwrap();
@@ -1174,8 +1203,14 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert!(p.header("location").ends_with("?done=intake-refused"));
     let p = app.get(p.header("location"), &clerk).await;
     assert!(p.body.contains("status-rejected-at-intake"), "{}", p.body);
+    assert!(
+        p.body.contains("бас тартылды. Бас тарту туралы қолхатты")
+            && !p.body.contains("Өтініш қабылданды"),
+        "the notice says it was refused, not taken in"
+    );
     assert!(p.body.contains("id=\"receipt\""));
     assert_eq!(p.body.matches("tag tag-warn\">ұсынылмады").count(), 2);
 
@@ -1188,7 +1223,8 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
         &[("action", "complete"), ("assignee", "specialist")],
     )
     .await;
-    // Without a ground the API refuses; the reason typed stays.
+    // Without a ground the page says which is missing; the reason typed
+    // stays.
     let p = act_on(
         &app,
         &specialist,
@@ -1201,7 +1237,12 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
     .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(p.body.contains("class=\"error-summary\""));
+    assert!(p.body.contains("Бас тарту негізі таңдалмады"), "{}", p.body);
     assert!(p.body.contains(">Анықтаманың мерзімі өткен</textarea>"));
+    // Withdrawing needs the applicant's written request ticked.
+    let p = act_on(&app, &specialist, &id, &[("action", "withdraw")]).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.body.contains("Кері қайтару расталмады"), "{}", p.body);
     let p = act_on(
         &app,
         &specialist,

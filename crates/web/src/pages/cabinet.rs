@@ -10,12 +10,13 @@ use super::{render, Ctx};
 use crate::problem::ApiError;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub struct AppRow {
     pub id: String,
@@ -406,9 +407,13 @@ pub async fn sign(
         Ok(u) => u,
         Err(e) => return e.into_response(),
     };
-    let cms = up.cms;
-    let Some(der) = cms else {
-        let err = crate::lang::problem_text("signature-file-unreadable", c.lang);
+    let Some(der) = up.cms else {
+        let code = if up.given {
+            "signature-file-unreadable"
+        } else {
+            "signature-file-missing"
+        };
+        let err = crate::lang::problem_text(code, c.lang);
         return detail_page(&state, c, &id, Some(err)).await;
     };
     let token = c_token(&c);
@@ -432,7 +437,18 @@ pub async fn sign(
     }
 }
 
-pub async fn withdraw(State(state): State<AppState>, c: Ctx, Path(id): Path<String>) -> Response {
+/// `POST /cabinet/applications/{id}/withdraw`, with the box ticked that
+/// says the citizen knows a withdrawal cannot be undone.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(id): Path<String>,
+    Form(fields): Form<HashMap<String, String>>,
+) -> Response {
+    if fields.get("confirm").is_none_or(|v| v.is_empty()) {
+        let err = crate::lang::problem_text("withdraw-unconfirmed", c.lang);
+        return detail_page(&state, c, &id, Some(err)).await;
+    }
     let (_, etag) = match fetch(&state, &c, &id).await {
         Ok(x) => x,
         Err(e) => return e.into_response(),

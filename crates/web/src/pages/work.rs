@@ -416,6 +416,7 @@ pub async fn case(
 ) -> Response {
     let notice = match q.done.as_deref() {
         Some("intake") => c.t("work.intake.done"),
+        Some("intake-refused") => c.t("work.intake.refused"),
         _ => "",
     };
     match case_page(&state, c, &who, &id, Kept::default(), None, notice).await {
@@ -513,6 +514,18 @@ pub async fn act(
             .map(|(_, v)| v.clone())
             .collect(),
     };
+    // Asked on the page before the API: a withdrawal cannot be undone, and
+    // the office withdraws on the applicant's written request only; a
+    // refusal names its grounds.
+    let unasked = match action.as_str() {
+        "withdraw" if get("confirm").is_empty() => Some("withdraw-unconfirmed"),
+        "refuse" if kept.grounds.is_empty() => Some("refusal-grounds-missing"),
+        _ => None,
+    };
+    if let Some(code) = unasked {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return redraw(&state, c, &who, &id, kept, code, status).await;
+    }
     let mut body = json!({ "action": action });
     match action.as_str() {
         "complete" if !kept.assignee.is_empty() => body["assignee"] = json!(kept.assignee),
@@ -546,7 +559,7 @@ pub async fn sign(
         let code = if up.given {
             "signature-file-unreadable"
         } else {
-            "cms-malformed"
+            "signature-file-missing"
         };
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return redraw(&state, c, &who, &id, Kept::default(), code, status).await;

@@ -326,7 +326,14 @@ pub async fn submit(
     match answer_.ok() {
         Ok(v) => {
             let id = v["id"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/work/applications/{id}?done=intake")).into_response()
+            // An incomplete package where the regulation refuses it (§4 of
+            // service A) is taken in as refused, with a receipt of refusal.
+            let done = if v["status"] == "rejected-at-intake" {
+                "intake-refused"
+            } else {
+                "intake"
+            };
+            Redirect::to(&format!("/work/applications/{id}?done={done}")).into_response()
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut errors = HashMap::new();
