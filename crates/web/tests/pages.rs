@@ -898,6 +898,64 @@ async fn take_in(app: &App, clerk: &str) -> String {
     to.trim_start_matches("/work/applications/")[..36].to_owned()
 }
 
+#[tokio::test]
+async fn the_same_intake_form_sent_twice_takes_in_one_application() {
+    let app = app_plain().await;
+    let (clerk, _) = staff_login(&app, "clerk").await;
+    let csrf = csrf_of(&clerk);
+    let once_of = |body: &str| {
+        let needle = "name=\"once\" value=\"";
+        let at = body.find(needle).expect("the form's key") + needle.len();
+        let key = body[at..at + 36].to_owned();
+        assert!(uuid::Uuid::parse_str(&key).is_ok(), "{key}");
+        key
+    };
+    async fn count(app: &App) -> usize {
+        let filter = qyzmet_store::ListFilter::default();
+        let page = app.state.store().list_applications(&filter, 500, None);
+        page.await.unwrap().items.len()
+    }
+    let page = app.get("/work/intake/meeting-permission", &clerk).await;
+    let once = once_of(&page.body);
+    let before = count(&app).await;
+    let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
+    form.push(("once", &once));
+    // Sent, then sent again (a double click, or Back and send): one
+    // application, and both answers lead to it.
+    let first = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
+    let again = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(first.header("location"), again.header("location"));
+    assert_eq!(count(&app).await, before + 1);
+    // Changed and sent with the same key: said so, nothing made, and the
+    // page carries a new key, so sending it again takes in a new one.
+    form[2] = ("name", "Басқа Өтініш Беруші");
+    let p = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p
+        .body
+        .contains("Бұл нысан бұрын басқа деректермен жіберілген"));
+    assert!(p.body.contains("value=\"Басқа Өтініш Беруші\""), "kept");
+    assert_eq!(count(&app).await, before + 1);
+    let fresh = once_of(&p.body);
+    assert_ne!(fresh, once);
+    let last = form.len() - 1;
+    form[last] = ("once", &fresh);
+    let p = app
+        .post_form("/work/intake/meeting-permission", &clerk, &form)
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_ne!(p.header("location"), first.header("location"));
+    assert_eq!(count(&app).await, before + 2);
+}
+
 /// One action through the case page's form, as the reader's browser sends it.
 async fn act_on(app: &App, who: &str, id: &str, fields: &[(&str, &str)]) -> Page {
     let page = app.get(&format!("/work/applications/{id}"), who).await;

@@ -41,6 +41,8 @@ pub struct Call<'a> {
     pub token: Option<&'a str>,
     pub body: Option<Value>,
     pub if_match: Option<String>,
+    /// Sent as `Idempotency-Key` (see `schema_form::ONCE`).
+    pub idempotency_key: Option<String>,
     pub peer: Option<ConnectInfo<SocketAddr>>,
 }
 
@@ -52,6 +54,7 @@ impl<'a> Call<'a> {
             token,
             body: None,
             if_match: None,
+            idempotency_key: None,
             peer: None,
         }
     }
@@ -63,8 +66,15 @@ impl<'a> Call<'a> {
             token,
             body: Some(body),
             if_match: None,
+            idempotency_key: None,
             peer: None,
         }
+    }
+
+    /// The form's one-time key, when it posted one.
+    pub fn once(mut self, posted: &super::schema_form::Posted) -> Self {
+        self.idempotency_key = super::schema_form::posted_once(posted).map(str::to_owned);
+        self
     }
 
     pub async fn send(self, state: &AppState) -> Answer {
@@ -76,6 +86,9 @@ impl<'a> Call<'a> {
         }
         if let Some(e) = &self.if_match {
             req = req.header(header::IF_MATCH, e);
+        }
+        if let Some(k) = &self.idempotency_key {
+            req = req.header("idempotency-key", k);
         }
         let body = match &self.body {
             Some(v) => {

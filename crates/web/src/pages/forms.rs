@@ -49,6 +49,8 @@ pub struct ApplyPage {
     /// The section is drawn open when something in it was typed; most
     /// citizens apply for themselves and see only its title.
     pub behalf_open: bool,
+    /// The form's one-time key (`schema_form::ONCE`).
+    pub once: String,
 }
 
 /// The fields of applying for another person under a power of attorney,
@@ -156,6 +158,7 @@ fn page(
         poa_date: typed(posted, "poa_date").to_owned(),
         behalf_errors,
         behalf_open: on_behalf(posted),
+        once: schema_form::once(posted),
         c,
     })
 }
@@ -326,12 +329,26 @@ pub async fn apply(
     }
     let token = c_token(&c);
     let answer = Call::post("/applications", token.as_deref(), body)
+        .once(&posted)
         .send(&state)
         .await;
     match answer.ok() {
         Ok(v) => {
             let id = v["id"].as_str().unwrap_or_default();
             Redirect::to(&format!("/cabinet/applications/{id}")).into_response()
+        }
+        Err(e) if e.code == "idempotency-key-reused" => {
+            let said = schema_form::once_spent(&c, &mut posted);
+            let doc_errors = HashMap::from([(String::new(), said)]);
+            invalid(
+                &state,
+                c,
+                &code,
+                &posted,
+                &HashMap::new(),
+                &doc_errors,
+                files_lost,
+            )
         }
         // The notary system asked on the citizen's behalf: what it says of
         // the power of attorney is said at its number, and when it cannot be

@@ -68,6 +68,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("limit.calendar-days", ["күнтізбелік күн", "календарных дней", "calendar days"]),
     ("doc.required", ["міндетті", "обязательно", "required"]),
     ("doc.optional", ["міндетті емес", "необязательно", "optional"]),
+    ("form.already-sent", ["Бұл нысан бұрын басқа деректермен жіберілген, және сол өтініш қабылданған. Тағы бір жаңа өтінішті қабылдау керек болса, нысанды қайта жіберіңіз.", "Эта форма уже была отправлена с другими данными, и то заявление принято. Если нужно принять ещё одно, новое заявление, отправьте форму снова.", "This form was already sent with other details, and that application was taken in. To take in another, new application, send the form again."]),
     ("doc.attach", ["Бұл құжатты тіркеңіз.", "Приложите этот документ.", "Attach this document."]),
     ("doc.too-large", ["Файл тым үлкен.", "Файл слишком большой.", "The file is too large."]),
     ("doc.type", ["Тек PDF, JPEG немесе PNG файлдары қабылданады.", "Принимаются только файлы PDF, JPEG или PNG.", "Only PDF, JPEG or PNG files are accepted."]),

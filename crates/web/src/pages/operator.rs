@@ -326,6 +326,8 @@ pub struct DocBox {
 #[template(path = "operator-intake.html")]
 pub struct IntakePage {
     pub c: Ctx,
+    /// The package form's one-time key (`schema_form::ONCE`).
+    pub once: String,
     pub code: String,
     pub service: String,
     pub who: Who,
@@ -408,6 +410,7 @@ async fn intake_page(
         })
         .collect();
     Ok(IntakePage {
+        once: schema_form::once(posted),
         c,
         code: code.to_owned(),
         service,
@@ -499,7 +502,7 @@ pub async fn intake(
     Path(code): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let posted: Posted = fields.into_iter().collect();
+    let mut posted: Posted = fields.into_iter().collect();
     let who = Who::from_posted(&posted);
     let catalog = state.catalog();
     let Some(version) = catalog.version_at(&code, local_date(state.now())) else {
@@ -534,10 +537,17 @@ pub async fn intake(
     }
     let token = c_token(&c);
     let answer = Call::post("/applications", token.as_deref(), body)
+        .once(&posted)
         .send(&state)
         .await;
     match answer.ok() {
         Ok(v) => Redirect::to(&format!("/operator/applications/{}", s(&v, "id"))).into_response(),
+        Err(e) if e.code == "idempotency-key-reused" => {
+            let said = schema_form::once_spent(&c, &mut posted);
+            let mut p = Problems::of_form(&c, HashMap::new(), StatusCode::UNPROCESSABLE_ENTITY);
+            p.summary.push((String::new(), said));
+            redraw(&state, c, &code, who, &posted, p).await
+        }
         Err(e)
             if e.status == StatusCode::UNPROCESSABLE_ENTITY
                 || e.status == StatusCode::SERVICE_UNAVAILABLE =>

@@ -47,6 +47,31 @@ pub fn trimmed<'a>(posted: &'a Posted, name: &str) -> &'a str {
     posted.get(name).map(|v| v.trim()).unwrap_or_default()
 }
 
+/// The hidden field of an intake form's one-time key. The key goes to the
+/// API as `Idempotency-Key`, so that the same form sent twice (a double
+/// click, or Back and send again) takes in one application: the second
+/// answer is the first one's.
+pub const ONCE: &str = "once";
+
+/// The one-time key posted, when it is one (a UUID).
+pub fn posted_once(posted: &Posted) -> Option<&str> {
+    let key = trimmed(posted, ONCE);
+    uuid::Uuid::parse_str(key).is_ok().then_some(key)
+}
+
+/// The one-time key the page carries: the one posted, else a new one.
+pub fn once(posted: &Posted) -> String {
+    posted_once(posted).map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+/// After the API said the key was used for another request (the form was
+/// sent, then changed and sent again): the page is drawn with a new key,
+/// saying so, and sending it again takes in a new application.
+pub fn once_spent(c: &super::Ctx, posted: &mut Posted) -> String {
+    posted.insert(ONCE.to_owned(), uuid::Uuid::new_v4().to_string());
+    c.t("form.already-sent").to_owned()
+}
+
 fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         if let Some(p) = r.strip_prefix('#') {

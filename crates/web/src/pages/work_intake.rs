@@ -49,6 +49,8 @@ pub struct ServicesPage {
 #[template(path = "work_intake.html")]
 pub struct IntakePage {
     pub c: Ctx,
+    /// The form's one-time key (`schema_form::ONCE`).
+    pub once: String,
     pub code: String,
     pub service: String,
     pub iin: String,
@@ -196,6 +198,7 @@ fn page(
         _ => c.lang.code().to_owned(),
     };
     Ok(IntakePage {
+        once: schema_form::once(&typed.posted),
         code: code.to_owned(),
         service,
         iin: typed.get("iin"),
@@ -255,7 +258,7 @@ pub async fn submit(
     if let Err(e) = clerk_only(&who) {
         return e.into_response();
     }
-    let typed = Typed::from_fields(fields);
+    let mut typed = Typed::from_fields(fields);
     let Some(version) = state
         .catalog()
         .version_at(&code, local_date(state.now()))
@@ -321,6 +324,7 @@ pub async fn submit(
     }
     let token = c_token(&c);
     let answer_ = Call::post("/applications", token.as_deref(), body)
+        .once(&typed.posted)
         .send(&state)
         .await;
     match answer_.ok() {
@@ -334,6 +338,20 @@ pub async fn submit(
                 "intake"
             };
             Redirect::to(&format!("/work/applications/{id}?done={done}")).into_response()
+        }
+        Err(e) if e.code == "idempotency-key-reused" => {
+            let said = schema_form::once_spent(&c, &mut typed.posted);
+            answer(
+                page(
+                    &state,
+                    c,
+                    &code,
+                    &typed,
+                    &HashMap::new(),
+                    vec![(String::new(), said)],
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut errors = HashMap::new();
