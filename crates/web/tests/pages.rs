@@ -357,6 +357,25 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let draft = app.get(&to, &cookies).await;
     assert!(draft.body.contains("черновик"));
     assert!(draft.body.contains("decision.pdf"));
+    // What the citizen signs is on the page, in the form's order and words,
+    // before the signing panel.
+    let lines: Vec<usize> = [
+        "id=\"form-data\"",
+        "<dt>Ребёнок 1 › ИИН</dt><dd>200315500017</dd>",
+        "<dt>Ребёнок 1 › Фамилия, имя, отчество</dt><dd>Асанов Нұрлан</dd>",
+        "<dt>Ребёнок 1 › Решение суда › Номер</dt><dd>2-1234/2026</dd>",
+        "<dt>Банковский счёт › Номер счёта IBAN</dt><dd>KZ86125KZT5004100100</dd>",
+        "id=\"sign-title\"",
+    ]
+    .iter()
+    .map(|l| {
+        draft
+            .body
+            .find(l)
+            .unwrap_or_else(|| panic!("{l}: {}", draft.body))
+    })
+    .collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
 
     // Withdrawn only with the box ticked that says it cannot be undone.
     let withdraw = format!("{to}/withdraw");

@@ -190,6 +190,9 @@ pub struct ApplicationPage {
     pub can_withdraw: bool,
     pub to_sign: bool,
     pub documents: Vec<(String, String)>,
+    /// What the form says, as the applicant filled it in (and, for a
+    /// draft, signs).
+    pub form_rows: Vec<(String, String)>,
     pub error: Option<(&'static str, &'static str)>,
     /// The applicant's name and IIN, "(you)" when it is the reader.
     pub applicant: String,
@@ -267,6 +270,15 @@ pub(crate) fn fragment_at(c: &Ctx, v: &Value, base: &'static str) -> StatusFragm
     }
 }
 
+/// The application's form as (label, value) lines, in the order and words
+/// of the form of the regulation version it is handled under.
+pub(crate) fn form_lines(state: &AppState, c: &Ctx, app: &Value) -> Vec<(String, String)> {
+    let catalog = state.catalog();
+    let version = catalog.version(&s(app, "service"), &s(app, "version"));
+    let schema = version.map_or(&Value::Null, |v| v.form_schema());
+    super::schema_form::data_lines(c, schema, &app["form"])
+}
+
 /// A document kind's name in the regulation version the application is
 /// handled under.
 pub(crate) fn document_name(state: &AppState, c: &Ctx, app: &Value, kind: &str) -> String {
@@ -327,6 +339,7 @@ async fn detail_page(
         Some(c.t("sign.made-by-representative"))
     };
     let page = ApplicationPage {
+        form_rows: form_lines(state, &c, &v),
         applicant,
         representative,
         sign_note,

@@ -141,6 +141,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("app.result", ["Нәтиже", "Результат", "Result"]),
     ("app.receipt", ["Қолхат", "Расписка", "Receipt"]),
     ("app.download", ["PDF жүктеп алу", "Скачать PDF", "Download PDF"]),
+    ("app.form", ["Өтініш деректері", "Данные заявления", "Application data"]),
     ("app.documents", ["Тіркелген құжаттар", "Приложенные документы", "Attached documents"]),
     ("app.you", ["сіз", "вы", "you"]),
     ("app.withdraw-confirm", ["Кері қайтарылған өтінішті қайта жаңғыртуға болмайтынын түсінемін.", "Я понимаю, что отозванное заявление нельзя восстановить.", "I understand that a withdrawn application cannot be restored."]),

@@ -486,6 +486,67 @@ pub fn summary(c: &Ctx, errors: &HashMap<String, String>) -> Vec<(String, String
     summary
 }
 
+/// A form's data as (label, value) lines (`Child 1 › IIN`), in the order
+/// the form asks for them (`ordered`), labelled as the form labels its
+/// fields; values the schema does not name come last, by their keys.
+pub fn data_lines(c: &Ctx, schema: &Value, data: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    lines_of(c, schema, schema, "", data, &mut out);
+    out
+}
+
+fn lines_of(
+    c: &Ctx,
+    root: &Value,
+    s: &Value,
+    prefix: &str,
+    v: &Value,
+    out: &mut Vec<(String, String)>,
+) {
+    let s = resolve(root, s);
+    match v {
+        Value::Object(m) => {
+            let req: Vec<&str> = s
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut keys: Vec<(&String, &Value)> = s
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| ordered(p, &req))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| m.contains_key(*k))
+                .collect();
+            for k in m.keys() {
+                if !keys.iter().any(|(x, _)| *x == k) {
+                    keys.push((k, &Value::Null));
+                }
+            }
+            for (k, sub) in keys {
+                let known = c.t(&format!("field.{k}"));
+                let name = if known == "?" { k.as_str() } else { known };
+                let p = if prefix.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{prefix} › {name}")
+                };
+                lines_of(c, root, sub, &p, &m[k], out);
+            }
+        }
+        Value::Array(a) => {
+            let item = s.get("items").unwrap_or(&Value::Null);
+            for (i, x) in a.iter().enumerate() {
+                lines_of(c, root, item, &format!("{prefix} {}", i + 1), x, out);
+            }
+        }
+        Value::Null => {}
+        Value::String(t) => out.push((prefix.to_owned(), t.clone())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
 /// The field name of an API problem's JSON pointer (`/children/0/iin`).
 pub fn field_of_pointer(pointer: &str) -> String {
     format!("f.{}", pointer.trim_start_matches('/').replace('/', "."))

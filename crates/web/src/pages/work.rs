@@ -7,7 +7,7 @@
 
 use super::api::Call;
 use super::cabinet::{
-    fetch, fragment_at, representative_line, s, service_name, when, StatusFragment,
+    fetch, form_lines, fragment_at, representative_line, s, service_name, when, StatusFragment,
 };
 use super::forms::c_token;
 use super::session::SignatureUpload;
@@ -249,33 +249,6 @@ impl CasePage {
     }
 }
 
-/// The form's data as label and value lines (`Child › IIN`), in the
-/// schema's words.
-fn form_rows(c: &Ctx, prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let label = c.t(&format!("field.{k}"));
-                let label = if label == "?" { k.as_str() } else { label };
-                let p = if prefix.is_empty() {
-                    label.to_owned()
-                } else {
-                    format!("{prefix} › {label}")
-                };
-                form_rows(c, &p, x, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                form_rows(c, &format!("{prefix} {}", i + 1), x, out);
-            }
-        }
-        Value::Null => {}
-        Value::String(t) => out.push((prefix.to_owned(), t.clone())),
-        other => out.push((prefix.to_owned(), other.to_string())),
-    }
-}
-
 async fn specialists(state: &AppState, c: &Ctx) -> Result<Vec<(String, String)>, ApiError> {
     let token = c_token(c);
     let v = Call::get("/staff/specialists", token.as_deref())
@@ -360,8 +333,7 @@ async fn case_page(
     } else {
         Vec::new()
     };
-    let mut rows = Vec::new();
-    form_rows(&c, "", &v["form"], &mut rows);
+    let rows = form_lines(state, &c, &v);
     let representative = representative_line(&c, &v);
     Ok(CasePage {
         id: s(&v, "id"),
