@@ -612,18 +612,13 @@ pub async fn create(
     // system; when they cannot be obtained nothing is stored.
     // On the portal the citizen signed in may name someone they act for:
     // the power of attorney is checked in the notary system there too, or
-    // anyone could make drafts in another person's name. (At the office the
-    // clerk sees the paper.)
-    let registered = match channel {
-        Channel::StateCorporation => Some(
+    // anyone could make drafts in another person's name, and that person's
+    // name comes from the individuals database, not from what was typed.
+    // (At the office the clerk sees the paper.)
+    let registered = match (channel, &representative) {
+        (Channel::StateCorporation, _) | (Channel::Portal, Some(_)) => Some(
             crate::registry::check_at_intake(&state, &applicant, representative.as_ref()).await?,
         ),
-        Channel::Portal => {
-            if let Some(r) = &representative {
-                crate::registry::check_power_of_attorney(&state, &applicant, r).await?;
-            }
-            None
-        }
         _ => None,
     };
     let mut details = json!({
@@ -636,19 +631,22 @@ pub async fn create(
         details["registry"] = crate::registry::details(p);
     }
     // The package that goes through the gateway to the provider (process 5).
-    let package = registered.as_ref().map(|_| {
-        json!({
-            "service": input.service,
-            "provider": provider,
-            "channel": channel.code(),
-            "applicant_iin": applicant.to_string(),
-            "representative_iin": representative.as_ref().map(|r| r.iin.to_string()),
-            "form": input.form,
-            "documents": details["documents"],
-            "taken_in_by": who.username,
-            "taken_in_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        })
-    });
+    let package = registered
+        .as_ref()
+        .filter(|_| channel == Channel::StateCorporation)
+        .map(|_| {
+            json!({
+                "service": input.service,
+                "provider": provider,
+                "channel": channel.code(),
+                "applicant_iin": applicant.to_string(),
+                "representative_iin": representative.as_ref().map(|r| r.iin.to_string()),
+                "form": input.form,
+                "documents": details["documents"],
+                "taken_in_by": who.username,
+                "taken_in_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })
+        });
     let intake = Intake {
         channel,
         applicant,

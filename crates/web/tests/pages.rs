@@ -407,13 +407,16 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     let csrf = csrf_of(&cookies);
     let cookies = format!("{cookies}; lang=ru");
     let form = app.get("/services/adoption-payment/apply", &cookies).await;
-    for f in ["for_iin", "for_name", "poa_number", "poa_date"] {
+    for f in ["for_iin", "poa_number", "poa_date"] {
         assert!(
             form.body
                 .contains(&format!("<input id=\"{f}\" name=\"{f}\"")),
             "{f}"
         );
     }
+    // The person's name is not typed: it comes from the individuals
+    // database.
+    assert!(!form.body.contains("name=\"for_name\""));
     assert!(form.body.contains(&format!(
         "name=\"poa_number\" type=\"text\" maxlength=\"{}\"",
         qyzmet_web::applications::MAX_POA_NUMBER
@@ -448,8 +451,8 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     }
     let before = count(&app).await;
 
-    // One's own IIN, no name, no date: each said at its field and in the
-    // summary, in the page's order; what was typed stays; nothing is made.
+    // One's own IIN, no date: each said at its field and in the summary,
+    // in the page's order; what was typed stays; nothing is made.
     let mut fields = good.to_vec();
     fields.extend([("for_iin", "760212350620"), ("poa_number", "DOV-2026-0001")]);
     let p = app.send(send(&fields)).await;
@@ -460,9 +463,8 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
             .contains("<details class=\"behalf\" id=\"behalf\" open>"),
         "open, so the summary's links reach the fields"
     );
-    assert!(p.body.contains("ФИО заявителя: Заполните это поле."));
     assert!(p.body.contains("Введите дату доверенности."));
-    let order: Vec<usize> = ["#for_iin", "#for_name", "#poa_date"]
+    let order: Vec<usize> = ["#for_iin", "#poa_date"]
         .iter()
         .map(|a| {
             p.body
@@ -471,7 +473,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
-    for f in ["for_iin", "for_name", "poa_date"] {
+    for f in ["for_iin", "poa_date"] {
         assert!(
             p.body.contains(&format!(
                 "aria-invalid=\"true\" aria-describedby=\"{f}-error\""
@@ -489,30 +491,41 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     // The notary system is asked: a power of attorney of another date is
     // refused, said at its number, and nothing is made.
     // The form, applying for 871008401427 under DOV-2026-0001 of `date`.
-    let for_them = |date: &'static str| {
+    let for_them = |iin: &'static str, date: &'static str| {
         let mut fields = good.to_vec();
         fields.extend([
-            ("for_iin", "871008401427"),
-            ("for_name", "Демо Өтініш Беруші"),
+            ("for_iin", iin),
             ("poa_number", "DOV-2026-0001"),
             ("poa_date", date),
+            // Not a field of the page; a name sent anyway is not taken.
+            ("for_name", "Иванов Пётр"),
         ]);
         fields
     };
-    let p = app.send(send(&for_them("2026-01-16"))).await;
+    // Someone the individuals database does not know: said at the IIN.
+    let p = app
+        .send(send(&for_them("880501300124", "2026-01-15")))
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(p.body.contains("id=\"for_iin-error\""), "{}", p.body);
+    assert_eq!(count(&app).await, before, "nothing made");
+    let p = app
+        .send(send(&for_them("871008401427", "2026-01-16")))
+        .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(
         p.body.contains("id=\"poa_number-error\">В доверенности в нотариальной системе другой ИИН представителя"),
         "{}",
         p.body
     );
-    assert!(p.body.contains("value=\"Демо Өтініш Беруші\""));
     assert_eq!(count(&app).await, before, "nothing made");
 
     // As the notary system has it: the other person applies, the citizen
     // is their representative and finds the draft in their cabinet, and so
     // does the person they act for.
-    let p = app.send(send(&for_them("2026-01-15"))).await;
+    let p = app
+        .send(send(&for_them("871008401427", "2026-01-15")))
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(count(&app).await, before + 1, "the count can tell");
     let to = p.header("location");
@@ -522,7 +535,10 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     assert_eq!(case.row.representative_iin.as_deref(), Some("760212350620"));
     assert_eq!(case.row.channel, "portal");
     let text = case.row.state.as_str();
-    assert!(text.contains("Демо Өтініш Беруші"), "the name kept: {text}");
+    assert!(
+        text.contains("Асанова Айгүл Серікқызы") && !text.contains("Иванов"),
+        "the name as the individuals database has it: {text}"
+    );
     assert!(
         text.contains("DOV-2026-0001") && text.contains("2026-01-15"),
         "{text}"
@@ -533,7 +549,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     assert!(
         draft
             .body
-            .contains("<dd id=\"applicant\">Демо Өтініш Беруші, 871008401427</dd>"),
+            .contains("<dd id=\"applicant\">Асанова Айгүл Серікқызы, 871008401427</dd>"),
         "{}",
         draft.body
     );
@@ -547,7 +563,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     assert!(list.body.contains(id), "in the representative's cabinet");
     assert!(list
         .body
-        .contains("<td>Демо Өтініш Беруші (вы представитель)</td>"));
+        .contains("<td>Асанова Айгүл Серікқызы (вы представитель)</td>"));
     let theirs = app.login("871008401427", "demo-applicant").await;
     let theirs = format!("{theirs}; lang=ru");
     let list = app.get("/cabinet", &theirs).await;
@@ -556,7 +572,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     let draft = app.get(to, &theirs).await;
     assert!(draft
         .body
-        .contains("<dd id=\"applicant\">Демо Өтініш Беруші, 871008401427 (вы)</dd>"));
+        .contains("<dd id=\"applicant\">Асанова Айгүл Серікқызы, 871008401427 (вы)</dd>"));
     assert!(draft.body.contains(
         "<dd id=\"representative\">760212350620 (доверенность № DOV-2026-0001, 2026-01-15)</dd>"
     ));

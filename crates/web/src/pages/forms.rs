@@ -42,7 +42,6 @@ pub struct ApplyPage {
     /// Applying for another person: what was typed, and each field's
     /// problem ([`behalf_problems`]).
     pub for_iin: String,
-    pub for_name: String,
     pub poa_number: String,
     pub poa_date: String,
     pub behalf_errors: HashMap<String, String>,
@@ -54,12 +53,11 @@ pub struct ApplyPage {
 }
 
 /// The fields of applying for another person under a power of attorney,
-/// in the page's order, with their labels: the applicant's IIN and name,
-/// and the power of attorney's number and date. The signed-in citizen is
-/// then the representative.
-const BEHALF: [(&str, &str); 4] = [
+/// in the page's order, with their labels: the applicant's IIN (their name
+/// comes from the individuals database), and the power of attorney's
+/// number and date. The signed-in citizen is then the representative.
+const BEHALF: [(&str, &str); 3] = [
     ("for_iin", "apply.for-iin"),
-    ("for_name", "apply.for-name"),
     ("poa_number", "operator.poa-number"),
     ("poa_date", "operator.poa-date"),
 ];
@@ -75,7 +73,7 @@ fn poa<'a>(me: &'a str, posted: &'a Posted) -> Representing<'a> {
 }
 
 /// Whether any of the fields of applying for another person is filled in:
-/// then all four are needed.
+/// then all three are needed.
 fn on_behalf(posted: &Posted) -> bool {
     BEHALF.iter().any(|(k, _)| !typed(posted, k).is_empty())
 }
@@ -96,12 +94,6 @@ fn behalf_problems(c: &Ctx, me: &str, posted: &Posted) -> Vec<(&'static str, Str
         out.push(said("for_iin", "form.iin"));
     } else if iin == me {
         out.push(said("for_iin", "apply.for-self"));
-    }
-    let name = typed(posted, "for_name");
-    if name.is_empty() {
-        out.push(said("for_name", "form.required"));
-    } else if name.chars().count() > 300 {
-        out.push(said("for_name", "form.too-long"));
     }
     for p in poa(me, posted).problems(c) {
         if p.field != "rep_iin" {
@@ -153,7 +145,6 @@ fn page(
         errors: summary,
         max_mb: MAX_DOCUMENT_BYTES / (1024 * 1024),
         for_iin: typed(posted, "for_iin").to_owned(),
-        for_name: typed(posted, "for_name").to_owned(),
         poa_number: typed(posted, "poa_number").to_owned(),
         poa_date: typed(posted, "poa_date").to_owned(),
         behalf_errors,
@@ -324,7 +315,10 @@ pub async fn apply(
     // their representative, who signs the application in the cabinet.
     if on_behalf(&posted) {
         body["applicant"]["iin"] = json!(typed(&posted, "for_iin"));
-        body["applicant"]["name"] = json!(typed(&posted, "for_name"));
+        // Their name comes from the individuals database.
+        if let Some(a) = body["applicant"].as_object_mut() {
+            a.remove("name");
+        }
         body["representative"] = poa(&me, &posted).json();
     }
     let token = c_token(&c);
@@ -369,6 +363,12 @@ pub async fn apply(
             if e.code.starts_with("power-of-attorney-") {
                 let (_, message) = crate::lang::problem_text(e.code, c.lang);
                 errors.insert("poa_number".to_owned(), message.to_owned());
+            }
+            // Whom the citizen acts for, as the individuals database has
+            // them (on the portal it is asked only for another person).
+            if matches!(e.code, "applicant-unknown" | "applicant-deceased") {
+                let (_, message) = crate::lang::problem_text(e.code, c.lang);
+                errors.insert("for_iin".to_owned(), message.to_owned());
             }
             let mut doc_errors = HashMap::new();
             if errors.is_empty() {
