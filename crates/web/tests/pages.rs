@@ -1182,6 +1182,16 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     assert!(p.body.contains("id=\"receipt\""), "the receipt is offered");
     assert!(p.body.contains("Тіркеу және басшыға жіберу"));
     let stale = etag_of(&p.body);
+    // The auditor and the administrator, brought here by a link, are given
+    // the case's history.
+    for who in ["auditor", "admin"] {
+        let (reader, _) = staff_login(&app, who).await;
+        let p = app.get(&format!("/work/applications/{id}"), &reader).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{who}");
+        assert_eq!(p.header("location"), format!("/audit/applications/{id}"));
+        let p = app.get("/work/applications/nope%0A", &reader).await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND);
+    }
     // Register: the clerk sends it to the head.
     let p = act_on(&app, &clerk, &id, &[("action", "complete")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
