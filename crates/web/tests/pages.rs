@@ -91,6 +91,13 @@ async fn login_logout_and_the_cabinet() {
         "the seeded applications are listed"
     );
     assert!(p.body.contains("<td>Yours</td>"), "whose: {}", p.body);
+    // On a phone the table scrolls sideways: the status and the due date
+    // come first, after the number.
+    let head: Vec<usize> = ["Number", "Status", "Due", "Service", "Whose", "Channel"]
+        .iter()
+        .map(|h| p.body.find(&format!("<th scope=\"col\">{h}</th>")).unwrap())
+        .collect();
+    assert!(head.windows(2).all(|w| w[0] < w[1]), "{head:?}");
     // Someone else's application is not found, never shown.
     let other = app.login("760212350620", "demo-applicant").await;
     let mine = p.body.split("/cabinet/applications/").nth(1).unwrap();
@@ -232,6 +239,17 @@ async fn the_language_comes_from_the_browser_and_the_switch_is_remembered() {
     assert!(p.cookie("lang").unwrap().starts_with("lang=en;"));
     assert!(p.body.contains("Steps and time limits"));
     assert!(p.body.contains("working days"));
+    // The noun agrees with its number: service C's sign step is 1 working
+    // day, its review 5.
+    assert!(p.body.contains("1 working day<") && !p.body.contains("1 working days"));
+    let p = app.get("/services/adoption-payment?lang=ru", "").await;
+    assert!(p.body.contains("1 рабочий день<"), "{}", p.body);
+    assert!(p.body.contains("5 рабочих дней<"));
+    assert!(!p.body.contains("1 рабочих"));
+    // The icon browsers ask for.
+    let icon = app.get("/favicon.ico", "").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.header("content-type"), "image/svg+xml");
 }
 
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {

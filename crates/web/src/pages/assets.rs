@@ -18,6 +18,11 @@ static ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/htmx.min.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/favicon.svg"),
+    ),
+    (
         "ncalayer.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/ncalayer.js"),
@@ -36,4 +41,10 @@ pub async fn serve(Path(name): Path<String>) -> Response {
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// `GET /favicon.ico`, which browsers ask for whatever the page links: the
+/// same icon.
+pub async fn favicon() -> Response {
+    serve(Path("favicon.svg".to_owned())).await
 }

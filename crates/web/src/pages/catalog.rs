@@ -50,12 +50,48 @@ pub async fn index(State(state): State<AppState>, c: Ctx) -> Response {
     })
 }
 
-/// A time limit in words.
+/// A time limit in words, the noun agreeing with the number ("1 рабочий
+/// день", "2 рабочих дня", "5 рабочих дней"; "1 working day").
 pub fn limit_text(c: &Ctx, limit: Limit) -> String {
-    match limit {
-        Limit::Minutes(n) => format!("{n} {}", c.t("limit.minutes")),
-        Limit::WorkingDays(n) => format!("{n} {}", c.t("limit.working-days")),
-        Limit::CalendarDays(n) => format!("{n} {}", c.t("limit.calendar-days")),
+    let (n, forms) = match limit {
+        Limit::Minutes(n) => (
+            n,
+            [
+                "limit.minutes.one",
+                "limit.minutes.few",
+                "limit.minutes.many",
+            ],
+        ),
+        Limit::WorkingDays(n) => (
+            n,
+            [
+                "limit.working-days.one",
+                "limit.working-days.few",
+                "limit.working-days.many",
+            ],
+        ),
+        Limit::CalendarDays(n) => (
+            n,
+            [
+                "limit.calendar-days.one",
+                "limit.calendar-days.few",
+                "limit.calendar-days.many",
+            ],
+        ),
+    };
+    let n = u64::from(n);
+    format!("{n} {}", c.t(forms[plural(c.lang, n)]))
+}
+
+/// Which plural form a count takes (0 one, 1 few, 2 many): Russian has
+/// three, English two; Kazakh keeps the noun singular after a number (the
+/// third form carries it).
+fn plural(lang: Lang, n: u64) -> usize {
+    match lang {
+        Lang::Ru if n % 10 == 1 && n % 100 != 11 => 0,
+        Lang::Ru if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) => 1,
+        Lang::En if n == 1 => 0,
+        _ => 2,
     }
 }
 
@@ -232,4 +268,21 @@ pub async fn service(
         c,
     };
     render(&page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn russian_nouns_agree_with_their_number() {
+        let ru: Vec<usize> = [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 111]
+            .into_iter()
+            .map(|n| plural(Lang::Ru, n))
+            .collect();
+        assert_eq!(ru, [0, 1, 1, 2, 2, 2, 2, 0, 1, 2, 0, 2]);
+        assert_eq!(plural(Lang::En, 1), 0);
+        assert_eq!(plural(Lang::En, 2), 2);
+        assert_eq!(plural(Lang::Kk, 1), 2);
+    }
 }

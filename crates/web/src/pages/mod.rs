@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/", get(catalog::index))
         .route("/services/{code}", get(catalog::service))
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route(

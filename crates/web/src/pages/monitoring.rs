@@ -293,12 +293,13 @@ fn limit_of(c: &Ctx, limit: &Value) -> String {
     let Some((unit, n)) = limit.as_object().and_then(|o| o.iter().next()) else {
         return String::new();
     };
-    let key = match unit.as_str() {
-        "minutes" => "limit.minutes",
-        "working_days" => "limit.working-days",
-        _ => "limit.calendar-days",
+    let n = u32::try_from(n.as_u64().unwrap_or(0)).unwrap_or(u32::MAX);
+    let limit = match unit.as_str() {
+        "minutes" => qyzmet_domain::Limit::Minutes(n),
+        "working_days" => qyzmet_domain::Limit::WorkingDays(n),
+        _ => qyzmet_domain::Limit::CalendarDays(n),
     };
-    format!("{n} {}", c.t(key))
+    super::catalog::limit_text(c, limit)
 }
 
 fn time_rows(state: &AppState, c: &Ctx, times: &Value) -> Vec<TimeRow> {
