@@ -135,11 +135,21 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         // (loopback), whatever the public base URL.
         let endpoint = format!("http://{bound}{}", qyzmet_gateway::delivery::INBOX_PATH);
         let (gateway, _sandbox) = gateway(&cfg, &store, &endpoint).await?;
+        // Every signature (the portal's, registration, the gateway's
+        // packages, the head's own) is judged against the same trust; in
+        // demo mode the demo head's key seals results.
+        let (trust, sealer) = trust(&cfg)?;
+        let documents = qyzmet_web::documents::Settings::new(
+            sealer,
+            Some(std::sync::Arc::new(qyzmet_pki::Verifier::new(
+                trust.clone(),
+            ))),
+        );
         let mut state =
             qyzmet_web::AppState::new(catalog, calendar, store.clone(), base_url.clone(), cfg.demo)
-                .with_verifier(verifier(&cfg)?)
+                .with_verifier(qyzmet_pki::Verifier::new(trust))
                 .with_calendar_source(calendar_data)
-                .with_documents(document_settings(&cfg)?)
+                .with_documents(documents)
                 .with_trusted_proxies(cfg.trusted_proxies.clone());
         if let Some(node) = &gateway {
             state =
@@ -310,10 +320,22 @@ fn operator_certificates(cfg: &config::Settings) -> Result<Vec<Vec<u8>>, Failure
     Ok(known)
 }
 
-/// The signature verifier: `--trust-anchors` and `--crl`, and in demo mode
-/// the demo CA of `DATA/demo-pki/` (made once) and the national CA's test
-/// IIN. A file that does not read stops the server (exit 2).
-fn verifier(cfg: &config::Settings) -> Result<qyzmet_pki::Verifier, Failure> {
+/// What every signature is judged against: `--trust-anchors` and `--crl`,
+/// and in demo mode the demo PKI of `DATA/demo-pki/` (made once: its root,
+/// the intermediate that issues the users' keys, so that a signature
+/// carrying the signer's certificate alone is judged as one carrying the
+/// chain, and its CRL) and the national CA's test IIN. A file that does
+/// not read stops the server (exit 2). Also the demo head's key, which
+/// seals results in demo mode.
+fn trust(
+    cfg: &config::Settings,
+) -> Result<
+    (
+        qyzmet_pki::TrustConfig,
+        Option<std::sync::Arc<dyn qyzmet_web::documents::Sealer>>,
+    ),
+    Failure,
+> {
     let mut trust = qyzmet_pki::TrustConfig {
         accept_test_iins: cfg.demo,
         ..Default::default()
@@ -321,22 +343,19 @@ fn verifier(cfg: &config::Settings) -> Result<qyzmet_pki::Verifier, Failure> {
     for f in &cfg.trust_anchors {
         trust
             .add_anchor_file(f)
-            .map_err(|e| Failure::usage(format!("error: trust anchors: {e}")))?;
+            .map_err(|e| Failure::usage(format!("error: trust anchors {}: {e}", f.display())))?;
     }
     for f in &cfg.crl {
         trust
             .add_crl_file(f)
-            .map_err(|e| Failure::usage(format!("error: CRL: {e}")))?;
+            .map_err(|e| Failure::usage(format!("error: revocation list {}: {e}", f.display())))?;
     }
-    if cfg.demo {
-        let pki = qyzmet_pki::demo::ensure(&cfg.data_dir.join("demo-pki"))
-            .map_err(|e| Failure::found(format!("error: demo PKI: {e}")))?;
-        let demo_err = |e: qyzmet_pki::PkiError| Failure::found(format!("error: demo PKI: {e}"));
-        trust.add_anchor_file(&pki.ca).map_err(demo_err)?;
-        trust.add_crl_file(&pki.crl).map_err(demo_err)?;
-        tracing::info!(dir = %pki.dir.display(), "demo PKI ready");
-    }
-    Ok(qyzmet_pki::Verifier::new(trust))
+    let sealer = if cfg.demo {
+        Some(demo_sealer(&cfg.data_dir.join("demo-pki"), &mut trust)?)
+    } else {
+        None
+    };
+    Ok((trust, sealer))
 }
 
 /// The catalog and the calendar as administrators left them: their edits
@@ -466,37 +485,6 @@ pub(crate) fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send 
     }
 }
 
-/// How result documents are sealed: in demo mode with the demo PKI's head
-/// key (`DATA/demo-pki/head.p12`, made once); otherwise the head signs with
-/// their own key, judged against the configured trust anchors and CRLs.
-fn document_settings(cfg: &config::Settings) -> Result<qyzmet_web::documents::Settings, Failure> {
-    let fail =
-        |what: &str, e: &dyn std::fmt::Display| Failure::found(format!("error: {what}: {e}"));
-    let mut trust = qyzmet_pki::TrustConfig {
-        accept_test_iins: cfg.demo,
-        ..Default::default()
-    };
-    for f in &cfg.trust_anchors {
-        trust
-            .add_anchor_file(f)
-            .map_err(|e| fail(&format!("trust anchors {}", f.display()), &e))?;
-    }
-    for f in &cfg.crl {
-        trust
-            .add_crl_file(f)
-            .map_err(|e| fail(&format!("revocation list {}", f.display()), &e))?;
-    }
-    let sealer = if cfg.demo {
-        Some(demo_sealer(&cfg.data_dir.join("demo-pki"), &mut trust)?)
-    } else {
-        None
-    };
-    Ok(qyzmet_web::documents::Settings::new(
-        sealer,
-        Some(std::sync::Arc::new(qyzmet_pki::Verifier::new(trust))),
-    ))
-}
-
 /// The demo PKI in `dir` (made once): its CAs and CRL join `trust`, and the
 /// demo head's key seals results.
 pub(crate) fn demo_sealer(
@@ -506,6 +494,7 @@ pub(crate) fn demo_sealer(
     let fail =
         |what: &str, e: &dyn std::fmt::Display| Failure::found(format!("error: {what}: {e}"));
     let pki = qyzmet_pki::demo::ensure(dir).map_err(|e| fail("demo PKI", &e))?;
+    tracing::info!(dir = %pki.dir.display(), "demo PKI ready");
     trust
         .add_anchor_file(&pki.ca)
         .map_err(|e| fail("demo CA", &e))?;
@@ -529,4 +518,74 @@ pub(crate) fn job_parallelism() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::process::Command;
+
+    /// In demo mode a signature carrying the signer's certificate alone (as
+    /// `openssl cms -sign` makes it, and as a signing tool may) is judged
+    /// like one carrying the chain: the demo PKI's intermediate is known.
+    #[test]
+    fn a_demo_signature_without_its_chain_is_judged_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let env: BTreeMap<String, String> = [
+            ("QYZMET_DEMO", "true".to_owned()),
+            ("QYZMET_DATA_DIR", dir.path().display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let cfg = config::resolve(None, &env, config::Layer::default()).unwrap();
+        let (trust, sealer) = trust(&cfg).unwrap();
+        assert!(sealer.is_some(), "the demo head seals");
+        let pki = dir.path().join("demo-pki");
+        let key = dir.path().join("k.pem");
+        let msg = dir.path().join("msg.bin");
+        let sig = dir.path().join("msg.p7s");
+        std::fs::write(&msg, b"the bytes a citizen signs").unwrap();
+        let run = |args: &[&std::ffi::OsStr]| {
+            let out = Command::new("openssl").args(args).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "pkcs12".as_ref(),
+            "-in".as_ref(),
+            pki.join("871008401427.p12").as_os_str(),
+            "-nodes".as_ref(),
+            "-passin".as_ref(),
+            "pass:demo".as_ref(),
+            "-out".as_ref(),
+            key.as_os_str(),
+        ]);
+        run(&[
+            "cms".as_ref(),
+            "-sign".as_ref(),
+            "-binary".as_ref(),
+            "-nodetach".as_ref(),
+            "-outform".as_ref(),
+            "DER".as_ref(),
+            "-in".as_ref(),
+            msg.as_os_str(),
+            "-signer".as_ref(),
+            key.as_os_str(),
+            "-out".as_ref(),
+            sig.as_os_str(),
+        ]);
+        let cms = std::fs::read(&sig).unwrap();
+        let judged = qyzmet_pki::Verifier::new(trust).verify(&cms, None, chrono::Utc::now());
+        assert_eq!(judged.map(|v| v.iin).unwrap(), "871008401427");
+        // The root alone, as before, does not reach the signer.
+        let mut root_only = qyzmet_pki::TrustConfig::default();
+        root_only.add_anchor_file(&pki.join("ca.pem")).unwrap();
+        let judged = qyzmet_pki::Verifier::new(root_only).verify(&cms, None, chrono::Utc::now());
+        assert!(judged.is_err(), "the test can tell");
+    }
 }
