@@ -567,9 +567,9 @@ pub static PROBLEMS: &[Row] = &[
             "Application changed",
         ],
         [
-            "Өтініш сіз оқығаннан кейін өзгерді; қайта оқыңыз.",
-            "Заявление изменилось после чтения; прочитайте его снова.",
-            "The application changed since you read it; read it again.",
+            "Бет ашық тұрғанда өтініш өзгерді (оны басқа біреу өңдеген болуы мүмкін): бетті жаңартып, не өзгергенін қараңыз.",
+            "Пока страница была открыта, заявление изменилось (возможно, с ним работал кто-то другой): обновите страницу и посмотрите, что изменилось.",
+            "The application changed while the page was open (someone else may have worked on it): reload the page and see what changed.",
         ],
     ),
     (

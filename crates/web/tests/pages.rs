@@ -335,9 +335,9 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     // Each document's line names it, in the page's order; the required
     // ones not attached are asked for; the chosen file must be chosen again.
     let lines: Vec<usize> = [
-        ">решение суда об усыновлении: Принимаются только файлы PDF",
+        ">Решение суда об усыновлении: Принимаются только файлы PDF",
         ">ИИН ребенка: Приложите этот документ.",
-        ">банковский счет на имя заявителя: Приложите этот документ.",
+        ">Банковский счет на имя заявителя: Приложите этот документ.",
         "Выберите файлы заново",
     ]
     .iter()

@@ -286,7 +286,7 @@ pub(crate) fn document_name(state: &AppState, c: &Ctx, app: &Value, kind: &str) 
         .catalog()
         .version(&s(app, "service"), &s(app, "version"))
         .and_then(|v| v.documents.iter().find(|d| d.code == kind))
-        .map(|d| d.name.get(c.lang).to_owned())
+        .map(|d| super::capitalized(d.name.get(c.lang)))
         .unwrap_or_else(|| kind.to_owned())
 }
 

@@ -127,7 +127,7 @@ fn page(
         .iter()
         .map(|d| DocField {
             id: format!("doc-{}", d.code),
-            name: d.name.get(c.lang).to_owned(),
+            name: super::capitalized(d.name.get(c.lang)),
             required: d.required,
             error: doc_errors.get(&d.code).cloned().unwrap_or_default(),
             code: d.code.clone(),
@@ -417,7 +417,7 @@ fn invalid(
     if let Some(version) = catalog.version_at(code, local_date(state.now())) {
         for d in &version.documents {
             if let Some(message) = doc_errors.get(&d.code) {
-                let line = format!("{}: {message}", d.name.get(c.lang));
+                let line = format!("{}: {message}", super::capitalized(d.name.get(c.lang)));
                 summary.push((format!("#doc-{}", d.code), line));
             }
         }

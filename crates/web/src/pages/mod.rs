@@ -389,3 +389,14 @@ fn lang_param(parts: &Parts) -> Option<Lang> {
         .find_map(|p| p.strip_prefix("lang="))
         .and_then(|v| v.parse::<Lang>().ok())
 }
+
+/// `text` with its first letter in capitals, as a label or a list item
+/// starts: the catalog names documents as the regulations' sentences do
+/// ("решение суда об усыновлении").
+pub(crate) fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

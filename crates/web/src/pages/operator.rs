@@ -403,7 +403,7 @@ async fn intake_page(
         .iter()
         .map(|d| DocBox {
             id: format!("doc-{}", d.code),
-            name: d.name.get(c.lang).to_owned(),
+            name: super::capitalized(d.name.get(c.lang)),
             required: d.required,
             checked: posted.contains_key(&doc_field(&d.code)),
             code: d.code.clone(),
@@ -666,7 +666,7 @@ async fn application_page(
             ver.documents
                 .iter()
                 .filter(|d| d.required && !presented.contains(&d.code))
-                .map(|d| d.name.get(c.lang).to_owned())
+                .map(|d| super::capitalized(d.name.get(c.lang)))
                 .collect()
         })
         .unwrap_or_default();

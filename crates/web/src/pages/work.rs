@@ -293,7 +293,7 @@ async fn case_page(
                 .map(|d| {
                     let got = presented.iter().find(|p| p["kind"] == d.code.as_str());
                     DocCheck {
-                        name: d.name.get(c.lang).to_owned(),
+                        name: super::capitalized(d.name.get(c.lang)),
                         required: d.required,
                         presented: got.is_some(),
                         file: got

@@ -157,7 +157,7 @@ fn page(
         .iter()
         .map(|d| DocBox {
             checked: typed.documents.contains(&d.code),
-            name: d.name.get(c.lang).to_owned(),
+            name: super::capitalized(d.name.get(c.lang)),
             required: d.required,
             code: d.code.clone(),
         })
