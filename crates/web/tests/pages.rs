@@ -332,6 +332,13 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
         p.body.contains("value=\"Асанов Нұрлан\""),
         "what was typed stays"
     );
+    // The form's lines name each field by its whole path, in the page's
+    // order, before the documents'.
+    let at = |l: &str| p.body.find(l).unwrap_or_else(|| panic!("{l}: {}", p.body));
+    assert!(
+        at(">Ребёнок 1 › ИИН: ") < at(">Банковский счёт › Номер счёта IBAN: ")
+            && at(">Банковский счёт › Номер счёта IBAN: ") < at(">Решение суда об усыновлении: ")
+    );
     // Each document's line names it, in the page's order; the required
     // ones not attached are asked for; the chosen file must be chosen again.
     let lines: Vec<usize> = [

@@ -411,10 +411,12 @@ fn invalid(
         .filter(|(k, _)| k.starts_with("f."))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    summary.extend(schema_form::summary(&c, &form_errors));
-    // The documents in the page's order, each line naming its document.
     let catalog = state.catalog();
-    if let Some(version) = catalog.version_at(code, local_date(state.now())) {
+    let version = catalog.version_at(code, local_date(state.now()));
+    let schema = version.map_or(&Value::Null, |v| v.form_schema());
+    summary.extend(schema_form::summary(&c, schema, &form_errors));
+    // The documents in the page's order, each line naming its document.
+    if let Some(version) = version {
         for d in &version.documents {
             if let Some(message) = doc_errors.get(&d.code) {
                 let line = format!("{}: {message}", super::capitalized(d.name.get(c.lang)));

@@ -466,9 +466,14 @@ struct Problems {
 }
 
 impl Problems {
-    fn of_form(c: &Ctx, errors: HashMap<String, String>, status: StatusCode) -> Problems {
+    fn of_form(
+        c: &Ctx,
+        schema: &Value,
+        errors: HashMap<String, String>,
+        status: StatusCode,
+    ) -> Problems {
         Problems {
-            summary: schema_form::summary(c, &errors),
+            summary: schema_form::summary(c, schema, &errors),
             errors,
             status,
         }
@@ -517,12 +522,12 @@ pub async fn intake(
         .collect();
     // A row asked for: draw the form again, nothing is sent.
     if posted.contains_key("add") {
-        let none = Problems::of_form(&c, HashMap::new(), StatusCode::OK);
+        let none = Problems::of_form(&c, &schema, HashMap::new(), StatusCode::OK);
         return redraw(&state, c, &code, who, &posted, none).await;
     }
     let (form, errors) = schema_form::parse(&c, &schema, &posted);
     if !errors.is_empty() || !check_who(&c, &who).is_empty() {
-        let p = Problems::of_form(&c, errors, StatusCode::UNPROCESSABLE_ENTITY);
+        let p = Problems::of_form(&c, &schema, errors, StatusCode::UNPROCESSABLE_ENTITY);
         return redraw(&state, c, &code, who, &posted, p).await;
     }
     let mut body = json!({
@@ -544,7 +549,12 @@ pub async fn intake(
         Ok(v) => Redirect::to(&format!("/operator/applications/{}", s(&v, "id"))).into_response(),
         Err(e) if e.code == "idempotency-key-reused" => {
             let said = schema_form::once_spent(&c, &mut posted);
-            let mut p = Problems::of_form(&c, HashMap::new(), StatusCode::UNPROCESSABLE_ENTITY);
+            let mut p = Problems::of_form(
+                &c,
+                &schema,
+                HashMap::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
             p.summary.push((String::new(), said));
             redraw(&state, c, &code, who, &posted, p).await
         }
@@ -561,7 +571,7 @@ pub async fn intake(
                     );
                 }
             }
-            let mut p = Problems::of_form(&c, errors, e.status);
+            let mut p = Problems::of_form(&c, &schema, errors, e.status);
             let (title, message) = crate::lang::problem_text(e.code, c.lang);
             p.summary
                 .push((String::new(), format!("{title}: {message}")));

@@ -465,25 +465,66 @@ fn simple_pattern_matches(pattern: &str, value: &str) -> Option<bool> {
     Some(true)
 }
 
-/// The error summary's lines for the form's `errors` (by field name), each
-/// linking to its field (the GOV.UK pattern), in a stable order.
-pub fn summary(c: &Ctx, errors: &HashMap<String, String>) -> Vec<(String, String)> {
-    let mut summary: Vec<(String, String)> = errors
+/// The error summary's lines for the form's `errors` (by field name), in
+/// the page's order, each linking to its field and naming it by its whole
+/// path (`Child 1 › Court decision › Date: …`), as a field's own label
+/// ("Date") can be ambiguous.
+pub fn summary(c: &Ctx, schema: &Value, errors: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut lines: Vec<(Vec<usize>, String, String)> = errors
         .iter()
         .map(|(name, message)| {
             let path = name.trim_start_matches("f.");
-            let field = path
-                .rsplit('.')
-                .find(|seg| !seg.chars().all(|ch| ch.is_ascii_digit()))
-                .unwrap_or(path);
             (
+                place(schema, path),
                 format!("#f-{}", path.replace('.', "-")),
-                format!("{}: {message}", c.t(&format!("field.{field}"))),
+                format!("{}: {message}", path_label(c, path)),
             )
         })
         .collect();
-    summary.sort();
-    summary
+    lines.sort();
+    lines
+        .into_iter()
+        .map(|(_, link, line)| (link, line))
+        .collect()
+}
+
+/// Where the field of `path` stands on the page: for each step, its
+/// property's place (`ordered`) or its row's number.
+fn place(root: &Value, path: &str) -> Vec<usize> {
+    let mut s = root;
+    let mut key = Vec::new();
+    for seg in path.split('.') {
+        let r = resolve(root, s);
+        if let Ok(i) = seg.parse::<usize>() {
+            key.push(i);
+            s = r.get("items").unwrap_or(&Value::Null);
+            continue;
+        }
+        let req: Vec<&str> = r
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let props = r.get("properties").and_then(Value::as_object);
+        let at = props.and_then(|p| ordered(p, &req).iter().position(|(k, _)| *k == seg));
+        key.push(at.unwrap_or(usize::MAX));
+        s = props.and_then(|p| p.get(seg)).unwrap_or(&Value::Null);
+    }
+    key
+}
+
+/// A field's name by its whole path: each property's label, a row's number
+/// after its list's (`Child 1 › Court decision › Date`).
+fn path_label(c: &Ctx, path: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for seg in path.split('.') {
+        match (seg.parse::<usize>(), parts.last_mut()) {
+            (Ok(i), Some(last)) => last.push_str(&format!(" {}", i + 1)),
+            (Ok(_), None) => {}
+            (Err(_), _) => parts.push(label(c, seg)),
+        }
+    }
+    parts.join(" › ")
 }
 
 /// A form's data as (label, value) lines (`Child 1 › IIN`), in the order

@@ -292,7 +292,7 @@ pub async fn submit(
     if !errors.is_empty() {
         let mut form_errors = errors.clone();
         form_errors.retain(|k, _| k.starts_with("f."));
-        let summary = super::schema_form::summary(&c, &form_errors);
+        let summary = super::schema_form::summary(&c, version.form_schema(), &form_errors);
         return answer(
             page(&state, c, &code, &typed, &errors, summary),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -363,7 +363,7 @@ pub async fn submit(
                     );
                 }
             }
-            let mut summary = super::schema_form::summary(&c, &errors);
+            let mut summary = super::schema_form::summary(&c, version.form_schema(), &errors);
             if summary.is_empty() {
                 let (title, message) = crate::lang::problem_text(e.code, c.lang);
                 summary.push((String::new(), format!("{title}: {message}")));
