@@ -246,6 +246,18 @@ async fn the_language_comes_from_the_browser_and_the_switch_is_remembered() {
     assert!(p.body.contains("1 рабочий день<"), "{}", p.body);
     assert!(p.body.contains("5 рабочих дней<"));
     assert!(!p.body.contains("1 рабочих"));
+    assert!(p.body.contains("/services/adoption-payment/apply"));
+    assert!(!p.body.contains("id=\"not-on-portal\""));
+    // Service A is not on the portal: the page says where to go instead.
+    let p = app.get("/services/meeting-permission?lang=ru", "").await;
+    assert!(!p.body.contains("/services/meeting-permission/apply"));
+    assert!(
+        p.body.contains("не оказывается на портале")
+            && p.body
+                .contains("Где: канцелярия, Государственная корпорация."),
+        "{}",
+        p.body
+    );
     // The icon browsers ask for.
     let icon = app.get("/favicon.ico", "").await;
     assert_eq!(icon.status, StatusCode::OK);

@@ -127,6 +127,8 @@ pub struct ServicePage {
     pub until: String,
     pub basis: String,
     pub portal: bool,
+    /// Where the application is made instead, when not on the portal.
+    pub elsewhere: String,
     pub steps: Vec<StepRow>,
     pub documents: Vec<Row>,
     pub grounds: Vec<Row>,
@@ -259,6 +261,13 @@ pub async fn service(
             .unwrap_or_default(),
         basis,
         portal: version.channel(Channel::Portal).is_some(),
+        elsewhere: version
+            .channels
+            .iter()
+            .filter(|r| r.channel != Channel::Portal)
+            .map(|r| c.t(&format!("channel.{}", r.channel.code())))
+            .collect::<Vec<_>>()
+            .join(", "),
         steps,
         documents,
         grounds,

@@ -60,6 +60,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("service.what", ["Не істейді", "Что делает", "What is done"]),
     ("service.documents", ["Қажетті құжаттар", "Необходимые документы", "Documents"]),
     ("service.grounds", ["Бас тарту негіздері", "Основания для отказа", "Grounds for refusal"]),
+    ("service.not-on-portal", ["Бұл қызмет порталда көрсетілмейді: өтініш пен құжаттарды өзіңіз тапсырасыз. Қайда:", "Эта услуга не оказывается на портале: заявление и документы подаются лично. Где:", "This service is not offered on the portal: the application and documents are handed in in person. Where:"]),
     ("service.history", ["Құқықтық актілер тарихы", "История правовых актов", "Legal history"]),
     ("service.versions", ["Регламент нұсқалары", "Версии регламента", "Versions of the regulation"]),
     ("service.full-text", ["Регламенттің толық мәтіні", "Полный текст регламента", "Full text of the regulation"]),
