@@ -509,8 +509,26 @@ async fn a_holiday_moves_an_open_deadline_only_when_recomputed_and_the_page_says
         "<span id=\"due\">{}</span>",
         moved[..16].replace('T', " ")
     )));
-    assert!(p.body.contains("deadline-recomputed"));
+    assert!(p
+        .body
+        .contains("<strong>Deadline recomputed</strong> <code>deadline-recomputed</code>"));
     assert!(p.body.contains("The hash chain is intact"));
+    // Times in Kazakhstan's time, as on every other page, with the instant
+    // the hash covers beside it.
+    let at = p.body.find("<time datetime=\"").unwrap() + 16;
+    let utc = &p.body[at..at + 27];
+    let shown = chrono::DateTime::parse_from_rfc3339(utc)
+        .unwrap()
+        .with_timezone(&qyzmet_domain::calendar::ZONE)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    assert!(
+        p.body.contains(&format!(
+            "\">{shown}</time> <span class=\"muted\">({utc})</span>"
+        )),
+        "{}",
+        p.body
+    );
 }
 
 #[tokio::test]

@@ -182,7 +182,11 @@ pub async fn search(
 pub struct EventRow {
     pub seq: i64,
     pub kind: String,
+    /// The kind in the reader's words (the code when it has none).
+    pub kind_name: String,
     pub at: String,
+    /// `at` in Kazakhstan's time, as every other page shows times.
+    pub local: String,
     pub actor: String,
     pub data: String,
     pub hash: String,
@@ -190,6 +194,18 @@ pub struct EventRow {
     pub ok: bool,
     /// Why the link does not hold (a text key), when it does not.
     pub why: &'static str,
+}
+
+/// An RFC 3339 instant in Kazakhstan's time (`2026-12-07 22:13:22`); what
+/// does not parse, as it came.
+fn local_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            t.with_timezone(&qyzmet_domain::calendar::ZONE)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_owned())
 }
 
 /// Every link of a served chain checked on its own: the sequence number,
@@ -219,10 +235,19 @@ pub fn check_chain(c: &Ctx, events: &[Value]) -> Vec<EventRow> {
                 ""
             };
             prev = hash.clone();
+            let kind = s(e, "type");
+            let named = c.t(&format!("event.{kind}"));
+            let at = s(e, "at");
             EventRow {
                 seq,
-                kind: s(e, "type"),
-                at: s(e, "at"),
+                kind_name: if named == "?" {
+                    kind.clone()
+                } else {
+                    named.to_owned()
+                },
+                kind,
+                local: local_time(&at),
+                at,
                 actor: s(e, "actor"),
                 data: e["data"].to_string(),
                 hash,
