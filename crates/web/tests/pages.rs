@@ -1278,6 +1278,13 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     )
     .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    // The case names whom the resolution named.
+    let p = app.get(&format!("/work/applications/{id}"), &clerk).await;
+    assert!(
+        p.body.contains("<dd id=\"assignee\">") && p.body.contains("(specialist)</dd>"),
+        "{}",
+        p.body
+    );
 
     // The specialist: the worklist, the documents against item 9, pause
     // and resume, then the review drafts the result.

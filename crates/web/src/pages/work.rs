@@ -223,6 +223,8 @@ pub struct CasePage {
     pub applicant: String,
     pub applicant_iin: String,
     pub representative: String,
+    /// The specialist the resolution named; empty before.
+    pub assignee: String,
     pub live: StatusFragment,
     pub step_code: String,
     /// At `sign` and `issue`: the result's document code (the draft the
@@ -335,6 +337,23 @@ async fn case_page(
     };
     let rows = form_lines(state, &c, &v);
     let representative = representative_line(&c, &v);
+    // The specialist the head named, by their name where the office's list
+    // has them.
+    let assignee = match v["assignee"].as_str() {
+        Some(user) => {
+            let known = if specialists.is_empty() {
+                self::specialists(state, &c).await.unwrap_or_default()
+            } else {
+                specialists.clone()
+            };
+            known
+                .iter()
+                .find(|(u, _)| u == user)
+                .map(|(u, name)| format!("{name} ({u})"))
+                .unwrap_or_else(|| user.to_owned())
+        }
+        None => String::new(),
+    };
     Ok(CasePage {
         id: s(&v, "id"),
         number: s(&v, "number"),
@@ -343,6 +362,7 @@ async fn case_page(
         applicant: s(&v["applicant"], "name"),
         applicant_iin: s(&v["applicant"], "iin"),
         representative,
+        assignee,
         live: fragment_at(&c, &v, "/work"),
         draft: if step_code == "sign" || step_code == "issue" {
             crate::view::document_code(id, "result")
