@@ -1314,6 +1314,13 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
         .await;
     assert!(p.body.contains("id=\"resume-form\""));
     assert!(!p.body.contains("id=\"pause-form\""));
+    // The worklist says its date is when the pause ends, not a deadline.
+    let list = app.get("/work", &specialist).await;
+    assert!(
+        list.body.contains("<td>Тоқтатылған мерзім соңы 20"),
+        "{}",
+        list.body
+    );
     let p = act_on(&app, &specialist, &id, &[("action", "resume")]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let p = act_on(&app, &specialist, &id, &[("action", "complete")]).await;
