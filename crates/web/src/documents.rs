@@ -529,7 +529,9 @@ pub fn draft(
         content: Content {
             lang: lang.code().to_owned(),
             issuer,
-            title,
+            // The catalog names result forms as the regulations' sentences
+            // do ("разрешение органа опеки…"); a title starts with a capital.
+            title: crate::pages::capitalized(&title),
             fields,
             body,
             notes,

@@ -289,6 +289,8 @@ async fn the_whole_lifecycle_issues_a_sealed_verifiable_pdf(app: &TestApp) {
     assert_eq!(pdf, draft, "the head sealed exactly the drafted bytes");
     let text = pdf_text(&pdf);
     for needle in [
+        // The result form's name as a title, with a capital.
+        "Жетім баланы",
         "Қарағанды қаласының білім бөлімі",
         "Құрманова Әлия Ғабитқызы",
         "871008401427",
