@@ -248,6 +248,10 @@ async fn the_language_comes_from_the_browser_and_the_switch_is_remembered() {
     assert!(!p.body.contains("1 рабочих"));
     assert!(p.body.contains("/services/adoption-payment/apply"));
     assert!(!p.body.contains("id=\"not-on-portal\""));
+    // The regulation's text reads as a document, not as its markup.
+    assert!(p.body.contains("<div class=\"regulation\"><p>"));
+    assert!(p.body.contains("<h3>Процедуры</h3>"), "{}", p.body);
+    assert!(!p.body.contains("## "));
     // Service A is not on the portal: the page says where to go instead.
     let p = app.get("/services/meeting-permission?lang=ru", "").await;
     assert!(!p.body.contains("/services/meeting-permission/apply"));

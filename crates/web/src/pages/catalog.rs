@@ -50,6 +50,32 @@ pub async fn index(State(state): State<AppState>, c: Ctx) -> Response {
     })
 }
 
+/// The catalog's text of a regulation (`## ` and `### ` headings, lines
+/// between) as headings and paragraphs, so that a page shows it as a
+/// document rather than as its markup.
+fn text_blocks(text: &str) -> Vec<(u8, String)> {
+    let mut out: Vec<(u8, String)> = Vec::new();
+    for line in text.lines() {
+        let heading = line
+            .strip_prefix("### ")
+            .map(|h| (3, h))
+            .or_else(|| line.strip_prefix("## ").map(|h| (2, h)));
+        match (heading, out.last_mut()) {
+            (Some((level, h)), _) => out.push((level, h.to_owned())),
+            (None, _) if line.trim().is_empty() => out.push((0, String::new())),
+            (None, Some((0, p))) => {
+                if !p.is_empty() {
+                    p.push('\n');
+                }
+                p.push_str(line);
+            }
+            (None, _) => out.push((0, line.to_owned())),
+        }
+    }
+    out.retain(|(_, t)| !t.is_empty());
+    out
+}
+
 /// A time limit in words, the noun agreeing with the number ("1 рабочий
 /// день", "2 рабочих дня", "5 рабочих дней"; "1 working day").
 pub fn limit_text(c: &Ctx, limit: Limit) -> String {
@@ -134,7 +160,8 @@ pub struct ServicePage {
     pub grounds: Vec<Row>,
     pub history: Vec<Row>,
     pub versions: Vec<VersionRow>,
-    pub text: String,
+    /// The regulation's text as headings (2, 3) and paragraphs (0).
+    pub text: Vec<(u8, String)>,
 }
 
 #[derive(Deserialize)]
@@ -273,7 +300,7 @@ pub async fn service(
         grounds,
         history,
         versions,
-        text: render_text(&catalog, version, l),
+        text: text_blocks(&render_text(&catalog, version, l)),
         c,
     };
     render(&page)
@@ -282,6 +309,21 @@ pub async fn service(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_regulation_text_becomes_headings_and_paragraphs() {
+        let blocks = text_blocks("Name\nCode: x\n\n## Steps\n### one (office)\na\nb\n\nc\n");
+        assert_eq!(
+            blocks,
+            [
+                (0, "Name\nCode: x".to_owned()),
+                (2, "Steps".to_owned()),
+                (3, "one (office)".to_owned()),
+                (0, "a\nb".to_owned()),
+                (0, "c".to_owned()),
+            ]
+        );
+    }
 
     #[test]
     fn russian_nouns_agree_with_their_number() {
