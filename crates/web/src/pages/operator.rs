@@ -67,6 +67,8 @@ pub struct Row {
     pub status_code: String,
     pub step: String,
     pub due: String,
+    /// The current step's deadline has passed.
+    pub overdue: bool,
 }
 
 #[derive(Template)]
@@ -117,6 +119,7 @@ pub async fn home(State(state): State<AppState>, c: Ctx, _: Operator) -> Respons
                     .map(|st| c.t(&format!("step.{st}")).to_owned())
                     .unwrap_or_default(),
                 due: super::cabinet::when(&s(a, "due_at")),
+                overdue: a["overdue"].as_bool().unwrap_or(false),
                 status_code,
             }
         })
