@@ -215,11 +215,26 @@ async fn check_power_of_attorney_with(
             ))
         }
         (PoaStatus::Valid, Some(rec)) => {
-            if rec.attorney_iin != r.iin.to_string() || rec.date != r.power_of_attorney.date {
+            // Which of the two differs, as a pointer the form can mark.
+            let mut differs = Vec::new();
+            if rec.attorney_iin != r.iin.to_string() {
+                differs.push(crate::problem::FieldProblem {
+                    path: "/representative/iin".into(),
+                    message: "the power of attorney names another representative".into(),
+                });
+            }
+            if rec.date != r.power_of_attorney.date {
+                differs.push(crate::problem::FieldProblem {
+                    path: "/representative/power_of_attorney/date".into(),
+                    message: "the power of attorney is of another date".into(),
+                });
+            }
+            if !differs.is_empty() {
                 return Err(unprocessable(
                     "power-of-attorney-mismatch",
                     "the power of attorney names another representative or date",
-                ));
+                )
+                .with_errors(differs));
             }
         }
     }

@@ -555,7 +555,9 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(
-        p.body.contains("id=\"poa_number-error\">В доверенности в нотариальной системе другой ИИН представителя"),
+        p.body.contains(
+            "id=\"poa_date-error\">В нотариальной системе у этой доверенности другая дата"
+        ),
         "{}",
         p.body
     );

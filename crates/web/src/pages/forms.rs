@@ -361,8 +361,17 @@ pub async fn apply(
                 }
             }
             if e.code.starts_with("power-of-attorney-") {
-                let (_, message) = crate::lang::problem_text(e.code, c.lang);
-                errors.insert("poa_number".to_owned(), message.to_owned());
+                // Said at the field that differs from the notary system's
+                // record where the API says which; else at the number.
+                let differs = |path: &str| e.errors.iter().any(|p| p.path == path);
+                let (field, message) = if differs("/representative/iin") {
+                    ("poa_number", c.t("apply.poa-other-attorney"))
+                } else if differs("/representative/power_of_attorney/date") {
+                    ("poa_date", c.t("apply.poa-other-date"))
+                } else {
+                    ("poa_number", crate::lang::problem_text(e.code, c.lang).1)
+                };
+                errors.insert(field.to_owned(), message.to_owned());
             }
             // Whom the citizen acts for, as the individuals database has
             // them (on the portal it is asked only for another person).

@@ -123,9 +123,23 @@ async fn a_power_of_attorney_is_checked_in_the_notary_system(app: &TestApp) {
     app.take_in("operator", &represented("DOV-2026-9999", "2026-01-15"))
         .await
         .problem(422, "power-of-attorney-unknown");
-    app.take_in("operator", &represented("DOV-2026-0001", "2026-01-16"))
-        .await
-        .problem(422, "power-of-attorney-mismatch");
+    let r = app
+        .take_in("operator", &represented("DOV-2026-0001", "2026-01-16"))
+        .await;
+    r.problem(422, "power-of-attorney-mismatch");
+    // Which of the two differs: only the date here.
+    let paths: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/representative/power_of_attorney/date"],
+        "{}",
+        r.text
+    );
 
     let seed = qyzmet_gateway::registry::generated(100);
     let revoked = seed
