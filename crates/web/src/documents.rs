@@ -464,8 +464,10 @@ pub fn draft(
                     body.push(t.grounds.to_owned());
                     for g in &r.grounds {
                         match version.refusal_grounds.iter().find(|x| &x.code == g) {
+                            // A dash, not parentheses: citations carry
+                            // their own ("подпункт 10) пункта 8 (процесс 7)").
                             Some(x) => body.push(format!(
-                                "• {} ({})",
+                                "• {} — {}",
                                 x.name.get(lang),
                                 x.citation.get(lang)
                             )),
