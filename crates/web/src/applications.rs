@@ -629,6 +629,11 @@ pub async fn create(
         name = Some(p.full_name());
         details["applicant"]["name"] = json!(name);
         details["registry"] = crate::registry::details(p);
+        if let Some(r) = &representative {
+            if let Some(n) = crate::registry::representative_name(&state, r).await {
+                details["representative"] = json!({ "name": n });
+            }
+        }
     }
     // The package that goes through the gateway to the provider (process 5).
     let package = registered

@@ -176,6 +176,20 @@ pub async fn check_at_intake(
     Ok(person)
 }
 
+/// A representative's full name as the individuals database holds it, so
+/// that the person they act for can tell who they are; `None` when it does
+/// not know them or cannot answer (the name only informs).
+pub async fn representative_name(state: &AppState, r: &Representative) -> Option<String> {
+    let registry = state.registry()?;
+    match registry.person(&r.iin).await {
+        Ok(p) => p.map(|p| p.full_name()),
+        Err(e) => {
+            tracing::warn!(error = %e, "the individuals database did not name a representative");
+            None
+        }
+    }
+}
+
 /// A representative's power of attorney from `applicant`, as the notary
 /// system holds it: valid, naming this representative and date. Asked
 /// wherever a representative acts for someone who is not there to confirm

@@ -100,6 +100,10 @@ pub struct ApplicantView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RepresentativeView {
     pub iin: String,
+    /// As the individuals database holds it, where it was asked (the State
+    /// Corporation, the portal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub power_of_attorney: PowerOfAttorneyView,
 }
 
@@ -225,6 +229,7 @@ pub fn application(app: &Application, case: &Case, process: &Process) -> Applica
         },
         representative: case.representative.as_ref().map(|r| RepresentativeView {
             iin: r.iin.to_string(),
+            name: detail_str(case, &["representative", "name"]),
             power_of_attorney: PowerOfAttorneyView {
                 number: r.power_of_attorney.number.clone(),
                 date: r.power_of_attorney.date.to_string(),

@@ -597,7 +597,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         draft.body
     );
     assert!(draft.body.contains(
-        "<dd id=\"representative\">760212350620 (доверенность № DOV-2026-0001, 2026-01-15) (вы)</dd>"
+        "<dd id=\"representative\">Асанов Ержан Болатұлы, 760212350620 (доверенность № DOV-2026-0001, 2026-01-15) (вы)</dd>"
     ));
     assert!(draft
         .body
@@ -617,7 +617,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         .body
         .contains("<dd id=\"applicant\">Асанова Айгүл Серікқызы, 871008401427 (вы)</dd>"));
     assert!(draft.body.contains(
-        "<dd id=\"representative\">760212350620 (доверенность № DOV-2026-0001, 2026-01-15)</dd>"
+        "<dd id=\"representative\">Асанов Ержан Болатұлы, 760212350620 (доверенность № DOV-2026-0001, 2026-01-15)</dd>"
     ));
     assert!(draft
         .body

@@ -80,16 +80,23 @@ pub(crate) fn whose(c: &Ctx, v: &Value) -> String {
     }
 }
 
-/// An application's representative as one line: the IIN and the power of
-/// attorney's number and date; empty when the applicant acts alone.
+/// An application's representative as one line: their name where the
+/// individuals database gave it, the IIN, and the power of attorney's
+/// number and date; empty when the applicant acts alone.
 pub(crate) fn representative_line(c: &Ctx, v: &Value) -> String {
     let r = &v["representative"];
     if !r.is_object() {
         return String::new();
     }
     let poa = &r["power_of_attorney"];
+    let name = s(r, "name");
     format!(
-        "{} ({} № {}, {})",
+        "{}{} ({} № {}, {})",
+        if name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}, ")
+        },
         s(r, "iin"),
         c.t("work.poa"),
         s(poa, "number"),

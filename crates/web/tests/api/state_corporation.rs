@@ -119,6 +119,8 @@ async fn a_power_of_attorney_is_checked_in_the_notary_system(app: &TestApp) {
         .take_in_ok("operator", &represented("DOV-2026-0001", "2026-01-15"))
         .await;
     assert_eq!(case.body["representative"]["iin"], P2);
+    // Named as the individuals database holds them, for whom they act for.
+    assert_eq!(case.body["representative"]["name"], "Асанов Ержан Болатұлы");
 
     app.take_in("operator", &represented("DOV-2026-9999", "2026-01-15"))
         .await
