@@ -80,6 +80,11 @@ pub enum PkiCommand {
         /// Trusted CA certificates, PEM (repeatable)
         #[arg(long = "trust-anchors")]
         trust_anchors: Vec<std::path::PathBuf>,
+        /// Intermediate CA certificates, PEM or DER (repeatable), for a
+        /// signature that carries the signer's certificate alone (as the
+        /// server in demo mode knows `DATA/demo-pki/intermediate.pem`)
+        #[arg(long)]
+        intermediates: Vec<std::path::PathBuf>,
         /// Certificate revocation lists, PEM or DER (repeatable)
         #[arg(long)]
         crl: Vec<std::path::PathBuf>,

@@ -144,6 +144,79 @@ fn demo_sign_and_verify_round_trip() {
         (1, Some("verdict: cms-malformed"))
     );
 
+    // A signature carrying the signer's certificate alone (as `openssl cms
+    // -sign` makes it): the root does not reach it; with the intermediate
+    // named, as the demo server knows it, it is valid.
+    let key = format!("{d}/k.pem");
+    let lone = format!("{d}/lone.p7s");
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let p12 = format!("{d}/871008401427.p12");
+    openssl(&[
+        "pkcs12",
+        "-in",
+        &p12,
+        "-nodes",
+        "-passin",
+        "pass:demo",
+        "-out",
+        &key,
+    ]);
+    openssl(&[
+        "cms",
+        "-sign",
+        "-binary",
+        "-nodetach",
+        "-outform",
+        "DER",
+        "-in",
+        c,
+        "-signer",
+        &key,
+        "-out",
+        &lone,
+    ]);
+    let o = run(&[
+        "pki",
+        "verify",
+        &lone,
+        "--trust-anchors",
+        &ca,
+        "--crl",
+        &crl,
+    ]);
+    assert_eq!(
+        (o.status, o.stdout.lines().last()),
+        (1, Some("verdict: certificate-untrusted"))
+    );
+    let intermediate = format!("{d}/intermediate.pem");
+    let o = run(&[
+        "pki",
+        "verify",
+        &lone,
+        "--trust-anchors",
+        &ca,
+        "--intermediates",
+        &intermediate,
+        "--crl",
+        &crl,
+    ]);
+    assert_eq!(
+        (o.status, o.stdout.lines().last()),
+        (0, Some("verdict: valid")),
+        "{}",
+        o.stdout
+    );
+
     // Wrong password: bad input, exit 2, one line.
     let p12 = format!("{d}/head.p12");
     let o = run(&[

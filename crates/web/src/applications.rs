@@ -628,7 +628,12 @@ pub async fn create(
     if let Some(p) = &registered {
         name = Some(p.full_name());
         details["applicant"]["name"] = json!(name);
-        details["registry"] = crate::registry::details(p);
+        // What the state holds of the applicant is kept where the operator
+        // needs it (the State Corporation); a representative on the portal
+        // is told only the name.
+        if channel == Channel::StateCorporation {
+            details["registry"] = crate::registry::details(p);
+        }
         if let Some(r) = &representative {
             if let Some(n) = crate::registry::representative_name(&state, r).await {
                 details["representative"] = json!({ "name": n });

@@ -154,6 +154,13 @@ pub async fn check_at_intake(
     let registry = state
         .registry()
         .ok_or_else(|| unavailable(&"no registry is configured"))?;
+    // The power of attorney first: on the portal any citizen may name
+    // anyone as the person they act for, and what the individuals database
+    // says of that person (unknown, deceased) is told only to whom the
+    // person gave a power of attorney.
+    if let Some(r) = representative {
+        check_power_of_attorney_with(registry.as_ref(), applicant, r).await?;
+    }
     let person = registry
         .person(applicant)
         .await
@@ -169,9 +176,6 @@ pub async fn check_at_intake(
             "applicant-deceased",
             "the individuals database records the applicant as deceased",
         ));
-    }
-    if let Some(r) = representative {
-        check_power_of_attorney_with(registry.as_ref(), applicant, r).await?;
     }
     Ok(person)
 }
@@ -193,19 +197,8 @@ pub async fn representative_name(state: &AppState, r: &Representative) -> Option
 /// A representative's power of attorney from `applicant`, as the notary
 /// system holds it: valid, naming this representative and date. Asked
 /// wherever a representative acts for someone who is not there to confirm
-/// it: at the State Corporation (with [`check_at_intake`]) and on the
-/// portal, where the citizen signed in names the person they act for.
-pub async fn check_power_of_attorney(
-    state: &AppState,
-    applicant: &Iin,
-    representative: &Representative,
-) -> Result<(), ApiError> {
-    let registry = state
-        .registry()
-        .ok_or_else(|| unavailable(&"no registry is configured"))?;
-    check_power_of_attorney_with(registry.as_ref(), applicant, representative).await
-}
-
+/// it: at the State Corporation and on the portal, where the citizen signed
+/// in names the person they act for (both through [`check_at_intake`]).
 async fn check_power_of_attorney_with(
     registry: &dyn qyzmet_gateway::Registry,
     applicant: &Iin,

@@ -252,6 +252,11 @@ async fn the_language_comes_from_the_browser_and_the_switch_is_remembered() {
     assert!(p.body.contains("<div class=\"regulation\"><p>"));
     assert!(p.body.contains("<h3>Процедуры</h3>"), "{}", p.body);
     assert!(!p.body.contains("## "));
+    let text = &p.body[p.body.find("<div class=\"regulation\">").unwrap()..];
+    assert!(
+        !text.contains(">- ") && !text.contains("\n- "),
+        "list items as a list"
+    );
     // Service A is not on the portal: the page says where to go instead.
     let p = app.get("/services/meeting-permission?lang=ru", "").await;
     assert!(!p.body.contains("/services/meeting-permission/apply"));
@@ -543,12 +548,15 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         ]);
         fields
     };
-    // Someone the individuals database does not know: said at the IIN.
+    // Someone who gave no such power of attorney (here, someone the
+    // individuals database does not know): the power of attorney is
+    // refused, and nothing is told of the person.
     let p = app
         .send(send(&for_them("880501300124", "2026-01-15")))
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
-    assert!(p.body.contains("id=\"for_iin-error\""), "{}", p.body);
+    assert!(p.body.contains("id=\"poa_number-error\""), "{}", p.body);
+    assert!(!p.body.contains("id=\"for_iin-error\""), "{}", p.body);
     assert_eq!(count(&app).await, before, "nothing made");
     let p = app
         .send(send(&for_them("871008401427", "2026-01-16")))
@@ -581,6 +589,10 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     assert!(
         text.contains("Асанова Айгүл Серікқызы") && !text.contains("Иванов"),
         "the name as the individuals database has it: {text}"
+    );
+    assert!(
+        !text.contains("\"registry\"") && !text.contains("Бұқар жырау"),
+        "nothing else of what the state holds of the person: {text}"
     );
     assert!(
         text.contains("DOV-2026-0001") && text.contains("2026-01-15"),
@@ -621,7 +633,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     ));
     assert!(draft
         .body
-        .contains("<p id=\"sign-note\">Это заявление подготовил от вашего имени"));
+        .contains("<p id=\"sign-note\">В этом заявлении указан ваш представитель"));
 
     // The representative signs with their own key, and the draft goes to
     // the provider; the key of the person they act for is not theirs to
@@ -1287,7 +1299,7 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     // The case names whom the resolution named.
     let p = app.get(&format!("/work/applications/{id}"), &clerk).await;
     assert!(
-        p.body.contains("<dd id=\"assignee\">") && p.body.contains("(specialist)</dd>"),
+        p.body.contains("<dd id=\"assigned-to\">") && p.body.contains("(specialist)</dd>"),
         "{}",
         p.body
     );
@@ -1399,10 +1411,24 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
     assert!(p.body.contains("class=\"error-summary\""));
     assert!(p.body.contains("Бас тарту негізі таңдалмады"), "{}", p.body);
     assert!(p.body.contains(">Анықтаманың мерзімі өткен</textarea>"));
-    // Withdrawing needs the applicant's written request ticked.
-    let p = act_on(&app, &specialist, &id, &[("action", "withdraw")]).await;
+    // The office withdraws on the applicant's written request, ticked; not
+    // ticked, nothing happens.
+    let other = take_in(&app, &clerk).await;
+    let p = act_on(&app, &clerk, &other, &[("action", "withdraw")]).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(p.body.contains("Кері қайтару расталмады"), "{}", p.body);
+    let case = app.state.store().get(&other).await.unwrap();
+    assert_eq!(case.row.status, "in-progress");
+    let p = act_on(
+        &app,
+        &clerk,
+        &other,
+        &[("action", "withdraw"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let case = app.state.store().get(&other).await.unwrap();
+    assert_eq!(case.row.status, "withdrawn");
     let p = act_on(
         &app,
         &specialist,

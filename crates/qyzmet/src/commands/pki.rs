@@ -37,6 +37,7 @@ pub fn run(cmd: PkiCommand) -> Result<(), Failure> {
             file,
             content,
             trust_anchors,
+            intermediates,
             crl,
             at,
         } => {
@@ -55,6 +56,11 @@ pub fn run(cmd: PkiCommand) -> Result<(), Failure> {
                 config
                     .add_anchor_file(f)
                     .map_err(|e| Failure::usage(format!("error: --trust-anchors {e}")))?;
+            }
+            for f in &intermediates {
+                config
+                    .add_intermediates(&read(f)?)
+                    .map_err(|e| Failure::usage(format!("error: --intermediates {e}")))?;
             }
             for f in &crl {
                 config

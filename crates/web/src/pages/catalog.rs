@@ -50,9 +50,10 @@ pub async fn index(State(state): State<AppState>, c: Ctx) -> Response {
     })
 }
 
-/// The catalog's text of a regulation (`## ` and `### ` headings, lines
-/// between) as headings and paragraphs, so that a page shows it as a
-/// document rather than as its markup.
+/// The catalog's text of a regulation (`## ` and `### ` headings, `- `
+/// list items, lines between) as headings (2, 3), lists (1, one item a
+/// line) and paragraphs (0), so that a page shows it as a document rather
+/// than as its markup.
 fn text_blocks(text: &str) -> Vec<(u8, String)> {
     let mut out: Vec<(u8, String)> = Vec::new();
     for line in text.lines() {
@@ -60,16 +61,21 @@ fn text_blocks(text: &str) -> Vec<(u8, String)> {
             .strip_prefix("### ")
             .map(|h| (3, h))
             .or_else(|| line.strip_prefix("## ").map(|h| (2, h)));
-        match (heading, out.last_mut()) {
-            (Some((level, h)), _) => out.push((level, h.to_owned())),
-            (None, _) if line.trim().is_empty() => out.push((0, String::new())),
-            (None, Some((0, p))) => {
-                if !p.is_empty() {
-                    p.push('\n');
-                }
-                p.push_str(line);
+        let (kind, body) = match (heading, line.strip_prefix("- ")) {
+            (Some(h), _) => h,
+            (None, Some(item)) => (1, item),
+            (None, None) if line.trim().is_empty() => {
+                out.push((0, String::new()));
+                continue;
             }
-            (None, _) => out.push((0, line.to_owned())),
+            (None, None) => (0, line),
+        };
+        match out.last_mut() {
+            Some((k, text)) if kind < 2 && *k == kind && !text.is_empty() => {
+                text.push('\n');
+                text.push_str(body);
+            }
+            _ => out.push((kind, body.to_owned())),
         }
     }
     out.retain(|(_, t)| !t.is_empty());
@@ -312,7 +318,8 @@ mod tests {
 
     #[test]
     fn the_regulation_text_becomes_headings_and_paragraphs() {
-        let blocks = text_blocks("Name\nCode: x\n\n## Steps\n### one (office)\na\nb\n\nc\n");
+        let blocks =
+            text_blocks("Name\nCode: x\n\n## Steps\n### one (office)\na\nb\n- i\n- ii\n\nc\n");
         assert_eq!(
             blocks,
             [
@@ -320,6 +327,7 @@ mod tests {
                 (2, "Steps".to_owned()),
                 (3, "one (office)".to_owned()),
                 (0, "a\nb".to_owned()),
+                (1, "i\nii".to_owned()),
                 (0, "c".to_owned()),
             ]
         );

@@ -409,10 +409,12 @@ pub async fn case(
     // Those who read everything and act on nothing (the administrator, the
     // auditor) are given the case's history, where a link may bring them.
     if matches!(who.role, Role::Admin | Role::Auditor) {
-        if uuid::Uuid::parse_str(&id).is_err() {
-            return ApiError::not_found().into_response();
-        }
-        return Redirect::to(&format!("/audit/applications/{id}")).into_response();
+        return match uuid::Uuid::parse_str(&id) {
+            Ok(id) => {
+                Redirect::to(&format!("/audit/applications/{}", id.hyphenated())).into_response()
+            }
+            Err(_) => ApiError::not_found().into_response(),
+        };
     }
     let notice = match q.done.as_deref() {
         Some("intake") => c.t("work.intake.done"),
