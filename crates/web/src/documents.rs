@@ -387,6 +387,24 @@ pub fn draft(
                 (t.service.to_owned(), service.name.get(lang).to_owned()),
                 (t.applicant.to_owned(), applicant),
             ];
+            // Who brought the package for the applicant, under what.
+            if let Some(rep) = &case.representative {
+                let name = case.details["representative"]["name"]
+                    .as_str()
+                    .map(|n| format!("{n}, "))
+                    .unwrap_or_default();
+                fields.push((
+                    t.representative.to_owned(),
+                    format!(
+                        "{name}{} {}, {} № {}, {}",
+                        t.iin,
+                        rep.iin,
+                        t.power_of_attorney,
+                        rep.power_of_attorney.number,
+                        rep.power_of_attorney.date.format("%d.%m.%Y")
+                    ),
+                ));
+            }
             let title = match r.kind {
                 ReceiptKind::Acceptance => {
                     body.push(t.received.to_owned());
@@ -611,6 +629,8 @@ struct Texts {
     date: &'static str,
     service: &'static str,
     applicant: &'static str,
+    representative: &'static str,
+    power_of_attorney: &'static str,
     iin: &'static str,
     signer: &'static str,
     regulation: &'static str,
@@ -646,6 +666,8 @@ static KK: Texts = Texts {
     date: "Күні",
     service: "Мемлекеттік көрсетілетін қызмет",
     applicant: "Көрсетілетін қызметті алушы",
+    representative: "Өкіл",
+    power_of_attorney: "сенімхат",
     iin: "ЖСН",
     signer: "Қол қойған",
     regulation: "Регламент",
@@ -671,6 +693,8 @@ static RU: Texts = Texts {
     date: "Дата",
     service: "Государственная услуга",
     applicant: "Услугополучатель",
+    representative: "Представитель",
+    power_of_attorney: "доверенность",
     iin: "ИИН",
     signer: "Подписал",
     regulation: "Регламент",
@@ -696,6 +720,8 @@ static EN: Texts = Texts {
     date: "Date",
     service: "State service",
     applicant: "Applicant",
+    representative: "Representative",
+    power_of_attorney: "power of attorney",
     iin: "IIN",
     signer: "Signed by",
     regulation: "Regulation",

@@ -83,6 +83,7 @@ with_documents!(
     verify_lookups_are_rate_limited(true),
     a_sealed_result_sent_back_to_review_is_drafted_afresh(true),
     a_draft_asked_for_on_another_node_is_drafted_as_stored(true),
+    a_receipt_names_the_representative(true),
 );
 
 async fn bytes(app: &TestApp, user: &str, path: &str) -> (u16, Vec<u8>, Option<String>) {
@@ -232,6 +233,28 @@ async fn to_sign(app: &TestApp, service: &str, language: &str, refuse: bool) -> 
     }
     assert_eq!(case.body["step"], "sign");
     case
+}
+
+async fn a_receipt_names_the_representative(app: &TestApp) {
+    let mut body = intake("adoption-payment", "office", P1);
+    body["applicant"]["language"] = json!("ru");
+    body["representative"] =
+        json!({"iin": P2, "power_of_attorney": {"number": "DOV-2026-0001", "date": "2026-01-15"}});
+    let case = app.take_in_ok("clerk", &body).await;
+    let receipt = case.body["receipt"]["document"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    run_jobs(app).await;
+    let (status, pdf, _) = bytes(app, P1, &format!("/api/v1/documents/{receipt}")).await;
+    assert_eq!(status, 200);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Представитель"), "{text}");
+    assert!(
+        text.contains(&format!("ИИН {P2}, доверенность № DOV-2026-0001")),
+        "{text}"
+    );
+    assert!(text.contains("15.01.2026"), "{text}");
 }
 
 async fn the_whole_lifecycle_issues_a_sealed_verifiable_pdf(app: &TestApp) {
