@@ -1416,7 +1416,11 @@ async fn a_refusal_with_grounds_an_incomplete_package_and_the_wrong_people() {
     let other = take_in(&app, &clerk).await;
     let p = act_on(&app, &clerk, &other, &[("action", "withdraw")]).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
-    assert!(p.body.contains("Кері қайтару расталмады"), "{}", p.body);
+    assert!(
+        p.body.contains("Кері қайтарып алу расталмады"),
+        "{}",
+        p.body
+    );
     let case = app.state.store().get(&other).await.unwrap();
     assert_eq!(case.row.status, "in-progress");
     let p = act_on(
