@@ -113,13 +113,8 @@ async fn login_logout_and_the_cabinet() {
     assert_eq!(p.status, StatusCode::NOT_FOUND);
     assert!(p.header("content-type").starts_with("text/html"));
     // Logging out ends the token at once.
-    let csrf = cookies
-        .split("qz_csrf=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap();
+    let csrf = csrf_of(&cookies);
+    let csrf = csrf.as_str();
     let p = app.post_form("/logout", &cookies, &[("csrf", csrf)]).await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     let p = app.get("/cabinet", &cookies).await;
@@ -166,13 +161,8 @@ async fn the_password_changes_and_other_sessions_end() {
     let app = app_plain().await;
     let cookies = app.login("871008401427", "demo-applicant").await;
     let elsewhere = app.login("871008401427", "demo-applicant").await;
-    let csrf = cookies
-        .split("qz_csrf=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap();
+    let csrf = csrf_of(&cookies);
+    let csrf = csrf.as_str();
     let change = |current: &'static str, new: &'static str| {
         [
             ("csrf", csrf.to_owned()),
@@ -296,6 +286,26 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String,
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Service C's form as the portal posts it, filled in rightly.
+fn service_c_form(csrf: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("csrf", csrf),
+        ("f.children.0.iin", "200315500017"),
+        ("f.children.0.name", "Асанов Нұрлан"),
+        ("f.children.0.birth_date", "2020-03-15"),
+        ("f.children.0.court_decision.number", "2-1234/2026"),
+        ("f.children.0.court_decision.date", "2026-01-20"),
+        ("f.bank_account.iban", "KZ86125KZT5004100100"),
+    ]
+}
+
+/// How many applications the store holds (up to 500): what a page took in.
+async fn stored(app: &App) -> usize {
+    let filter = qyzmet_store::ListFilter::default();
+    let page = app.state.store().list_applications(&filter, 500, None);
+    page.await.unwrap().items.len()
+}
+
 /// Service C's three required documents, each as `pdf`.
 fn all_documents(pdf: &[u8]) -> [(&'static str, &'static str, &[u8]); 3] {
     [
@@ -309,13 +319,8 @@ fn all_documents(pdf: &[u8]) -> [(&'static str, &'static str, &[u8]); 3] {
 async fn an_application_form_is_checked_on_the_server_in_the_readers_language() {
     let app = app_plain().await;
     let cookies = app.login("871008401427", "demo-applicant").await;
-    let csrf = cookies
-        .split("qz_csrf=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap();
+    let csrf = csrf_of(&cookies);
+    let csrf = csrf.as_str();
     let cookies = format!("{cookies}; lang=ru");
     let form = app.get("/services/adoption-payment/apply", &cookies).await;
     assert_eq!(form.status, StatusCode::OK);
@@ -471,15 +476,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     assert!(form
         .body
         .contains("<details class=\"behalf\" id=\"behalf\">"));
-    let good = [
-        ("csrf", csrf.as_str()),
-        ("f.children.0.iin", "200315500017"),
-        ("f.children.0.name", "Асанов Нұрлан"),
-        ("f.children.0.birth_date", "2020-03-15"),
-        ("f.children.0.court_decision.number", "2-1234/2026"),
-        ("f.children.0.court_decision.date", "2026-01-20"),
-        ("f.bank_account.iban", "KZ86125KZT5004100100"),
-    ];
+    let good = service_c_form(&csrf);
     let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
     let send = |fields: &[(&str, &str)]| {
         let (ct, body) = multipart(fields, &all_documents(pdf));
@@ -490,12 +487,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
             .body(Body::from(body))
             .unwrap()
     };
-    async fn count(app: &App) -> usize {
-        let filter = qyzmet_store::ListFilter::default();
-        let page = app.state.store().list_applications(&filter, 500, None);
-        page.await.unwrap().items.len()
-    }
-    let before = count(&app).await;
+    let before = stored(&app).await;
 
     // One's own IIN, no date: each said at its field and in the summary,
     // in the page's order; what was typed stays; nothing is made.
@@ -532,7 +524,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         p.body.contains("value=\"DOV-2026-0001\""),
         "typed values kept"
     );
-    assert_eq!(count(&app).await, before, "nothing made");
+    assert_eq!(stored(&app).await, before, "nothing made");
 
     // The notary system is asked: a power of attorney of another date is
     // refused, said at its number, and nothing is made.
@@ -557,7 +549,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(p.body.contains("id=\"poa_number-error\""), "{}", p.body);
     assert!(!p.body.contains("id=\"for_iin-error\""), "{}", p.body);
-    assert_eq!(count(&app).await, before, "nothing made");
+    assert_eq!(stored(&app).await, before, "nothing made");
     let p = app
         .send(send(&for_them("871008401427", "2026-01-16")))
         .await;
@@ -569,7 +561,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         "{}",
         p.body
     );
-    assert_eq!(count(&app).await, before, "nothing made");
+    assert_eq!(stored(&app).await, before, "nothing made");
 
     // As the notary system has it: the other person applies, the citizen
     // is their representative and finds the draft in their cabinet, and so
@@ -578,7 +570,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         .send(send(&for_them("871008401427", "2026-01-15")))
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    assert_eq!(count(&app).await, before + 1, "the count can tell");
+    assert_eq!(stored(&app).await, before + 1, "the count can tell");
     let to = p.header("location");
     let id = to.trim_start_matches("/cabinet/applications/");
     let case = app.state.store().get(id).await.unwrap();
@@ -802,24 +794,9 @@ async fn a_portal_draft_is_signed_from_the_cabinet_with_a_p7s() {
     let app = app_plain().await;
     let demo = trust_demo_pki(&app);
     let cookies = app.login("871008401427", "demo-applicant").await;
-    let csrf = cookies
-        .split("qz_csrf=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&cookies);
     let cookies = format!("{cookies}; lang=ru");
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("f.children.0.iin", "200315500017"),
-        ("f.children.0.name", "Асанов Нұрлан"),
-        ("f.children.0.birth_date", "2020-03-15"),
-        ("f.children.0.court_decision.number", "2-1234/2026"),
-        ("f.children.0.court_decision.date", "2026-01-20"),
-        ("f.bank_account.iban", "KZ86125KZT5004100100"),
-    ];
+    let fields = service_c_form(&csrf);
     let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
     let (ct, body) = multipart(&fields, &all_documents(pdf));
     let p = app
@@ -1000,14 +977,9 @@ async fn the_same_intake_form_sent_twice_takes_in_one_application() {
         assert!(uuid::Uuid::parse_str(&key).is_ok(), "{key}");
         key
     };
-    async fn count(app: &App) -> usize {
-        let filter = qyzmet_store::ListFilter::default();
-        let page = app.state.store().list_applications(&filter, 500, None);
-        page.await.unwrap().items.len()
-    }
     let page = app.get("/work/intake/meeting-permission", &clerk).await;
     let once = once_of(&page.body);
-    let before = count(&app).await;
+    let before = stored(&app).await;
     let mut form = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
     form.push(("once", &once));
     // Sent, then sent again (a double click, or Back and send): one
@@ -1021,7 +993,7 @@ async fn the_same_intake_form_sent_twice_takes_in_one_application() {
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     assert_eq!(first.header("location"), again.header("location"));
-    assert_eq!(count(&app).await, before + 1);
+    assert_eq!(stored(&app).await, before + 1);
     // Changed and sent with the same key: said so, nothing made, and the
     // page carries a new key, so sending it again takes in a new one.
     form[2] = ("name", "Басқа Өтініш Беруші");
@@ -1033,7 +1005,7 @@ async fn the_same_intake_form_sent_twice_takes_in_one_application() {
         .body
         .contains("Бұл нысан бұрын басқа деректермен жіберілген"));
     assert!(p.body.contains("value=\"Басқа Өтініш Беруші\""), "kept");
-    assert_eq!(count(&app).await, before + 1);
+    assert_eq!(stored(&app).await, before + 1);
     let fresh = once_of(&p.body);
     assert_ne!(fresh, once);
     let last = form.len() - 1;
@@ -1043,7 +1015,7 @@ async fn the_same_intake_form_sent_twice_takes_in_one_application() {
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_ne!(p.header("location"), first.header("location"));
-    assert_eq!(count(&app).await, before + 2);
+    assert_eq!(stored(&app).await, before + 2);
 }
 
 /// One action through the case page's form, as the reader's browser sends it.

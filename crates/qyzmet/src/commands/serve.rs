@@ -543,11 +543,11 @@ mod tests {
         let (trust, sealer) = trust(&cfg).unwrap();
         assert!(sealer.is_some(), "the demo head seals");
         let pki = dir.path().join("demo-pki");
-        let key = dir.path().join("k.pem");
-        let msg = dir.path().join("msg.bin");
-        let sig = dir.path().join("msg.p7s");
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let (key, msg, sig) = (path("k.pem"), path("msg.bin"), path("msg.p7s"));
         std::fs::write(&msg, b"the bytes a citizen signs").unwrap();
-        let run = |args: &[&std::ffi::OsStr]| {
+        let p12 = pki.join("871008401427.p12").display().to_string();
+        let run = |args: &[&str]| {
             let out = Command::new("openssl").args(args).output().unwrap();
             assert!(
                 out.status.success(),
@@ -556,28 +556,28 @@ mod tests {
             );
         };
         run(&[
-            "pkcs12".as_ref(),
-            "-in".as_ref(),
-            pki.join("871008401427.p12").as_os_str(),
-            "-nodes".as_ref(),
-            "-passin".as_ref(),
-            "pass:demo".as_ref(),
-            "-out".as_ref(),
-            key.as_os_str(),
+            "pkcs12",
+            "-in",
+            &p12,
+            "-nodes",
+            "-passin",
+            "pass:demo",
+            "-out",
+            &key,
         ]);
         run(&[
-            "cms".as_ref(),
-            "-sign".as_ref(),
-            "-binary".as_ref(),
-            "-nodetach".as_ref(),
-            "-outform".as_ref(),
-            "DER".as_ref(),
-            "-in".as_ref(),
-            msg.as_os_str(),
-            "-signer".as_ref(),
-            key.as_os_str(),
-            "-out".as_ref(),
-            sig.as_os_str(),
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-outform",
+            "DER",
+            "-in",
+            &msg,
+            "-signer",
+            &key,
+            "-out",
+            &sig,
         ]);
         let cms = std::fs::read(&sig).unwrap();
         let judged = qyzmet_pki::Verifier::new(trust).verify(&cms, None, chrono::Utc::now());

@@ -236,15 +236,10 @@ pub fn check_chain(c: &Ctx, events: &[Value]) -> Vec<EventRow> {
             };
             prev = hash.clone();
             let kind = s(e, "type");
-            let named = c.t(&format!("event.{kind}"));
             let at = s(e, "at");
             EventRow {
                 seq,
-                kind_name: if named == "?" {
-                    kind.clone()
-                } else {
-                    named.to_owned()
-                },
+                kind_name: c.t_or(&format!("event.{kind}"), &kind).to_owned(),
                 kind,
                 local: local_time(&at),
                 at,

@@ -16,6 +16,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
+use qyzmet_domain::catalog::Version;
 use qyzmet_domain::{Iin, Role};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -291,7 +292,15 @@ pub async fn apply(
         }
     }
     if !errors.is_empty() || !doc_errors.is_empty() {
-        return invalid(&state, c, &code, &posted, &errors, &doc_errors, files_lost);
+        return invalid(
+            &state,
+            c,
+            version,
+            &posted,
+            &errors,
+            &doc_errors,
+            files_lost,
+        );
     }
     let documents: Vec<Value> = files
         .iter()
@@ -337,7 +346,7 @@ pub async fn apply(
             invalid(
                 &state,
                 c,
-                &code,
+                version,
                 &posted,
                 &HashMap::new(),
                 &doc_errors,
@@ -384,16 +393,26 @@ pub async fn apply(
                 let (title, message) = crate::lang::problem_text(e.code, c.lang);
                 doc_errors.insert(String::new(), format!("{title}: {message}"));
             }
-            invalid(&state, c, &code, &posted, &errors, &doc_errors, files_lost)
+            invalid(
+                &state,
+                c,
+                version,
+                &posted,
+                &errors,
+                &doc_errors,
+                files_lost,
+            )
         }
         Err(e) => e.into_response(),
     }
 }
 
+/// The page drawn again with its problems, for the version the form was
+/// checked against.
 fn invalid(
     state: &AppState,
     c: Ctx,
-    code: &str,
+    version: &Version,
     posted: &Posted,
     errors: &HashMap<String, String>,
     doc_errors: &HashMap<String, String>,
@@ -420,17 +439,16 @@ fn invalid(
         .filter(|(k, _)| k.starts_with("f."))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let catalog = state.catalog();
-    let version = catalog.version_at(code, local_date(state.now()));
-    let schema = version.map_or(&Value::Null, |v| v.form_schema());
-    summary.extend(schema_form::summary(&c, schema, &form_errors));
+    summary.extend(schema_form::summary(
+        &c,
+        version.form_schema(),
+        &form_errors,
+    ));
     // The documents in the page's order, each line naming its document.
-    if let Some(version) = version {
-        for d in &version.documents {
-            if let Some(message) = doc_errors.get(&d.code) {
-                let line = format!("{}: {message}", super::capitalized(d.name.get(c.lang)));
-                summary.push((format!("#doc-{}", d.code), line));
-            }
+    for d in &version.documents {
+        if let Some(message) = doc_errors.get(&d.code) {
+            let line = format!("{}: {message}", super::capitalized(d.name.get(c.lang)));
+            summary.push((format!("#doc-{}", d.code), line));
         }
     }
     if let Some(message) = doc_errors.get("") {
@@ -440,7 +458,15 @@ fn invalid(
     if files_lost {
         summary.push((String::new(), c.t("doc.again").to_owned()));
     }
-    match page(state, c, code, posted, errors, doc_errors, summary) {
+    match page(
+        state,
+        c,
+        &version.service,
+        posted,
+        errors,
+        doc_errors,
+        summary,
+    ) {
         Ok(p) => {
             let mut res = render(&p);
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

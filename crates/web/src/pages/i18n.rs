@@ -561,18 +561,25 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
 /// The text of `key` in `lang`. An unknown key shows itself (and fails the
 /// tests), never an empty string.
 pub fn t(lang: Lang, key: &str) -> &'static str {
+    known(lang, key).unwrap_or_else(|| {
+        tracing::warn!(key, "page text missing");
+        "?"
+    })
+}
+
+/// The text of `key`, when there is one: for keys made from data (a
+/// form's field, an event's type), where a missing text is expected and
+/// the caller has its own fallback.
+pub fn known(lang: Lang, key: &str) -> Option<&'static str> {
     let i = match lang {
         Lang::Kk => 0,
         Lang::Ru => 1,
         Lang::En => 2,
     };
-    match TEXTS.iter().find(|(k, _)| *k == key) {
-        Some((_, texts)) => texts[i],
-        None => {
-            tracing::warn!(key, "page text missing");
-            "?"
-        }
-    }
+    TEXTS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, texts)| texts[i])
 }
 
 /// A language's own name, for the switch.

@@ -129,6 +129,12 @@ impl Ctx {
         i18n::t(self.lang, key)
     }
 
+    /// The text of `key`, or `fallback` where there is none (keys made from
+    /// data: a form's field, an event's type).
+    pub fn t_or<'a>(&self, key: &str, fallback: &'a str) -> &'a str {
+        i18n::known(self.lang, key).unwrap_or(fallback)
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

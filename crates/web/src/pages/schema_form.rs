@@ -135,11 +135,7 @@ fn walk_items(
     let id = format!("f-{}", path.replace('.', "-"));
     match s.get("type").and_then(Value::as_str) {
         Some("object") => {
-            let req: Vec<&str> = s
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let req = required_names(s);
             let fieldset = !path.is_empty() && !key.chars().all(|ch| ch.is_ascii_digit());
             if fieldset {
                 out.push(Item {
@@ -252,6 +248,14 @@ fn walk_items(
     }
 }
 
+/// The names an object schema lists as `required`.
+fn required_names(s: &Value) -> Vec<&str> {
+    s.get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 /// A schema's properties in the order a person fills them: the required
 /// ones as the schema lists them, then the others (JSON objects carry no
 /// order of their own).
@@ -296,11 +300,7 @@ fn build(
     };
     match s.get("type").and_then(Value::as_str) {
         Some("object") => {
-            let req: Vec<&str> = s
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let req = required_names(s);
             let props = s.get("properties").and_then(Value::as_object)?;
             // An optional group left wholly empty is absent, not invalid.
             let any = props.keys().any(|k| {
@@ -500,11 +500,7 @@ fn place(root: &Value, path: &str) -> Vec<usize> {
             s = r.get("items").unwrap_or(&Value::Null);
             continue;
         }
-        let req: Vec<&str> = r
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let req = required_names(r);
         let props = r.get("properties").and_then(Value::as_object);
         let at = props.and_then(|p| ordered(p, &req).iter().position(|(k, _)| *k == seg));
         key.push(at.unwrap_or(usize::MAX));
@@ -547,11 +543,7 @@ fn lines_of(
     let s = resolve(root, s);
     match v {
         Value::Object(m) => {
-            let req: Vec<&str> = s
-                .get("required")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let req = required_names(s);
             let mut keys: Vec<(&String, &Value)> = s
                 .get("properties")
                 .and_then(Value::as_object)
@@ -566,8 +558,7 @@ fn lines_of(
                 }
             }
             for (k, sub) in keys {
-                let known = c.t(&format!("field.{k}"));
-                let name = if known == "?" { k.as_str() } else { known };
+                let name = c.t_or(&format!("field.{k}"), k);
                 let p = if prefix.is_empty() {
                     name.to_owned()
                 } else {

@@ -341,10 +341,12 @@ async fn case_page(
     // has them.
     let assignee = match v["assignee"].as_str() {
         Some(user) => {
+            let fetched;
             let known = if specialists.is_empty() {
-                self::specialists(state, &c).await.unwrap_or_default()
+                fetched = self::specialists(state, &c).await.unwrap_or_default();
+                &fetched
             } else {
-                specialists.clone()
+                &specialists
             };
             known
                 .iter()
