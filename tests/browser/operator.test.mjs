@@ -8,7 +8,7 @@
 // screenshot on every page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { applicant, base, cspViolations, start, stop, newPage, check, act, login } from "./lib/harness.mjs";
+import { applicant, base, cspViolations, start, stop, newPage, check, act, login, meetingDay } from "./lib/harness.mjs";
 
 const attorney = "760212350620";
 const nobody = "800416300257";
@@ -20,7 +20,7 @@ async function fillPackage(page, documents) {
   await page.fill("#f-child-iin", "200315500017");
   await page.fill("#f-child-name", "Асанов Нұрлан");
   await page.fill("#f-child-birth_date", "2020-03-15");
-  await page.fill("#f-meeting-preferred_date", "2026-12-05");
+  await page.fill("#f-meeting-preferred_date", meetingDay);
   await page.fill("#f-meeting-place", "Қарағанды қаласының білім бөлімі");
   for (const d of documents) await page.check(`#doc-${d}`);
   await Promise.all([page.waitForNavigation(), page.click("#package > button[type=submit]")]);

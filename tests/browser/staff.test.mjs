@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { start, stop, base, bin, dataDir, applicant, cspViolations, newPage, check, act, api, token, officeIntake, officeApplication, fakeNcaLayer } from "./lib/harness.mjs";
+import { start, stop, base, bin, dataDir, applicant, cspViolations, newPage, check, act, api, token, officeIntake, officeApplication, fakeNcaLayer, meetingDay } from "./lib/harness.mjs";
 
 before(start);
 after(stop);
@@ -62,7 +62,7 @@ test("service A through the office in Kazakh: intake, register, resolution, revi
   await clerk.fill("#f-child-iin", "200315500017");
   await clerk.fill("#f-child-name", "Асанов Нұрлан");
   await clerk.fill("#f-child-birth_date", "2020-03-15");
-  await clerk.fill("#f-meeting-preferred_date", "2026-12-20");
+  await clerk.fill("#f-meeting-preferred_date", meetingDay);
   await clerk.fill("#f-meeting-place", "Қарағанды");
   for (const box of await clerk.$$("input[name=doc]")) await box.check();
   await submit(clerk, "#intake-form > button[type=submit]");
@@ -142,7 +142,7 @@ test("a motivated refusal with grounds, and a stale form answered on the page", 
     "kk",
     {
       child: { iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15" },
-      meeting: { preferred_date: "2026-12-20" },
+      meeting: { preferred_date: meetingDay },
     },
     ["application", "identity-document", "supporting-certificates"],
   );

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod diag;
+pub mod iban;
 pub mod iin;
 pub mod limit;
 pub mod role;

@@ -478,8 +478,18 @@ fn administrator_ends_are_layered_over_the_files() {
 
 // ---------------------------------------------------------------- forms
 
+/// The day the forms are checked on in these tests.
+fn today() -> chrono::NaiveDate {
+    date("2026-11-24")
+}
+
+/// A child of service C's form, born on the day the IIN says.
 fn child(iin: &str) -> serde_json::Value {
-    json!({"iin": iin, "name": "Асанов Нұрлан", "birth_date": "2020-03-15",
+    let born = qyzmet_domain::Iin::parse(iin)
+        .ok()
+        .and_then(|i| i.birth_date())
+        .map_or("2020-03-15".to_owned(), |d| d.to_string());
+    json!({"iin": iin, "name": "Асанов Нұрлан", "birth_date": born,
            "court_decision": {"number": "2-1234/2024", "date": "2024-05-20"}})
 }
 
@@ -488,34 +498,114 @@ fn adoption_form() {
     let c = real();
     let v = c.version("adoption-payment", "2016-64-04").unwrap();
     let bank = json!({"iban": "KZ86125KZT5004100100"});
+    let check = |form: serde_json::Value| v.validate_form(&form, today());
     assert_eq!(
-        v.validate_form(&json!({"children": [child("200315500017")], "bank_account": bank})),
+        check(json!({"children": [child("200315500017")], "bank_account": bank})),
         Ok(())
     );
     assert_eq!(
-        v.validate_form(&json!({"children": [child("200315500017"), child("190901600034")], "bank_account": bank})),
+        check(
+            json!({"children": [child("200315500017"), child("190901600034")], "bank_account": bank})
+        ),
         Ok(())
     );
 
-    let none = v
-        .validate_form(&json!({"children": [], "bank_account": bank}))
-        .unwrap_err();
+    let none = check(json!({"children": [], "bank_account": bank})).unwrap_err();
     assert_eq!(none[0].path, "/children", "{none:?}");
 
-    let bad = v
-        .validate_form(&json!({"children": [child("200315500017"), child("200315500018")], "bank_account": bank}))
-        .unwrap_err();
+    let bad = check(
+        json!({"children": [child("200315500017"), child("200315500018")], "bank_account": bank}),
+    )
+    .unwrap_err();
     assert_eq!(bad.len(), 1, "{bad:?}");
     assert_eq!(bad[0].path, "/children/1/iin");
     assert!(bad[0].message.contains("IIN"), "{}", bad[0].message);
 
-    let missing = v
-        .validate_form(&json!({"children": [child("200315500017")]}))
-        .unwrap_err();
+    let missing = check(json!({"children": [child("200315500017")]})).unwrap_err();
     assert!(
         missing.iter().any(|e| e.message.contains("bank_account")),
         "{missing:?}"
     );
+
+    // One character of the account number mistyped: the IBAN's check
+    // digits catch it.
+    let typo = check(json!({"children": [child("200315500017")],
+                            "bank_account": {"iban": "KZ86125KZT5004100101"}}))
+    .unwrap_err();
+    assert_eq!(typo.len(), 1, "{typo:?}");
+    assert_eq!(typo[0].path, "/bank_account/iban");
+    assert!(typo[0].message.contains("check digits"), "{typo:?}");
+}
+
+#[test]
+fn dates_are_checked_against_the_day_and_the_iin() {
+    let c = real();
+    let v = c.version("adoption-payment", "2016-64-04").unwrap();
+    let bank = json!({"iban": "KZ86125KZT5004100100"});
+    // Born on another day than the IIN says, and a court decision dated
+    // after the day of the check.
+    let mut second = child("190901600034");
+    second["birth_date"] = json!("2019-09-02");
+    second["court_decision"]["date"] = json!("2026-11-25");
+    let errs = v
+        .validate_form(
+            &json!({"children": [child("200315500017"), second], "bank_account": bank}),
+            today(),
+        )
+        .unwrap_err();
+    let found: Vec<(&str, &str)> = errs
+        .iter()
+        .map(|e| (e.path.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "/children/1/birth_date",
+                "the birth date differs from the one the IIN carries (2019-09-01)"
+            ),
+            (
+                "/children/1/court_decision/date",
+                "the date is later than today (2026-11-24)"
+            ),
+        ]
+    );
+    // The same decision on the day itself is taken.
+    let mut same_day = child("190901600034");
+    same_day["court_decision"]["date"] = json!("2026-11-24");
+    assert_eq!(
+        v.validate_form(
+            &json!({"children": [same_day], "bank_account": bank}),
+            today()
+        ),
+        Ok(())
+    );
+
+    // A meeting asked for yesterday is refused; today and later are taken.
+    let a = c.version("meeting-permission", "2018-20-02").unwrap();
+    let meeting = |day: &str| {
+        json!({
+            "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
+            "meeting": {"preferred_date": day}
+        })
+    };
+    let past = a
+        .validate_form(&meeting("2026-11-23"), today())
+        .unwrap_err();
+    assert_eq!(past.len(), 1, "{past:?}");
+    assert_eq!(past[0].path, "/meeting/preferred_date");
+    assert_eq!(
+        past[0].message,
+        "the date is earlier than today (2026-11-24)"
+    );
+    assert_eq!(a.validate_form(&meeting("2026-11-24"), today()), Ok(()));
+    // The child comes through `$ref`: its birth date is checked there too.
+    let mut unborn = meeting("2026-12-01");
+    unborn["child"]["birth_date"] = json!("2026-11-30");
+    let errs = a.validate_form(&unborn, today()).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].path, "/child/birth_date");
+    assert!(errs[0].message.contains("later than today"), "{errs:?}");
 }
 
 #[test]
@@ -526,11 +616,11 @@ fn foster_care_form() {
         "child": {"iin": "190901600034", "name": "Серікова Аружан", "birth_date": "2019-09-01"},
         "patronage_contract": {"number": "П-17", "date": "2025-02-03"}
     });
-    assert_eq!(v.validate_form(&good), Ok(()));
+    assert_eq!(v.validate_form(&good, today()), Ok(()));
     let mut bad = good.clone();
     bad["patronage_contract"]["date"] = json!("3 February 2025");
     bad["child"]["iin"] = json!("821214240092");
-    let errs = v.validate_form(&bad).unwrap_err();
+    let errs = v.validate_form(&bad, today()).unwrap_err();
     let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["/child/iin", "/patronage_contract/date"]);
 }
@@ -543,11 +633,11 @@ fn meeting_permission_form() {
         "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
         "meeting": {"preferred_date": "2026-12-01", "place": "Қарағанды, білім бөлімі"}
     });
-    assert_eq!(v.validate_form(&good), Ok(()));
+    assert_eq!(v.validate_form(&good, today()), Ok(()));
     let mut bad = good.clone();
     bad["meeting"]["preferred_date"] = json!("someday");
     bad["extra"] = json!(1);
-    let errs = v.validate_form(&bad).unwrap_err();
+    let errs = v.validate_form(&bad, today()).unwrap_err();
     assert!(
         errs.iter().any(|e| e.path == "/meeting/preferred_date"),
         "{errs:?}"
@@ -1016,6 +1106,35 @@ fn broken_form_schemas() {
     let mut f = real_files();
     edit(&mut f, schema, "draft/2020-12/schema", "draft-07/schema#");
     has(&errors(&f), schema, 2, "must be JSON Schema 2020-12");
+
+    // The day keywords: a value they cannot mean, and a birth date tied to
+    // a property that is not an IIN.
+    let mut f = real_files();
+    edit(
+        &mut f,
+        schema,
+        "\"x-not-after\": \"today\", \"x-birth-date-of\"",
+        "\"x-not-after\": \"yesterday\", \"x-birth-date-of\"",
+    );
+    has(
+        &errors(&f),
+        schema,
+        line(&f, schema, "\"yesterday\""),
+        "`x-not-after` takes \"today\"",
+    );
+    let mut f = real_files();
+    edit(
+        &mut f,
+        schema,
+        "\"x-birth-date-of\": \"iin\"",
+        "\"x-birth-date-of\": \"name\"",
+    );
+    has(
+        &errors(&f),
+        schema,
+        line(&f, schema, "\"x-birth-date-of\""),
+        "names a property of the same object with the `kz-iin` format",
+    );
 
     let mut f = real_files();
     f.retain(|x| x.0 != schema);

@@ -189,6 +189,10 @@ fn audit(database_url: &str) -> (i32, String) {
 // --------------------------------------------------------------- writers
 
 fn intake() -> Value {
+    // A month ahead: the schema takes no meeting date in the past.
+    let meeting_day = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
     let docs: Vec<Value> = [
         "application",
         "identity-document",
@@ -203,7 +207,7 @@ fn intake() -> Value {
         "applicant": {"iin": "871008401427", "name": "Test Applicant", "language": "kk"},
         "form": {
             "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
-            "meeting": {"preferred_date": "2026-12-05", "place": "Қарағанды қаласының білім бөлімі"}
+            "meeting": {"preferred_date": meeting_day, "place": "Қарағанды қаласының білім бөлімі"}
         },
         "documents": docs,
     })

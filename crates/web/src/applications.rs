@@ -521,7 +521,7 @@ pub async fn create(
             "applicant.name: at most 300 characters",
         ));
     }
-    if let Err(form_errors) = version.validate_form(&input.form) {
+    if let Err(form_errors) = version.validate_form(&input.form, today(now)) {
         return Err(
             unprocessable("form-invalid", "the form does not match the service's form")
                 .with_errors(

@@ -246,10 +246,13 @@ fn documents(kinds: &[&str]) -> Value {
     )
 }
 
-fn form_a() -> Value {
+/// Service A's form, asking to meet a fortnight after `now` (the schema
+/// takes no meeting date in the past).
+fn form_a(now: DateTime<Utc>) -> Value {
+    let day = crate::applications::local_date(now) + Duration::days(14);
     json!({
         "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
-        "meeting": {"preferred_date": "2026-12-05", "place": "Қарағанды қаласының білім бөлімі"}
+        "meeting": {"preferred_date": day.to_string(), "place": "Қарағанды қаласының білім бөлімі"}
     })
 }
 
@@ -348,7 +351,7 @@ async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> 
         "meeting-permission",
         "office",
         "871008401427",
-        form_a(),
+        form_a(now),
         documents(A_DOCS),
     )
     .await?;
@@ -392,7 +395,7 @@ async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> 
         "meeting-permission",
         "state-corporation",
         "760212350620",
-        form_a(),
+        form_a(now),
         documents(A_DOCS),
     )
     .await?;
@@ -444,7 +447,7 @@ async fn samples(state: &AppState, now: DateTime<Utc>) -> Result<(), SeedError> 
         "meeting-permission",
         "office",
         "871008401427",
-        form_a(),
+        form_a(now),
         documents(&["application", "supporting-certificates"]),
     )
     .await?;

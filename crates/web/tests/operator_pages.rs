@@ -265,7 +265,7 @@ fn package(docs: &[&str]) -> Vec<(String, String)> {
         ("f.child.iin", "200315500017"),
         ("f.child.name", "Асанов Нұрлан"),
         ("f.child.birth_date", "2020-03-15"),
-        ("f.meeting.preferred_date", "2026-12-05"),
+        ("f.meeting.preferred_date", support::meeting_day()),
         ("f.meeting.place", "Қарағанды қаласының білім бөлімі"),
     ]
     .iter()

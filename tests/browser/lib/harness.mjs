@@ -191,6 +191,9 @@ export async function officeIntake(service, applicantName, language, form, kinds
   return made.body.id;
 }
 
+/** A meeting date service A's form takes: a month from today (its schema refuses one in the past). */
+export const meetingDay = new Date(Date.now() + 30 * 86400000).toISOString().slice(0, 10);
+
 /** A complete service C form for the demo children, and its documents. */
 export const serviceCForm = {
   children: [{ iin: "200315500017", name: "Асанов Нұрлан", birth_date: "2020-03-15",

@@ -1,9 +1,23 @@
 //! Application forms as JSON Schema 2020-12, with the `kz-iin` format
-//! checked by [`Iin::parse`](crate::iin::Iin::parse).
+//! checked by [`Iin::parse`](crate::iin::Iin::parse), the `iban` format by
+//! [`iban::check`], and three keywords of Qyzmet's own for what depends on
+//! the day the form is checked (see [`day_problems`]).
 
+use crate::iban;
 use crate::iin::Iin;
+use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+/// On a date: not later than the day the form is checked (a birth, a
+/// court decision). The only value is `"today"`.
+pub const NOT_AFTER: &str = "x-not-after";
+/// On a date: not earlier than the day the form is checked (a meeting
+/// asked for). The only value is `"today"`.
+pub const NOT_BEFORE: &str = "x-not-before";
+/// On a date: the birth date that the IIN in the named property of the same
+/// object carries (domain.md: an IIN begins with its holder's birth date).
+pub const BIRTH_DATE_OF: &str = "x-birth-date-of";
 
 pub(crate) const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -49,8 +63,10 @@ pub(crate) fn compile(schema: Value) -> Result<FormSchema, (String, String)> {
             format!("not a valid JSON Schema 2020-12: {e}"),
         ));
     }
+    check_keywords(&schema, &mut String::new(), None)?;
     let validator = jsonschema::draft202012::options()
         .with_format("kz-iin", |s: &str| Iin::parse(s).is_ok())
+        .with_format("iban", |s: &str| iban::check(s).is_ok())
         .should_validate_formats(true)
         .build(&schema)
         .map_err(|e| (String::new(), format!("schema does not compile: {e}")))?;
@@ -58,16 +74,26 @@ pub(crate) fn compile(schema: Value) -> Result<FormSchema, (String, String)> {
 }
 
 impl FormSchema {
-    pub fn validate(&self, form: &Value) -> Result<(), Vec<FormError>> {
+    /// Checks `form` against the schema and, on the day `today` (Almaty),
+    /// against its day keywords.
+    pub fn validate(&self, form: &Value, today: NaiveDate) -> Result<(), Vec<FormError>> {
         let mut errors: Vec<FormError> = self
             .validator
             .iter_errors(form)
             .map(|e| {
                 let path = e.instance_path().as_str().to_owned();
-                let message = iin_reason(form, &path, &e.to_string());
+                let message = format_reason(form, &path, &e.to_string());
                 FormError { path, message }
             })
             .collect();
+        errors.extend(
+            day_problems(&self.schema, form, today)
+                .into_iter()
+                .map(|p| FormError {
+                    message: p.kind.to_string(),
+                    path: p.path,
+                }),
+        );
         if errors.is_empty() {
             return Ok(());
         }
@@ -76,16 +102,195 @@ impl FormSchema {
     }
 }
 
-/// A failed `kz-iin` format says only "is not a kz-iin"; say why, as the
-/// IIN module does.
-fn iin_reason(form: &Value, path: &str, message: &str) -> String {
-    if !message.contains("\"kz-iin\"") {
-        return message.to_owned();
+/// A failed format says only "is not a kz-iin"; say why, as the IIN and
+/// IBAN modules do.
+fn format_reason(form: &Value, path: &str, message: &str) -> String {
+    let value = form.pointer(path).and_then(Value::as_str);
+    if message.contains("\"kz-iin\"") {
+        if let Some(Err(e)) = value.map(Iin::parse) {
+            return format!("not a valid IIN: {e}");
+        }
+    } else if message.contains("\"iban\"") {
+        if let Some(Err(e)) = value.map(iban::check) {
+            return format!("not a valid IBAN: {e}");
+        }
     }
-    match form.pointer(path).and_then(Value::as_str).map(Iin::parse) {
-        Some(Err(e)) => format!("not a valid IIN: {e}"),
-        _ => message.to_owned(),
+    message.to_owned()
+}
+
+/// What a day keyword found wrong with a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DayProblemKind {
+    #[error("the date is later than today ({today})")]
+    AfterToday { today: NaiveDate },
+    #[error("the date is earlier than today ({today})")]
+    BeforeToday { today: NaiveDate },
+    #[error("the birth date differs from the one the IIN carries ({iin_date})")]
+    NotIinBirthDate { iin_date: NaiveDate },
+}
+
+/// A date that breaks one of the schema's day keywords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayProblem {
+    /// JSON pointer of the date.
+    pub path: String,
+    pub kind: DayProblemKind,
+}
+
+/// The dates of `form` that break the day keywords of `schema`
+/// ([`NOT_AFTER`], [`NOT_BEFORE`], [`BIRTH_DATE_OF`]) on `today`. Values that
+/// are not dates, and IINs that are not valid, are left to the schema's own
+/// checks, so nothing is reported twice.
+pub fn day_problems(schema: &Value, form: &Value, today: NaiveDate) -> Vec<DayProblem> {
+    let mut out = Vec::new();
+    walk_days(schema, schema, form, &mut String::new(), today, &mut out);
+    out
+}
+
+/// Appends one JSON pointer step.
+fn push_key(path: &mut String, key: &str) {
+    path.push('/');
+    path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+}
+
+/// A local `$ref` (`#/$defs/child`) followed; anything else as it is.
+/// A chain of references is followed a few steps at most (a loop ends).
+fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| root.pointer(p))
+        {
+            Some(target) => s = target,
+            None => break,
+        }
     }
+    s
+}
+
+fn walk_days(
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &mut String,
+    today: NaiveDate,
+    out: &mut Vec<DayProblem>,
+) {
+    let schema = resolve(root, schema);
+    let at = path.len();
+    if let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object(),
+    ) {
+        for (key, s) in props {
+            let Some(v) = obj.get(key) else { continue };
+            push_key(path, key);
+            let s = resolve(root, s);
+            if let Some(kind) = v
+                .as_str()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .and_then(|date| day_problem(s, obj, date, today))
+            {
+                out.push(DayProblem {
+                    path: path.clone(),
+                    kind,
+                });
+            }
+            walk_days(root, s, v, path, today, out);
+            path.truncate(at);
+        }
+    }
+    if let (Some(items), Some(list)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in list.iter().enumerate() {
+            push_key(path, &i.to_string());
+            walk_days(root, items, v, path, today, out);
+            path.truncate(at);
+        }
+    }
+}
+
+fn day_problem(
+    s: &Value,
+    siblings: &Map<String, Value>,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Option<DayProblemKind> {
+    if s.get(NOT_AFTER).is_some() && date > today {
+        return Some(DayProblemKind::AfterToday { today });
+    }
+    if s.get(NOT_BEFORE).is_some() && date < today {
+        return Some(DayProblemKind::BeforeToday { today });
+    }
+    let iin_date = s
+        .get(BIRTH_DATE_OF)
+        .and_then(Value::as_str)
+        .and_then(|k| siblings.get(k))
+        .and_then(Value::as_str)
+        .and_then(|i| Iin::parse(i).ok())
+        .and_then(|i| i.birth_date())?;
+    (iin_date != date).then_some(DayProblemKind::NotIinBirthDate { iin_date })
+}
+
+/// The day keywords where they are, each with a value it can mean: the
+/// catalog check reports a mistake in them as it does any other. `parent`
+/// is the `properties` of the object the schema `s` is a property of.
+fn check_keywords(
+    s: &Value,
+    path: &mut String,
+    parent: Option<&Map<String, Value>>,
+) -> Result<(), (String, String)> {
+    let Some(obj) = s.as_object() else {
+        return Ok(());
+    };
+    for key in [NOT_AFTER, NOT_BEFORE] {
+        if let Some(v) = obj.get(key) {
+            if v != "today" {
+                return Err((
+                    format!("{path}/{key}"),
+                    format!("`{key}` takes \"today\", not {v}"),
+                ));
+            }
+        }
+    }
+    if let Some(v) = obj.get(BIRTH_DATE_OF) {
+        let named = v.as_str().and_then(|k| Some((k, parent?.get(k)?)));
+        let is_iin = named.is_some_and(|(_, t)| t.get("format") == Some(&Value::from("kz-iin")));
+        if !is_iin {
+            return Err((
+                format!("{path}/{BIRTH_DATE_OF}"),
+                format!(
+                    "`{BIRTH_DATE_OF}` names a property of the same object with the `kz-iin` format, not {v}"
+                ),
+            ));
+        }
+    }
+    let at = path.len();
+    for (key, child) in obj {
+        push_key(path, key);
+        match (key.as_str(), child) {
+            ("properties", Value::Object(props)) => {
+                for (name, prop) in props {
+                    let mark = path.len();
+                    push_key(path, name);
+                    check_keywords(prop, path, Some(props))?;
+                    path.truncate(mark);
+                }
+            }
+            (_, Value::Array(list)) => {
+                for (i, item) in list.iter().enumerate() {
+                    let mark = path.len();
+                    push_key(path, &i.to_string());
+                    check_keywords(item, path, None)?;
+                    path.truncate(mark);
+                }
+            }
+            _ => check_keywords(child, path, None)?,
+        }
+        path.truncate(at);
+    }
+    Ok(())
 }
 
 /// Stands in for a version's schema until its file is attached by the loader.

@@ -15,7 +15,9 @@ mod render;
 mod view;
 mod walk;
 
-pub use form::FormError;
+pub use form::{
+    day_problems, DayProblem, DayProblemKind, FormError, BIRTH_DATE_OF, NOT_AFTER, NOT_BEFORE,
+};
 pub use load::load;
 pub use render::render_text;
 pub use view::{DocumentView, GroundView, RegulationView, ServiceView, StepView};
@@ -559,10 +561,15 @@ impl Version {
         &self.form.schema
     }
 
-    /// Checks an application form against the version's schema; every error
-    /// with the JSON pointer of the offending value.
-    pub fn validate_form(&self, form: &serde_json::Value) -> Result<(), Vec<FormError>> {
-        self.form.validate(form)
+    /// Checks an application form against the version's schema and, on
+    /// `today` (Almaty), its day keywords; every error with the JSON pointer
+    /// of the offending value.
+    pub fn validate_form(
+        &self,
+        form: &serde_json::Value,
+        today: NaiveDate,
+    ) -> Result<(), Vec<FormError>> {
+        self.form.validate(form, today)
     }
 }
 

@@ -549,6 +549,14 @@ fn docs(kinds: &[&str]) -> Value {
     )
 }
 
+/// A meeting date the form accepts: a month from today (the schema takes
+/// none in the past).
+fn meeting_day() -> String {
+    (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// An office intake of the `i`th lifecycle: the three services in turn,
 /// every required document presented on paper.
 fn intake(i: u64) -> Value {
@@ -557,7 +565,7 @@ fn intake(i: u64) -> Value {
         "meeting-permission" => (
             json!({
                 "child": {"iin": "200315500017", "name": "Асанов Нұрлан", "birth_date": "2020-03-15"},
-                "meeting": {"preferred_date": "2026-12-05", "place": "Қарағанды қаласының білім бөлімі"}
+                "meeting": {"preferred_date": meeting_day(), "place": "Қарағанды қаласының білім бөлімі"}
             }),
             &[
                 "application",

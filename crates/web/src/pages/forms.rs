@@ -122,7 +122,13 @@ fn page(
         .service(code)
         .map(|s| s.name.get(c.lang).to_owned())
         .unwrap_or_default();
-    let items = schema_form::items(&c, version.form_schema(), posted, errors);
+    let items = schema_form::items(
+        &c,
+        version.form_schema(),
+        posted,
+        errors,
+        local_date(state.now()),
+    );
     let documents = version
         .documents
         .iter()
@@ -275,7 +281,7 @@ pub async fn apply(
             Err(e) => e.into_response(),
         };
     }
-    let (form, mut errors) = schema_form::parse(&c, &schema, &posted);
+    let (form, mut errors) = schema_form::parse(&c, &schema, &posted, local_date(state.now()));
     let me = who.iin.map(|i| i.to_string()).unwrap_or_default();
     for (field, message) in behalf_problems(&c, &me, &posted) {
         errors.insert(field.to_owned(), message);

@@ -397,7 +397,13 @@ async fn intake_page(
             || (poa.as_ref().is_some_and(PoaView::usable)
                 && representative.as_ref().is_some_and(|r| r.person.is_some())));
     let items = if ready {
-        schema_form::items(&c, version.form_schema(), posted, errors)
+        schema_form::items(
+            &c,
+            version.form_schema(),
+            posted,
+            errors,
+            local_date(state.now()),
+        )
     } else {
         Vec::new()
     };
@@ -528,7 +534,7 @@ pub async fn intake(
         let none = Problems::of_form(&c, &schema, HashMap::new(), StatusCode::OK);
         return redraw(&state, c, &code, who, &posted, none).await;
     }
-    let (form, errors) = schema_form::parse(&c, &schema, &posted);
+    let (form, errors) = schema_form::parse(&c, &schema, &posted, local_date(state.now()));
     if !errors.is_empty() || !check_who(&c, &who).is_empty() {
         let p = Problems::of_form(&c, &schema, errors, StatusCode::UNPROCESSABLE_ENTITY);
         return redraw(&state, c, &code, who, &posted, p).await;

@@ -9,7 +9,9 @@
 //! JavaScript (a submit button named `add`).
 
 use super::Ctx;
-use qyzmet_domain::Iin;
+use chrono::NaiveDate;
+use qyzmet_domain::catalog::{day_problems, DayProblemKind, NOT_AFTER, NOT_BEFORE};
+use qyzmet_domain::{iban, Iin};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -28,6 +30,10 @@ pub struct Item {
     pub minlength: String,
     pub maxlength: String,
     pub inputmode: &'static str,
+    /// A date's first and last allowed day (`min`, `max`), from the
+    /// schema's day keywords.
+    pub min: String,
+    pub max: String,
     pub hint: String,
     pub value: String,
     pub error: String,
@@ -106,17 +112,30 @@ fn rows(schema: &Value, path: &str, posted: &Posted) -> usize {
     n.clamp(min, max.max(min))
 }
 
-/// The fields of `schema` filled with `posted` values and `errors` (by name).
+/// The fields of `schema` filled with `posted` values and `errors` (by name);
+/// a date bounded by today gets `today` (Almaty) as its `min` or `max`.
 pub fn items(
     c: &Ctx,
     schema: &Value,
     posted: &Posted,
     errors: &HashMap<String, String>,
+    today: NaiveDate,
 ) -> Vec<Item> {
     let mut out = Vec::new();
     walk_items(c, schema, schema, "", "", true, posted, errors, &mut out);
+    let today = today.to_string();
+    for i in &mut out {
+        for bound in [&mut i.min, &mut i.max] {
+            if bound == TODAY {
+                bound.clone_from(&today);
+            }
+        }
+    }
     out
 }
+
+/// Stands for today in an item's `min` or `max` until [`items`] fills it.
+const TODAY: &str = "today";
 
 #[allow(clippy::too_many_arguments)]
 fn walk_items(
@@ -222,7 +241,22 @@ fn walk_items(
                 ..Item::default()
             };
             match format {
-                "date" => item.input_type = "date",
+                "date" => {
+                    item.input_type = "date";
+                    if s.get(NOT_BEFORE).is_some() {
+                        item.min = TODAY.into();
+                    }
+                    if s.get(NOT_AFTER).is_some() {
+                        item.max = TODAY.into();
+                    }
+                }
+                // Typed as banks print it, in groups of four: the server
+                // takes the spaces out, so the browser's pattern would only
+                // be in the way.
+                "iban" => {
+                    item.maxlength = "42".into();
+                    item.hint = c.t("form.iban-hint").to_owned();
+                }
                 "kz-iin" => {
                     item.pattern = "[0-9]{12}".into();
                     item.maxlength = "12".into();
@@ -231,7 +265,8 @@ fn walk_items(
                 }
                 _ => {}
             }
-            if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+            let pattern = s.get("pattern").and_then(Value::as_str);
+            if let Some(p) = pattern.filter(|_| format != "iban") {
                 item.pattern = p.trim_start_matches('^').trim_end_matches('$').to_owned();
                 if key == "iban" || key == "bank_account" {
                     item.hint = c.t("form.iban-hint").to_owned();
@@ -273,11 +308,27 @@ fn ordered<'a>(props: &'a Map<String, Value>, required: &[&str]) -> Vec<(&'a Str
 }
 
 /// The JSON the posted fields make, and the problems found, by field name,
-/// in the reader's language.
-pub fn parse(c: &Ctx, schema: &Value, posted: &Posted) -> (Value, HashMap<String, String>) {
+/// in the reader's language; the day keywords are checked on `today`
+/// (Almaty), where the field has no other problem.
+pub fn parse(
+    c: &Ctx,
+    schema: &Value,
+    posted: &Posted,
+    today: NaiveDate,
+) -> (Value, HashMap<String, String>) {
     let mut errors = HashMap::new();
     let v = build(c, schema, schema, "", true, posted, &mut errors)
         .unwrap_or(Value::Object(Map::new()));
+    for p in day_problems(schema, &v, today) {
+        let message = match p.kind {
+            DayProblemKind::AfterToday { .. } => c.t("form.date-future").to_owned(),
+            DayProblemKind::BeforeToday { .. } => c.t("form.date-past").to_owned(),
+            DayProblemKind::NotIinBirthDate { iin_date } => {
+                format!("{} {iin_date}.", c.t("form.birth-date-iin"))
+            }
+        };
+        errors.entry(field_of_pointer(&p.path)).or_insert(message);
+    }
     (v, errors)
 }
 
@@ -357,9 +408,13 @@ fn build(
         }
         _ => {
             let name = format!("f.{path}");
+            let format = s.get("format").and_then(Value::as_str);
             let value = posted
                 .get(&name)
-                .map(|v| v.trim().to_owned())
+                .map(|v| match format {
+                    Some("iban") => iban::normalized(v),
+                    _ => v.trim().to_owned(),
+                })
                 .unwrap_or_default();
             if value.is_empty() {
                 if required {
@@ -381,13 +436,16 @@ fn build(
             {
                 Some("form.required")
             } else {
-                match s.get("format").and_then(Value::as_str) {
-                    Some("date")
-                        if chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() =>
-                    {
+                match format {
+                    Some("date") if NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() => {
                         Some("form.date")
                     }
                     Some("kz-iin") if Iin::parse(&value).is_err() => Some("form.iin"),
+                    Some("iban") => match iban::check(&value) {
+                        Ok(()) => None,
+                        Err(iban::IbanError::Shape) => Some("form.pattern"),
+                        Err(iban::IbanError::CheckDigits) => Some("form.iban-check"),
+                    },
                     _ => None,
                 }
             }

@@ -151,7 +151,13 @@ fn page(
         .service(code)
         .map(|s| s.name.get(c.lang).to_owned())
         .unwrap_or_default();
-    let items = schema_form::items(&c, version.form_schema(), &typed.posted, errors);
+    let items = schema_form::items(
+        &c,
+        version.form_schema(),
+        &typed.posted,
+        errors,
+        local_date(state.now()),
+    );
     let documents = version
         .documents
         .iter()
@@ -273,7 +279,12 @@ pub async fn submit(
             StatusCode::OK,
         );
     }
-    let (form, mut errors) = schema_form::parse(&c, version.form_schema(), &typed.posted);
+    let (form, mut errors) = schema_form::parse(
+        &c,
+        version.form_schema(),
+        &typed.posted,
+        local_date(state.now()),
+    );
     let iin = typed.get("iin");
     if iin.is_empty() {
         errors.insert("iin".into(), c.t("form.required").to_owned());

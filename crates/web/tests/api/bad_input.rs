@@ -101,6 +101,29 @@ async fn intake_rejections_store_nothing(app: &TestApp) {
         paths.iter().any(|p| p.starts_with("/form/child")),
         "{paths:?}"
     );
+    // Dates the day and the IIN rule out (the clock is at 2026-11-24):
+    // a child born after today, a meeting asked for before it.
+    let mut bad_days = form_a();
+    bad_days["child"]["birth_date"] = json!("2026-11-25");
+    bad_days["meeting"]["preferred_date"] = json!("2026-11-23");
+    let r = app.take_in("clerk", &with("form", bad_days)).await;
+    r.problem(422, "form-invalid");
+    assert_eq!(
+        r.error_paths(),
+        ["/form/child/birth_date", "/form/meeting/preferred_date"]
+    );
+    // Born on another day than the IIN says.
+    let mut other_day = form_a();
+    other_day["child"]["birth_date"] = json!("2020-03-16");
+    let r = app.take_in("clerk", &with("form", other_day)).await;
+    r.problem(422, "form-invalid");
+    assert_eq!(r.error_paths(), ["/form/child/birth_date"]);
+    // An IBAN with a mistyped digit.
+    let mut c = intake("adoption-payment", "office", P1);
+    c["form"]["bank_account"]["iban"] = json!("KZ86125KZT5004100101");
+    let r = app.take_in("clerk", &c).await;
+    r.problem(422, "form-invalid");
+    assert_eq!(r.error_paths(), ["/form/bank_account/iban"]);
     // C with no child.
     let mut c = intake("adoption-payment", "office", P1);
     c["form"]["children"] = json!([]);

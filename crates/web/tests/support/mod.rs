@@ -29,6 +29,17 @@ fn catalog_files() -> Vec<(String, String)> {
     files
 }
 
+/// A meeting date service A's form takes on a real clock: a month from
+/// today (its schema refuses one in the past).
+pub fn meeting_day() -> &'static str {
+    static D: OnceLock<String> = OnceLock::new();
+    D.get_or_init(|| {
+        (chrono::Utc::now() + chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string()
+    })
+}
+
 /// The shipped catalog and the built-in calendar, loaded once per binary.
 pub fn catalog_and_calendar() -> &'static (Catalog, Calendar) {
     static C: OnceLock<(Catalog, Calendar)> = OnceLock::new();
