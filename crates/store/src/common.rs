@@ -395,6 +395,22 @@ enum Bind {
     Bool(bool),
 }
 
+/// Binds `binds` in order to a query of either kind (`query`,
+/// `query_scalar`).
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+                Bind::Bool(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
 fn param(binds: &mut Vec<Bind>, b: Bind) -> String {
     binds.push(b);
     format!("${}", binds.len())
@@ -1128,14 +1144,7 @@ impl Store for Backend {
             format!("select {APP_COLUMNS} from applications where true{w}{order} limit {p}")
         };
 
-        let mut q = sqlx::query(&sql);
-        for b in binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s),
-                Bind::Int(i) => q.bind(i),
-                Bind::Bool(v) => q.bind(v),
-            };
-        }
+        let q = bind_all!(sqlx::query(&sql), binds);
         let rows = q.fetch_all(&mut *self.reader().await?).await?;
         let mut items = Vec::with_capacity(rows.len());
         let mut last_key = 0;
@@ -1154,6 +1163,20 @@ impl Store for Backend {
             None
         };
         Ok(Page { items, next_cursor })
+    }
+
+    async fn count_applications(&self, filter: &ListFilter, cap: u32) -> Result<u64, StoreError> {
+        let mut binds = Vec::new();
+        let mut statuses = filter.statuses.clone();
+        statuses.sort();
+        statuses.dedup();
+        let w = list_conditions(filter, None, &mut binds, &statuses)?;
+        let p = param(&mut binds, Bind::Int(i64::from(cap)));
+        let sql =
+            format!("select count(*) from (select 1 from applications where true{w} limit {p}) c");
+        let q = bind_all!(sqlx::query_scalar::<_, i64>(&sql), binds);
+        let n = q.fetch_one(&mut *self.reader().await?).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn steps_falling_due(

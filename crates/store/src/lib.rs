@@ -683,6 +683,10 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page, StoreError>;
+    /// How many applications `filter` selects (its order aside), counting
+    /// no further than `cap`: a queue's size on a page, read off the same
+    /// index the list reads, however many cases the database holds.
+    async fn count_applications(&self, filter: &ListFilter, cap: u32) -> Result<u64, StoreError>;
     /// Applications whose step deadline passed and are not marked overdue
     /// yet, earliest first, with the rev to append at.
     async fn steps_falling_due(

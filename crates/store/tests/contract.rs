@@ -1272,11 +1272,16 @@ async fn lists_filter_and_page_without_gaps(db: &Db) {
         last = Some(d);
     }
 
+    // Each filter lists what it should, and counts as many, or its cap.
     let check = |filter: ListFilter, pred: fn(u32) -> bool| async move {
         let mut got = page_all(s, &filter, 3).await;
         got.sort();
         let want: Vec<String> = (0..25).filter(|n| pred(*n)).map(id).collect();
         assert_eq!(got, want, "{filter:?}");
+        let n = want.len() as u64;
+        assert!(n >= 2, "{filter:?}");
+        assert_eq!(s.count_applications(&filter, 100).await.unwrap(), n);
+        assert_eq!(s.count_applications(&filter, 2).await.unwrap(), 2);
     };
     check(
         ListFilter {

@@ -1272,6 +1272,20 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
         p.body.contains("href=\"/work/intake\""),
         "the nav offers intake"
     );
+    // Each queue says how many cases it holds: as many as its rows (the
+    // demo's own cases among them).
+    let queued = |body: &str| -> usize {
+        let (_, after) = body
+            .split_once("Кезек <span class=\"count\">(")
+            .unwrap_or_else(|| panic!("no count: {body}"));
+        let n = after.split(')').next().unwrap().parse().unwrap();
+        let table = body.split("<table id=\"queue\">").nth(1).unwrap_or("");
+        let table = table.split("</table>").next().unwrap();
+        assert_eq!(table.matches("<tr").count().saturating_sub(1), n, "{body}");
+        n
+    };
+    let clerk_had = queued(&p.body);
+    assert!(!p.body.contains("id=\"queue-overdue\""));
     let p = app.get("/work/intake/meeting-permission", &clerk).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("name=\"f.child.iin\""));
@@ -1296,6 +1310,7 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     );
 
     let id = take_in(&app, &clerk).await;
+    assert_eq!(queued(&app.get("/work", &clerk).await.body), clerk_had + 1);
     let p = app
         .get(&format!("/work/applications/{id}?done=intake"), &clerk)
         .await;
@@ -1321,6 +1336,19 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     // The head's inbox has it; a stale form is refused, what was chosen kept.
     let p = app.get("/work", &head).await;
     assert!(p.body.contains(&format!("/work/applications/{id}")));
+    assert!(queued(&p.body) >= 1);
+    // The demo left the head a case past its deadline: the count of the
+    // overdue is said above the queue, as many as its rows marked so.
+    let late = p.body.matches("<tr class=\"overdue\">").count();
+    assert!(late >= 1, "{}", p.body);
+    assert!(
+        p.body.contains(&format!(
+            "id=\"queue-overdue\"><span class=\"tag tag-warn\">Мерзімі өткені: {late}</span>"
+        )),
+        "{}",
+        p.body
+    );
+    assert_eq!(queued(&app.get("/work", &clerk).await.body), clerk_had);
     let csrf = csrf_of(&head);
     let p = app
         .post_form(
@@ -1375,6 +1403,7 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     let p = app.get("/work", &specialist).await;
     assert!(p.body.contains("Менің жұмыс тізімім"));
     assert!(p.body.contains(&format!("/work/applications/{id}")));
+    assert!(queued(&p.body) >= 1);
     let p = app
         .get(&format!("/work/applications/{id}"), &specialist)
         .await;

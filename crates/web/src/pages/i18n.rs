@@ -181,6 +181,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("work.specialist.title", ["Менің жұмыс тізімім", "Мой список работ", "My worklist"]),
     ("work.specialist.lead", ["Маған жүктелген өтініштер: алдымен мерзімі өткендері, сосын мерзімі бойынша.", "Поручённые мне заявления: сначала просроченные, затем по сроку.", "Applications assigned to me: overdue first, then by deadline."]),
     ("work.queue", ["Кезек", "Очередь", "Queue"]),
+    ("work.overdue-count", ["Мерзімі өткені:", "Просрочено:", "Overdue:"]),
     ("work.empty", ["Әзірге ештеңе жоқ.", "Пока ничего нет.", "Nothing here yet."]),
     ("work.applicant", ["Өтініш беруші", "Заявитель", "Applicant"]),
     ("work.representative", ["Өкіл", "Представитель", "Representative"]),

@@ -67,6 +67,46 @@ pub struct QueuePage {
     /// The next page of the queue, when there is one.
     pub next: String,
     pub notice: String,
+    /// How many cases the whole queue holds, and how many of them are
+    /// overdue (`1000+` past the count's cap).
+    pub total: String,
+    pub overdue: String,
+}
+
+/// Queues are counted this far: enough to plan a day, cheap at any size.
+const COUNT_CAP: u32 = 1000;
+
+/// The size of the reader's queue and of its overdue part, as the queue's
+/// list narrows it (the step's role is the reader's; a clerk's and a
+/// head's provider, a specialist's own cases). Each is counted off the
+/// index the list reads.
+async fn queue_counts(
+    state: &AppState,
+    who: &Principal,
+    role: Role,
+) -> Result<(String, String), ApiError> {
+    let mut filter = qyzmet_store::ListFilter {
+        step_role: Some(role.code().to_owned()),
+        statuses: vec!["in-progress".into(), "paused".into()],
+        ..Default::default()
+    };
+    if role == Role::Specialist {
+        filter.assignee = Some(who.username.clone());
+    } else {
+        filter.provider = Some(who.provider.clone().unwrap_or_default());
+    }
+    let shown = |n: u64| {
+        if n >= u64::from(COUNT_CAP) {
+            format!("{COUNT_CAP}+")
+        } else {
+            n.to_string()
+        }
+    };
+    let store = state.store();
+    let total = store.count_applications(&filter, COUNT_CAP).await?;
+    filter.overdue = Some(true);
+    let overdue = store.count_applications(&filter, COUNT_CAP).await?;
+    Ok((shown(total), shown(overdue)))
 }
 
 #[derive(Deserialize)]
@@ -149,6 +189,10 @@ pub async fn queue(
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
+    let (total, overdue) = match queue_counts(&state, &who, role).await {
+        Ok(x) => x,
+        Err(e) => return e.into_response(),
+    };
     // The deadline order already puts late cases first; a paused case,
     // dated by its pause's end, stays behind them on the page too.
     rows.sort_by_key(|r| !r.overdue);
@@ -184,6 +228,8 @@ pub async fn queue(
         clerk: role == Role::Clerk,
         next,
         notice,
+        total,
+        overdue,
         c,
     })
 }
