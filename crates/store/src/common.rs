@@ -1170,7 +1170,21 @@ impl Store for Backend {
         let mut statuses = filter.statuses.clone();
         statuses.sort();
         statuses.dedup();
-        let w = list_conditions(filter, None, &mut binds, &statuses)?;
+        // `overdue` as a literal, as the partial index of the overdue
+        // (migration 0033) names it: a bound value would not let the
+        // planner prove the index holds every row asked for.
+        let unbound = ListFilter {
+            overdue: None,
+            ..filter.clone()
+        };
+        let mut w = list_conditions(&unbound, None, &mut binds, &statuses)?;
+        if let Some(o) = filter.overdue {
+            w.push_str(if o {
+                " and overdue = true"
+            } else {
+                " and overdue = false"
+            });
+        }
         let p = param(&mut binds, Bind::Int(i64::from(cap)));
         let sql =
             format!("select count(*) from (select 1 from applications where true{w} limit {p}) c");

@@ -30,6 +30,7 @@ use qyzmet_documents::Content;
 use qyzmet_domain::case::{Case, Deadlines, ReceiptKind, Status};
 use qyzmet_domain::catalog::{Lang, ResultKind as FormKind, Version};
 use qyzmet_domain::step::StepCode;
+use qyzmet_domain::Channel;
 use qyzmet_store::jobs::{JobError, JobHandler, Ran};
 use qyzmet_store::{
     Application, DocumentSeal, Job, NewDocument, NewJob, StoreError, StoredDocument,
@@ -284,7 +285,18 @@ async fn render_draft(
     case: &Case,
     purpose: &str,
 ) -> Result<Option<NewDocument>, JobError> {
-    let Some(doc) = draft(state, app, case, purpose)? else {
+    // A receipt names the employee who gave it, at the office or the State
+    // Corporation's counter (the portal takes a package in by itself).
+    let issued_by = if purpose == "receipt" && case.channel != Channel::Portal {
+        state
+            .store()
+            .user_by_username(&app.row.intake_actor)
+            .await?
+            .map(|u| u.display_name)
+    } else {
+        None
+    };
+    let Some(doc) = draft(state, app, case, purpose, issued_by.as_deref())? else {
         return Ok(None);
     };
     let content = doc.content;
@@ -330,12 +342,14 @@ fn lang_of(case: &Case) -> Lang {
 }
 
 /// What the document of `purpose` says now; `None` when the case has none
-/// to draft (no receipt; a result only while at `sign`).
+/// to draft (no receipt; a result only while at `sign`). A receipt names
+/// `issued_by`, the employee who gave it, when there is one.
 pub fn draft(
     state: &AppState,
     app: &Application,
     case: &Case,
     purpose: &str,
+    issued_by: Option<&str>,
 ) -> Result<Option<Draft>, JobError> {
     let catalog = state.catalog();
     let version = catalog
@@ -436,6 +450,9 @@ pub fn draft(
                 for d in &r.missing {
                     body.push(format!("• {}", doc_name(version, d, lang)));
                 }
+            }
+            if let Some(name) = issued_by {
+                fields.push((t.issued_by.to_owned(), name.to_owned()));
             }
             ("receipt", title, r.issued_at, fields)
         }
@@ -649,6 +666,7 @@ struct Texts {
     received: &'static str,
     missing: &'static str,
     result_due: &'static str,
+    issued_by: &'static str,
 }
 
 impl Texts {
@@ -686,6 +704,7 @@ static KK: Texts = Texts {
     received: "Қабылданған құжаттар:",
     missing: "Ұсынылмаған құжаттар:",
     result_due: "Нәтиже беру мерзімі",
+    issued_by: "Қолхатты берген",
 };
 
 static RU: Texts = Texts {
@@ -713,6 +732,7 @@ static RU: Texts = Texts {
     received: "Приняты документы:",
     missing: "Не представлены документы:",
     result_due: "Срок выдачи результата",
+    issued_by: "Расписку выдал",
 };
 
 static EN: Texts = Texts {
@@ -740,6 +760,7 @@ static EN: Texts = Texts {
     received: "Documents received:",
     missing: "Documents not presented:",
     result_due: "Result due by",
+    issued_by: "Receipt issued by",
 };
 
 // ---------------------------------------------------------------- the head's seal
