@@ -520,6 +520,9 @@ pub fn draft(
                             body.push(format!("• {c}"));
                         }
                     }
+                    if let Some(m) = meeting_of(&case.form) {
+                        body.push(format!("{} {m}", t.meeting));
+                    }
                     if version.payment.is_some() {
                         let year = chrono::Datelike::year(
                             &sign
@@ -596,17 +599,37 @@ fn doc_name(version: &Version, code: &str, lang: Lang) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-/// The children a form names (`child`, or `children[]`), as printed.
+/// The children a form names (`child`, or `children[]`), as printed, the
+/// birth date as the document's other dates (`15.03.2020`).
 fn children_of(form: &Value) -> Vec<String> {
     let one = |c: &Value| {
         let s = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default();
-        format!("{}, {}, {}", s("name"), s("iin"), s("birth_date"))
+        format!("{}, {}, {}", s("name"), s("iin"), dotted(s("birth_date")))
     };
     match (form.get("children"), form.get("child")) {
         (Some(Value::Array(cs)), _) => cs.iter().map(one).collect(),
         (_, Some(c)) if c.is_object() => vec![one(c)],
         _ => Vec::new(),
     }
+}
+
+/// The meeting a form asks for (`meeting`: its date, and its place when
+/// given), as printed: `05.12.2026, Қарағанды`.
+fn meeting_of(form: &Value) -> Option<String> {
+    let m = form.get("meeting")?;
+    let day = dotted(m.get("preferred_date").and_then(Value::as_str)?);
+    Some(match m.get("place").and_then(Value::as_str) {
+        Some(place) if !place.trim().is_empty() => format!("{day}, {}", place.trim()),
+        _ => day,
+    })
+}
+
+/// A form's date (`2026-12-05`) as documents write dates (`05.12.2026`);
+/// anything else as it is.
+fn dotted(day: &str) -> String {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_else(|_| day.to_owned())
 }
 
 /// Tenge with thin groups: 324 375.
@@ -667,6 +690,7 @@ struct Texts {
     missing: &'static str,
     result_due: &'static str,
     issued_by: &'static str,
+    meeting: &'static str,
 }
 
 impl Texts {
@@ -705,6 +729,7 @@ static KK: Texts = Texts {
     missing: "Ұсынылмаған құжаттар:",
     result_due: "Нәтиже беру мерзімі",
     issued_by: "Қолхатты берген",
+    meeting: "Өтініш берушінің сұраған кездесуі:",
 };
 
 static RU: Texts = Texts {
@@ -733,6 +758,7 @@ static RU: Texts = Texts {
     missing: "Не представлены документы:",
     result_due: "Срок выдачи результата",
     issued_by: "Расписку выдал",
+    meeting: "Встреча, о которой просил заявитель:",
 };
 
 static EN: Texts = Texts {
@@ -761,6 +787,7 @@ static EN: Texts = Texts {
     missing: "Documents not presented:",
     result_due: "Result due by",
     issued_by: "Receipt issued by",
+    meeting: "The meeting the applicant asked for:",
 };
 
 // ---------------------------------------------------------------- the head's seal

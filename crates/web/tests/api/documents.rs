@@ -609,6 +609,22 @@ async fn a_sealed_result_sent_back_to_review_is_drafted_afresh(app: &TestApp) {
     let approval = app.state.store().document(&first).await.unwrap();
     assert_eq!(approval.kind, "approval");
     assert!(approval.seal.is_some());
+    // The permission says which meeting it grants: the date and place the
+    // applicant asked for.
+    let (_, pdf, _) = bytes(app, "head", &format!("/api/v1/documents/{first}")).await;
+    let text = pdf_text(&pdf);
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        one_line.contains(
+            "Өтініш берушінің сұраған кездесуі: 01.03.2027, Қарағанды қаласының білім бөлімі"
+        ),
+        "{text}"
+    );
+    // The child's birth date is written as the document's other dates.
+    assert!(
+        one_line.contains("Асанов Нұрлан, 200315500017, 15.03.2020"),
+        "{text}"
+    );
     let checked = public(app, &format!("/api/v1/verify/{first}")).await;
     assert_eq!(checked.body["valid"], true);
     app.act_ok(
