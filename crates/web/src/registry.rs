@@ -180,6 +180,21 @@ pub async fn check_at_intake(
     Ok(person)
 }
 
+/// [`check_power_of_attorney_with`] through the configured registry. The
+/// portal's page asks it while the form still has other problems, so that
+/// a citizen hears of a power of attorney that will not do together with
+/// them, not only once the rest is right.
+pub async fn check_power_of_attorney(
+    state: &AppState,
+    applicant: &Iin,
+    r: &Representative,
+) -> Result<(), ApiError> {
+    let registry = state
+        .registry()
+        .ok_or_else(|| unavailable(&"no registry is configured"))?;
+    check_power_of_attorney_with(registry.as_ref(), applicant, r).await
+}
+
 /// A representative's full name as the individuals database holds it, so
 /// that the person they act for can tell who they are; `None` when it does
 /// not know them or cannot answer (the name only informs).

@@ -656,6 +656,28 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         p.body
     );
     assert_eq!(stored(&app).await, before, "nothing made");
+    // The same with a mistyped IBAN too: both are said at once, not the
+    // power of attorney only after the form is right.
+    let mut both = for_them("871008401427", "2026-01-16");
+    both.iter_mut()
+        .find(|(k, _)| *k == "f.bank_account.iban")
+        .unwrap()
+        .1 = "KZ86125KZT5004100101";
+    let p = app.send(send(&both)).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    assert!(
+        p.body.contains("Контрольные цифры IBAN не сходятся"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains(
+            "id=\"poa_date-error\">В нотариальной системе у этой доверенности другая дата"
+        ),
+        "{}",
+        p.body
+    );
+    assert_eq!(stored(&app).await, before, "nothing made");
 
     // As the notary system has it: the other person applies, the citizen
     // is their representative and finds the draft in their cabinet, and so

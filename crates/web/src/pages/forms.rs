@@ -298,6 +298,12 @@ pub async fn apply(
         }
     }
     if !errors.is_empty() || !doc_errors.is_empty() {
+        // The notary system is asked now as well, so that a power of
+        // attorney that will not do is said together with the rest (once
+        // the rest is right, the API asks it again before taking it in).
+        if let Some((field, message)) = early_poa_problem(&state, &c, &me, &posted, &errors).await {
+            errors.insert(field.to_owned(), message);
+        }
         return invalid(
             &state,
             c,
@@ -375,18 +381,8 @@ pub async fn apply(
                     );
                 }
             }
-            if e.code.starts_with("power-of-attorney-") {
-                // Said at the field that differs from the notary system's
-                // record where the API says which; else at the number.
-                let differs = |path: &str| e.errors.iter().any(|p| p.path == path);
-                let (field, message) = if differs("/representative/iin") {
-                    ("poa_number", c.t("apply.poa-other-attorney"))
-                } else if differs("/representative/power_of_attorney/date") {
-                    ("poa_date", c.t("apply.poa-other-date"))
-                } else {
-                    ("poa_number", crate::lang::problem_text(e.code, c.lang).1)
-                };
-                errors.insert(field.to_owned(), message.to_owned());
+            if let Some((field, message)) = poa_problem(&c, &e) {
+                errors.insert(field.to_owned(), message);
             }
             // Whom the citizen acts for, as the individuals database has
             // them (on the portal it is asked only for another person).
@@ -411,6 +407,51 @@ pub async fn apply(
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// What the notary system's answer about the power of attorney means for
+/// the page: said at the field that differs from its record where the API
+/// says which, else at the number; `None` for any other problem.
+fn poa_problem(c: &Ctx, e: &ApiError) -> Option<(&'static str, String)> {
+    if !e.code.starts_with("power-of-attorney-") {
+        return None;
+    }
+    let differs = |path: &str| e.errors.iter().any(|p| p.path == path);
+    let (field, message) = if differs("/representative/iin") {
+        ("poa_number", c.t("apply.poa-other-attorney"))
+    } else if differs("/representative/power_of_attorney/date") {
+        ("poa_date", c.t("apply.poa-other-date"))
+    } else {
+        ("poa_number", crate::lang::problem_text(e.code, c.lang).1)
+    };
+    Some((field, message.to_owned()))
+}
+
+/// The power of attorney checked in the notary system while the form has
+/// other problems: only when the citizen acts for someone else and the
+/// three fields have none of their own. A notary system that cannot answer
+/// says nothing here (the API asks again, and says so, once the form is
+/// right).
+async fn early_poa_problem(
+    state: &AppState,
+    c: &Ctx,
+    me: &str,
+    posted: &Posted,
+    errors: &HashMap<String, String>,
+) -> Option<(&'static str, String)> {
+    if !on_behalf(posted) || BEHALF.iter().any(|(k, _)| errors.contains_key(*k)) {
+        return None;
+    }
+    let applicant = Iin::parse(typed(posted, "for_iin")).ok()?;
+    let representative = qyzmet_domain::case::Representative {
+        iin: Iin::parse(me).ok()?,
+        power_of_attorney: qyzmet_domain::case::PowerOfAttorney {
+            number: typed(posted, "poa_number").to_owned(),
+            date: chrono::NaiveDate::parse_from_str(typed(posted, "poa_date"), "%Y-%m-%d").ok()?,
+        },
+    };
+    let answer = crate::registry::check_power_of_attorney(state, &applicant, &representative).await;
+    poa_problem(c, &answer.err()?)
 }
 
 /// The page drawn again with its problems, for the version the form was
