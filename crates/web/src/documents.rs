@@ -515,7 +515,9 @@ pub fn draft(
                     body.push(format!("{}: {}", service.name.get(lang), t.granted));
                     let children = children_of(&case.form);
                     if !children.is_empty() {
-                        body.push(t.children.to_owned());
+                        // A form of one `child` names one; `children[]`, a list.
+                        let one = case.form.get("children").is_none();
+                        body.push(if one { t.child } else { t.children }.to_owned());
                         for c in &children {
                             body.push(format!("• {c}"));
                         }
@@ -681,6 +683,7 @@ struct Texts {
     grounds: &'static str,
     reason: &'static str,
     children: &'static str,
+    child: &'static str,
     amount: &'static str,
     mrp: &'static str,
     unconfirmed: &'static str,
@@ -720,6 +723,7 @@ static KK: Texts = Texts {
     grounds: "Бас тарту негіздері:",
     reason: "Дәлелі:",
     children: "Балалар:",
+    child: "Бала:",
     amount: "Төлем сомасы:",
     mrp: "АЕК",
     unconfirmed: "мөлшері расталмаған",
@@ -749,6 +753,7 @@ static RU: Texts = Texts {
     grounds: "Основания отказа:",
     reason: "Мотивировка:",
     children: "Дети:",
+    child: "Ребёнок:",
     amount: "Сумма выплаты:",
     mrp: "МРП",
     unconfirmed: "размер не подтверждён",
@@ -778,6 +783,7 @@ static EN: Texts = Texts {
     grounds: "Grounds for refusal:",
     reason: "Reasons:",
     children: "Children:",
+    child: "Child:",
     amount: "Amount:",
     mrp: "MRP",
     unconfirmed: "amount not confirmed",

@@ -620,9 +620,9 @@ async fn a_sealed_result_sent_back_to_review_is_drafted_afresh(app: &TestApp) {
         ),
         "{text}"
     );
-    // The child's birth date is written as the document's other dates.
+    // The one child, its birth date written as the document's other dates.
     assert!(
-        one_line.contains("Асанов Нұрлан, 200315500017, 15.03.2020"),
+        one_line.contains("Бала: • Асанов Нұрлан, 200315500017, 15.03.2020"),
         "{text}"
     );
     let checked = public(app, &format!("/api/v1/verify/{first}")).await;
