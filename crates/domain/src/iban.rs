@@ -16,12 +16,29 @@ pub enum IbanError {
     CheckDigits,
 }
 
-/// The IBAN as it is stored: spaces removed, letters in upper case
-/// (people copy it in groups of four, as banks print it).
+/// The IBAN as it is stored: spaces and dashes removed, letters in upper
+/// case (people copy it in groups of four, as banks print it), and a Cyrillic
+/// letter that looks like a Latin one taken as that one (a Kazakh or
+/// Russian keyboard types the К and Т of `KZT` so; an IBAN has only Latin
+/// letters, and its check digits still have the last word).
 pub fn normalized(s: &str) -> String {
     s.chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|c| !c.is_whitespace() && *c != '-')
         .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            'А' => 'A',
+            'В' => 'B',
+            'Е' => 'E',
+            'К' => 'K',
+            'М' => 'M',
+            'Н' => 'H',
+            'О' => 'O',
+            'Р' => 'P',
+            'С' => 'C',
+            'Т' => 'T',
+            'Х' => 'X',
+            c => c,
+        })
         .collect()
 }
 
@@ -108,5 +125,15 @@ mod tests {
             "KZ86125KZT5004100100"
         );
         assert_eq!(check(&normalized("KZ86 125K ZT50 0410 0100")), Ok(()));
+        assert_eq!(
+            normalized("KZ86-125K-ZT50-0410-0100"),
+            "KZ86125KZT5004100100"
+        );
+        // К, Т (Cyrillic) and З (not a look-alike: left, and refused).
+        assert_eq!(normalized("кz86125КZТ5004100100"), "KZ86125KZT5004100100");
+        assert_eq!(
+            check(&normalized("KЗ86125KZT5004100100")),
+            Err(IbanError::Shape)
+        );
     }
 }

@@ -537,41 +537,41 @@ fn adoption_form() {
     assert!(typo[0].message.contains("check digits"), "{typo:?}");
 }
 
+/// A form's problems on [`today`], each as (pointer, message).
+fn problems(v: &qyzmet_domain::catalog::Version, form: serde_json::Value) -> Vec<(String, String)> {
+    v.validate_form(&form, today())
+        .unwrap_err()
+        .into_iter()
+        .map(|e| (e.path, e.message))
+        .collect()
+}
+
 #[test]
 fn dates_are_checked_against_the_day_and_the_iin() {
     let c = real();
     let v = c.version("adoption-payment", "2016-64-04").unwrap();
     let bank = json!({"iban": "KZ86125KZT5004100100"});
-    // Born on another day than the IIN says, and a court decision dated
-    // after the day of the check.
+    // An adopted child may be born, on the papers, another day than the
+    // IIN says (the date may be changed to keep the adoption secret): C does
+    // not tie them. A court decision dated after the day of the check is
+    // refused.
     let mut second = child("190901600034");
     second["birth_date"] = json!("2019-09-02");
     second["court_decision"]["date"] = json!("2026-11-25");
-    let errs = v
-        .validate_form(
-            &json!({"children": [child("200315500017"), second], "bank_account": bank}),
-            today(),
-        )
-        .unwrap_err();
-    let found: Vec<(&str, &str)> = errs
-        .iter()
-        .map(|e| (e.path.as_str(), e.message.as_str()))
-        .collect();
+    let found = problems(
+        v,
+        json!({"children": [child("200315500017"), second], "bank_account": bank}),
+    );
     assert_eq!(
         found,
-        [
-            (
-                "/children/1/birth_date",
-                "the birth date differs from the one the IIN carries (2019-09-01)"
-            ),
-            (
-                "/children/1/court_decision/date",
-                "the date is later than today (2026-11-24)"
-            ),
-        ]
+        [(
+            "/children/1/court_decision/date".to_owned(),
+            "the date is later than today (2026-11-24)".to_owned()
+        )]
     );
     // The same decision on the day itself is taken.
     let mut same_day = child("190901600034");
+    same_day["birth_date"] = json!("2019-09-02");
     same_day["court_decision"]["date"] = json!("2026-11-24");
     assert_eq!(
         v.validate_form(
@@ -579,6 +579,20 @@ fn dates_are_checked_against_the_day_and_the_iin() {
             today()
         ),
         Ok(())
+    );
+    // A child placed with foster caregivers (B) is born the day the IIN
+    // says.
+    let b = c.version("foster-care-payment", "2016-64-04").unwrap();
+    let other_day = json!({
+        "child": {"iin": "190901600034", "name": "Серікова Аружан", "birth_date": "2019-09-02"},
+        "patronage_contract": {"number": "П-17", "date": "2025-02-03"}
+    });
+    assert_eq!(
+        problems(b, other_day),
+        [(
+            "/child/birth_date".to_owned(),
+            "the birth date differs from the one the IIN carries (2019-09-01)".to_owned()
+        )]
     );
 
     // A meeting asked for yesterday is refused; today and later are taken.
@@ -1108,31 +1122,32 @@ fn broken_form_schemas() {
     has(&errors(&f), schema, 2, "must be JSON Schema 2020-12");
 
     // The day keywords: a value they cannot mean, and a birth date tied to
-    // a property that is not an IIN.
+    // a property that is not an IIN (service B's child has the keyword).
+    let b_schema = "foster-care-payment/2016-64-04.schema.json";
     let mut f = real_files();
     edit(
         &mut f,
-        schema,
+        b_schema,
         "\"x-not-after\": \"today\", \"x-birth-date-of\"",
         "\"x-not-after\": \"yesterday\", \"x-birth-date-of\"",
     );
     has(
         &errors(&f),
-        schema,
-        line(&f, schema, "\"yesterday\""),
+        b_schema,
+        line(&f, b_schema, "\"yesterday\""),
         "`x-not-after` takes \"today\"",
     );
     let mut f = real_files();
     edit(
         &mut f,
-        schema,
+        b_schema,
         "\"x-birth-date-of\": \"iin\"",
         "\"x-birth-date-of\": \"name\"",
     );
     has(
         &errors(&f),
-        schema,
-        line(&f, schema, "\"x-birth-date-of\""),
+        b_schema,
+        line(&f, b_schema, "\"x-birth-date-of\""),
         "names a property of the same object with the `kz-iin` format",
     );
 

@@ -36,6 +36,22 @@ pub const MAX_POA_NUMBER: usize = 100;
 /// The largest request body (documents travel base64-encoded inside it).
 pub const MAX_BODY_BYTES: usize = 48 * 1024 * 1024;
 
+/// `form-invalid`, each problem at its pointer under `/form`.
+pub(crate) fn form_invalid(
+    detail: &str,
+    errors: Vec<qyzmet_domain::catalog::FormError>,
+) -> ApiError {
+    unprocessable("form-invalid", detail).with_errors(
+        errors
+            .into_iter()
+            .map(|e| FieldProblem {
+                path: format!("/form{}", e.path),
+                message: e.message,
+            })
+            .collect(),
+    )
+}
+
 fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code).with_detail(detail)
 }
@@ -522,18 +538,10 @@ pub async fn create(
         ));
     }
     if let Err(form_errors) = version.validate_form(&input.form, today(now)) {
-        return Err(
-            unprocessable("form-invalid", "the form does not match the service's form")
-                .with_errors(
-                    form_errors
-                        .into_iter()
-                        .map(|e| FieldProblem {
-                            path: format!("/form{}", e.path),
-                            message: e.message,
-                        })
-                        .collect(),
-                ),
-        );
+        return Err(form_invalid(
+            "the form does not match the service's form",
+            form_errors,
+        ));
     }
 
     let mut attachments = Vec::new();

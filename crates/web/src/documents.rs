@@ -293,6 +293,7 @@ async fn render_draft(
             .user_by_username(&app.row.intake_actor)
             .await?
             .map(|u| u.display_name)
+            .filter(|n| !n.trim().is_empty())
     } else {
         None
     };
@@ -732,7 +733,7 @@ static KK: Texts = Texts {
     received: "Қабылданған құжаттар:",
     missing: "Ұсынылмаған құжаттар:",
     result_due: "Нәтиже беру мерзімі",
-    issued_by: "Қолхатты берген",
+    issued_by: "Қолхатты берген қызметкер",
     meeting: "Өтініш берушінің сұраған кездесуі:",
 };
 

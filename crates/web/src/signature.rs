@@ -136,6 +136,18 @@ pub async fn sign(
         now,
     )
     .map_err(command_error)?;
+    // The form as it holds on the day it is submitted: a draft signed days
+    // after it was made may ask for a meeting on a day now past.
+    let catalog = state.catalog();
+    if let Some(version) = catalog.version(&case.service, &case.version) {
+        let today = crate::applications::local_date(now);
+        if let Err(errors) = version.validate_form(&case.form, today) {
+            return Err(crate::applications::form_invalid(
+                "the draft's form no longer holds today: withdraw it and apply again",
+                errors,
+            ));
+        }
+    }
 
     let content = to_sign(&view::application(&app, &case, &process));
     let verified = state

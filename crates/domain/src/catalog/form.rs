@@ -63,7 +63,7 @@ pub(crate) fn compile(schema: Value) -> Result<FormSchema, (String, String)> {
             format!("not a valid JSON Schema 2020-12: {e}"),
         ));
     }
-    check_keywords(&schema, &mut String::new(), None)?;
+    check_keywords(&schema, &schema, &mut String::new(), None, true, false)?;
     let validator = jsonschema::draft202012::options()
         .with_format("kz-iin", |s: &str| Iin::parse(s).is_ok())
         .with_format("iban", |s: &str| iban::check(s).is_ok())
@@ -187,11 +187,18 @@ fn walk_days(
         for (key, s) in props {
             let Some(v) = obj.get(key) else { continue };
             push_key(path, key);
+            let raw = s;
             let s = resolve(root, s);
+            // The keywords beside a `$ref` first, then those of what it
+            // names. Only a full date (`2026-12-05`) is read: anything else
+            // is the schema's `date` format's to report.
             if let Some(kind) = v
                 .as_str()
+                .filter(|d| d.len() == 10)
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .and_then(|date| day_problem(s, obj, date, today))
+                .and_then(|date| {
+                    day_problem(raw, obj, date, today).or_else(|| day_problem(s, obj, date, today))
+                })
             {
                 out.push(DayProblem {
                     path: path.clone(),
@@ -233,48 +240,84 @@ fn day_problem(
     (iin_date != date).then_some(DayProblemKind::NotIinBirthDate { iin_date })
 }
 
-/// The day keywords where they are, each with a value it can mean: the
-/// catalog check reports a mistake in them as it does any other. `parent`
-/// is the `properties` of the object the schema `s` is a property of.
+/// The day keywords where they are, each with a value it can mean and
+/// where [`day_problems`] reads it: on a date property (`format: date`, on
+/// it or on what its `$ref` names) of an object reached through
+/// `properties`, `items` and `$defs` (not under `allOf`, `anyOf`, `if` or
+/// the like, where it would silently check nothing). The catalog check
+/// reports a mistake in them as it does any other. `parent` is the
+/// `properties` of the object the schema `s` is a property of; `reached`,
+/// whether the walk of the days comes here; `def`, whether `s` is an entry
+/// of `$defs` (read where a property's `$ref` names it).
 fn check_keywords(
+    root: &Value,
     s: &Value,
     path: &mut String,
     parent: Option<&Map<String, Value>>,
+    reached: bool,
+    def: bool,
 ) -> Result<(), (String, String)> {
     let Some(obj) = s.as_object() else {
         return Ok(());
     };
+    let err = |key: &str, why: String| Err((format!("{path}/{key}"), why));
+    for key in [NOT_AFTER, NOT_BEFORE, BIRTH_DATE_OF] {
+        if !obj.contains_key(key) {
+            continue;
+        }
+        let honoured = reached && (parent.is_some() || (def && key != BIRTH_DATE_OF));
+        if !honoured {
+            return err(
+                key,
+                format!(
+                    "`{key}` is read only on a property reached through `properties`, `items` \
+                     and `$defs`"
+                ),
+            );
+        }
+        if resolve(root, s).get("format").and_then(Value::as_str) != Some("date") {
+            return err(
+                key,
+                format!("`{key}` is for a property with the `date` format"),
+            );
+        }
+    }
     for key in [NOT_AFTER, NOT_BEFORE] {
         if let Some(v) = obj.get(key) {
             if v != "today" {
-                return Err((
-                    format!("{path}/{key}"),
-                    format!("`{key}` takes \"today\", not {v}"),
-                ));
+                return err(key, format!("`{key}` takes \"today\", not {v}"));
             }
         }
     }
     if let Some(v) = obj.get(BIRTH_DATE_OF) {
-        let named = v.as_str().and_then(|k| Some((k, parent?.get(k)?)));
-        let is_iin = named.is_some_and(|(_, t)| t.get("format") == Some(&Value::from("kz-iin")));
+        let named = v.as_str().and_then(|k| parent?.get(k));
+        let is_iin = named.is_some_and(|t| {
+            resolve(root, t).get("format").and_then(Value::as_str) == Some("kz-iin")
+        });
         if !is_iin {
-            return Err((
-                format!("{path}/{BIRTH_DATE_OF}"),
+            return err(
+                BIRTH_DATE_OF,
                 format!(
-                    "`{BIRTH_DATE_OF}` names a property of the same object with the `kz-iin` format, not {v}"
+                    "`{BIRTH_DATE_OF}` names a property of the same object with the `kz-iin` \
+                     format, not {v}"
                 ),
-            ));
+            );
         }
     }
     let at = path.len();
     for (key, child) in obj {
         push_key(path, key);
+        // What the walk of the days follows: an object's properties, an
+        // array's one `items` schema (for its properties), and the
+        // definitions a `$ref` names.
         match (key.as_str(), child) {
-            ("properties", Value::Object(props)) => {
+            ("properties" | "$defs", Value::Object(props)) => {
+                let is_props = key == "properties";
+                let siblings = is_props.then_some(props);
                 for (name, prop) in props {
                     let mark = path.len();
                     push_key(path, name);
-                    check_keywords(prop, path, Some(props))?;
+                    check_keywords(root, prop, path, siblings, reached, !is_props)?;
                     path.truncate(mark);
                 }
             }
@@ -282,11 +325,12 @@ fn check_keywords(
                 for (i, item) in list.iter().enumerate() {
                     let mark = path.len();
                     push_key(path, &i.to_string());
-                    check_keywords(item, path, None)?;
+                    check_keywords(root, item, path, None, false, false)?;
                     path.truncate(mark);
                 }
             }
-            _ => check_keywords(child, path, None)?,
+            ("items", _) => check_keywords(root, child, path, None, reached, false)?,
+            _ => check_keywords(root, child, path, None, false, false)?,
         }
         path.truncate(at);
     }
@@ -298,4 +342,67 @@ pub(crate) fn unset() -> FormSchema {
     let schema = Value::Bool(true);
     let validator = jsonschema::draft202012::new(&schema).expect("`true` is a schema");
     FormSchema { schema, validator }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn schema(props: Value) -> Value {
+        json!({"$schema": DIALECT, "type": "object", "properties": props,
+               "$defs": {"past": {"type": "string", "format": "date", "x-not-after": "today"},
+                         "plain": {"type": "string", "format": "date"}}})
+    }
+
+    #[test]
+    fn keywords_beside_a_ref_and_in_what_it_names_are_read() {
+        let s = schema(json!({
+            "a": {"$ref": "#/$defs/plain", "x-not-after": "today"},
+            "b": {"$ref": "#/$defs/past"},
+        }));
+        let f = compile(s).unwrap();
+        let today = day("2026-11-24");
+        let errs = f
+            .validate(&json!({"a": "2026-11-25", "b": "2026-11-26"}), today)
+            .unwrap_err();
+        let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["/a", "/b"]);
+        // A date that is not a full one is the format's to report, once.
+        let errs = f.validate(&json!({"a": "2099-1-1"}), today).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(!errs[0].message.contains("later than today"), "{errs:?}");
+    }
+
+    #[test]
+    fn keywords_where_the_days_are_not_read_are_refused() {
+        let refused = |props: Value, phrase: &str| {
+            let (_, why) = compile(schema(props)).unwrap_err();
+            assert!(why.contains(phrase), "{why}");
+        };
+        // Under a combinator, nothing would read it.
+        refused(
+            json!({"a": {"allOf": [{"type": "string", "format": "date", "x-not-after": "today"}]}}),
+            "is read only on a property",
+        );
+        // Not a date.
+        refused(
+            json!({"n": {"type": "integer", "x-not-before": "today"}}),
+            "is for a property with the `date` format",
+        );
+        // An array's items themselves (not their properties).
+        refused(
+            json!({"days": {"type": "array", "items": {"type": "string", "format": "date", "x-not-after": "today"}}}),
+            "is read only on a property",
+        );
+        // A birth date tied to a property that is not there.
+        refused(
+            json!({"born": {"type": "string", "format": "date", "x-birth-date-of": "iin"}}),
+            "names a property of the same object",
+        );
+    }
 }

@@ -316,20 +316,53 @@ pub fn parse(
     posted: &Posted,
     today: NaiveDate,
 ) -> (Value, HashMap<String, String>) {
-    let mut errors = HashMap::new();
-    let v = build(c, schema, schema, "", true, posted, &mut errors)
-        .unwrap_or(Value::Object(Map::new()));
+    let mut out = Built::default();
+    let v =
+        build(c, schema, schema, "", true, posted, &mut out).unwrap_or(Value::Object(Map::new()));
+    let mut errors = out.errors;
     for p in day_problems(schema, &v, today) {
         let message = match p.kind {
             DayProblemKind::AfterToday { .. } => c.t("form.date-future").to_owned(),
             DayProblemKind::BeforeToday { .. } => c.t("form.date-past").to_owned(),
             DayProblemKind::NotIinBirthDate { iin_date } => {
-                format!("{} {iin_date}.", c.t("form.birth-date-iin"))
+                format!(
+                    "{} {}.",
+                    c.t("form.birth-date-iin"),
+                    iin_date.format("%d.%m.%Y")
+                )
             }
         };
-        errors.entry(field_of_pointer(&p.path)).or_insert(message);
+        errors
+            .entry(posted_field(&out.rows, &p.path))
+            .or_insert(message);
     }
     (v, errors)
+}
+
+/// What [`build`] gathers besides the JSON: the problems by field name, and
+/// each array row kept, as (its path in the JSON, its path as posted): an
+/// empty row is left out, so the JSON's third row may be the page's fourth.
+#[derive(Default)]
+struct Built {
+    errors: HashMap<String, String>,
+    rows: Vec<(String, String)>,
+}
+
+/// The field name on the page of a pointer into the built JSON, rows
+/// counted as posted.
+fn posted_field(rows: &[(String, String)], pointer: &str) -> String {
+    let built = field_of_pointer(pointer);
+    let dotted = built.trim_start_matches("f.");
+    rows.iter()
+        .filter(|(b, _)| {
+            dotted
+                .strip_prefix(b.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+        .max_by_key(|(b, _)| b.len())
+        .map_or(built.clone(), |(b, p)| {
+            format!("f.{p}{}", &dotted[b.len()..])
+        })
 }
 
 fn build(
@@ -339,7 +372,7 @@ fn build(
     path: &str,
     required: bool,
     posted: &Posted,
-    errors: &mut HashMap<String, String>,
+    out: &mut Built,
 ) -> Option<Value> {
     let s = resolve(root, s);
     let join = |k: &str| {
@@ -372,7 +405,7 @@ fn build(
                     &join(k),
                     req.contains(&k.as_str()),
                     posted,
-                    errors,
+                    out,
                 ) {
                     m.insert(k.clone(), v);
                 }
@@ -398,8 +431,10 @@ fn build(
                         &format!("{path}.{i}"),
                         true,
                         posted,
-                        errors,
+                        out,
                     ) {
+                        out.rows
+                            .push((format!("{path}.{}", a.len()), format!("{path}.{i}")));
                         a.push(v);
                     }
                 }
@@ -418,7 +453,7 @@ fn build(
                 .unwrap_or_default();
             if value.is_empty() {
                 if required {
-                    errors.insert(name, c.t("form.required").to_owned());
+                    out.errors.insert(name, c.t("form.required").to_owned());
                 }
                 return None;
             }
@@ -437,15 +472,29 @@ fn build(
                 Some("form.required")
             } else {
                 match format {
-                    Some("date") if NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() => {
+                    Some("date")
+                        if value.len() != 10
+                            || NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() =>
+                    {
                         Some("form.date")
                     }
                     Some("kz-iin") if Iin::parse(&value).is_err() => Some("form.iin"),
-                    Some("iban") => match iban::check(&value) {
-                        Ok(()) => None,
-                        Err(iban::IbanError::Shape) => Some("form.pattern"),
-                        Err(iban::IbanError::CheckDigits) => Some("form.iban-check"),
-                    },
+                    // The shape the schema asks for (a Kazakh account's
+                    // 20 characters) before the check digits, so that a
+                    // number one character short is not said to be
+                    // mistyped.
+                    Some("iban") => {
+                        let pattern = s.get("pattern").and_then(Value::as_str);
+                        if pattern.and_then(|p| simple_pattern_matches(p, &value)) == Some(false) {
+                            Some("form.iban-shape")
+                        } else {
+                            match iban::check(&value) {
+                                Ok(()) => None,
+                                Err(iban::IbanError::Shape) => Some("form.iban-shape"),
+                                Err(iban::IbanError::CheckDigits) => Some("form.iban-check"),
+                            }
+                        }
+                    }
                     _ => None,
                 }
             }
@@ -454,7 +503,7 @@ fn build(
                 (!simple_pattern_matches(p, &value)?).then_some("form.pattern")
             });
             if let Some(key) = problem {
-                errors.insert(name, c.t(key).to_owned());
+                out.errors.insert(name, c.t(key).to_owned());
             }
             Some(Value::String(value))
         }
@@ -644,7 +693,27 @@ pub fn field_of_pointer(pointer: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::simple_pattern_matches;
+    use super::{posted_field, simple_pattern_matches};
+
+    #[test]
+    fn a_problem_is_said_at_the_row_as_posted() {
+        // The page's first row was left empty: the JSON's row 0 is row 1.
+        let rows = vec![("children.0".to_owned(), "children.1".to_owned())];
+        assert_eq!(
+            posted_field(&rows, "/children/0/birth_date"),
+            "f.children.1.birth_date"
+        );
+        assert_eq!(
+            posted_field(&rows, "/children/0/court_decision/date"),
+            "f.children.1.court_decision.date"
+        );
+        // Not a row, or another field that only begins the same.
+        assert_eq!(
+            posted_field(&rows, "/bank_account/iban"),
+            "f.bank_account.iban"
+        );
+        assert_eq!(posted_field(&rows, "/children/01/x"), "f.children.01.x");
+    }
 
     #[test]
     fn iban_pattern() {

@@ -95,17 +95,18 @@ async fn queue_counts(
     } else {
         filter.provider = Some(who.provider.clone().unwrap_or_default());
     }
+    // Counted one past the cap, so that exactly the cap is said as it is.
     let shown = |n: u64| {
-        if n >= u64::from(COUNT_CAP) {
+        if n > u64::from(COUNT_CAP) {
             format!("{COUNT_CAP}+")
         } else {
             n.to_string()
         }
     };
     let store = state.store();
-    let total = store.count_applications(&filter, COUNT_CAP).await?;
+    let total = store.count_applications(&filter, COUNT_CAP + 1).await?;
     filter.overdue = Some(true);
-    let overdue = store.count_applications(&filter, COUNT_CAP).await?;
+    let overdue = store.count_applications(&filter, COUNT_CAP + 1).await?;
     Ok((shown(total), shown(overdue)))
 }
 
@@ -384,8 +385,10 @@ async fn case_page(
     let rows = form_lines(state, &c, &v);
     let representative = representative_line(&c, &v);
     // The specialist the head named, by their name where the office's list
-    // has them.
+    // has them (the specialist reading their own case: their own name; the
+    // list is the clerk's and the head's).
     let assignee = match v["assignee"].as_str() {
+        Some(user) if user == who.username => format!("{} ({user})", who.display_name),
         Some(user) => {
             let fetched;
             let known = if specialists.is_empty() {

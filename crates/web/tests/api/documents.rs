@@ -283,7 +283,7 @@ async fn the_whole_lifecycle_issues_a_sealed_verifiable_pdf(app: &TestApp) {
     assert!(text.contains("бала асырап алу туралы сот шешімі"), "{text}");
     assert!(text.contains("Нәтиже беру мерзімі"), "{text}");
     // Who gave it: the clerk who took the package in.
-    assert!(text.contains("Қолхатты берген"), "{text}");
+    assert!(text.contains("Қолхатты берген қызметкер"), "{text}");
     assert!(text.contains("clerk (test)"), "{text}");
     let v = public(app, &format!("/api/v1/verify/{receipt}")).await;
     v.expect(200);
