@@ -423,6 +423,25 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let p = app.send(send(ct, body, cookies.clone())).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("name=\"f.children.1.iin\""));
+    // The row added can be taken away again, the first child's fields
+    // kept; a list of one has no such button.
+    assert!(p.body.contains("name=\"remove\" value=\"children.1\""));
+    let mut two = fields.to_vec();
+    two.extend([
+        ("n.children", "2"),
+        ("f.children.1.name", "Екінші бала"),
+        ("remove", "children.0"),
+    ]);
+    let (ct, body) = multipart(&two, &[]);
+    let p = app.send(send(ct, body, cookies.clone())).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(!p.body.contains("name=\"f.children.1.iin\""), "{}", p.body);
+    assert!(
+        p.body.contains("value=\"Екінші бала\""),
+        "the second moved up: {}",
+        p.body
+    );
+    assert!(!p.body.contains("name=\"remove\""), "{}", p.body);
 
     // Right, with a PDF: a draft in the cabinet.
     let mut good = fields.to_vec();

@@ -261,8 +261,8 @@ pub async fn apply(
         return ApiError::new(StatusCode::NOT_FOUND, "service-unknown").into_response();
     };
     let schema = version.form_schema().clone();
-    // A row asked for: draw the form again, nothing is sent.
-    if posted.contains_key("add") {
+    // A row asked for or taken away: draw the form again, nothing is sent.
+    if schema_form::rows_changed(&mut posted) {
         let summary = if files.is_empty() {
             Vec::new()
         } else {

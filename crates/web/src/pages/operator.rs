@@ -529,8 +529,8 @@ pub async fn intake(
         .filter(|d| posted.contains_key(&doc_field(&d.code)))
         .map(|d| json!({"kind": d.code, "name": d.name.get(c.lang)}))
         .collect();
-    // A row asked for: draw the form again, nothing is sent.
-    if posted.contains_key("add") {
+    // A row asked for or taken away: draw the form again, nothing is sent.
+    if schema_form::rows_changed(&mut posted) {
         let none = Problems::of_form(&c, &schema, HashMap::new(), StatusCode::OK);
         return redraw(&state, c, &code, who, &posted, none).await;
     }

@@ -95,12 +95,69 @@ fn label(c: &Ctx, name: &str) -> String {
 
 /// How many rows an array shows: what was asked, at least its minimum
 /// (or one), at most its maximum.
-fn rows(schema: &Value, path: &str, posted: &Posted) -> usize {
-    let min = schema
+/// The rows a list shows at least: its `minItems`, and one.
+fn min_rows(schema: &Value) -> usize {
+    schema
         .get("minItems")
         .and_then(Value::as_u64)
         .unwrap_or(1)
-        .max(1) as usize;
+        .max(1) as usize
+}
+
+/// Whether the form was posted to add a row to a list or take one away
+/// (`add`, `remove`: buttons that work without JavaScript): then the page
+/// is drawn again and nothing is sent. A row taken away is removed from
+/// `posted`, the rows after it moving up one, with everything typed.
+pub fn rows_changed(posted: &mut Posted) -> bool {
+    if posted.contains_key("add") {
+        return true;
+    }
+    let Some(row) = posted.remove("remove") else {
+        return false;
+    };
+    let Some((list, i)) = row
+        .rsplit_once('.')
+        .and_then(|(l, i)| Some((l.to_owned(), i.parse::<usize>().ok()?)))
+    else {
+        return true;
+    };
+    let count = format!("n.{list}");
+    let Some(n) = posted.get(&count).and_then(|v| v.parse::<usize>().ok()) else {
+        return true;
+    };
+    if i >= n {
+        return true;
+    }
+    // Each field of the list's rows, `f.` or a nested list's `n.`,
+    // renumbered: row i goes, rows after it move up one.
+    let mut moved = Posted::new();
+    for (key, value) in std::mem::take(posted) {
+        let row_of = ["f.", "n."].iter().find_map(|p| {
+            let rest = key
+                .strip_prefix(p)?
+                .strip_prefix(&list)?
+                .strip_prefix('.')?;
+            let (j, tail) = rest.split_once('.').unwrap_or((rest, ""));
+            Some((*p, j.parse::<usize>().ok()?, tail.to_owned()))
+        });
+        match row_of {
+            Some((_, j, _)) if j == i => {}
+            Some((p, j, tail)) if j > i => {
+                let dot = if tail.is_empty() { "" } else { "." };
+                moved.insert(format!("{p}{list}.{}{dot}{tail}", j - 1), value);
+            }
+            _ => {
+                moved.insert(key, value);
+            }
+        }
+    }
+    moved.insert(count, (n - 1).to_string());
+    *posted = moved;
+    true
+}
+
+fn rows(schema: &Value, path: &str, posted: &Posted) -> usize {
+    let min = min_rows(schema);
     let max = schema.get("maxItems").and_then(Value::as_u64).unwrap_or(20) as usize;
     let mut n = posted
         .get(&format!("n.{path}"))
@@ -212,6 +269,17 @@ fn walk_items(
                     errors,
                     out,
                 );
+                // A row beyond the least the list needs can be taken away
+                // again (a row added by mistake would otherwise block the
+                // form, its fields required).
+                if n > min_rows(s) {
+                    out.push(Item {
+                        kind: "remove",
+                        value: format!("{path}.{i}"),
+                        label: format!("{} ({} {})", c.t("form.remove-row"), label(c, key), i + 1),
+                        ..Item::default()
+                    });
+                }
                 out.push(Item {
                     kind: "close",
                     ..Item::default()
@@ -694,6 +762,42 @@ pub fn field_of_pointer(pointer: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{posted_field, simple_pattern_matches};
+
+    #[test]
+    fn a_row_taken_away_moves_the_rows_after_it_up() {
+        use super::{rows_changed, Posted};
+        let mut posted: Posted = [
+            ("n.children", "3"),
+            ("f.children.0.iin", "a"),
+            ("f.children.1.iin", "b"),
+            ("f.children.1.court_decision.date", "bd"),
+            ("f.children.2.iin", "c"),
+            ("f.children.2.court_decision.date", "cd"),
+            ("f.bank_account.iban", "KZ"),
+            ("remove", "children.1"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        assert!(rows_changed(&mut posted));
+        let mut got: Vec<(&str, &str)> = posted
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("f.bank_account.iban", "KZ"),
+                ("f.children.0.iin", "a"),
+                ("f.children.1.court_decision.date", "cd"),
+                ("f.children.1.iin", "c"),
+                ("n.children", "2"),
+            ]
+        );
+        // Neither button: the form goes on to be sent.
+        assert!(!rows_changed(&mut posted));
+    }
 
     #[test]
     fn a_problem_is_said_at_the_row_as_posted() {

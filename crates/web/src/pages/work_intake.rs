@@ -272,8 +272,8 @@ pub async fn submit(
     else {
         return ApiError::new(StatusCode::NOT_FOUND, "service-unknown").into_response();
     };
-    // A row asked for: draw the form again, nothing is sent.
-    if typed.posted.contains_key("add") {
+    // A row asked for or taken away: draw the form again, nothing is sent.
+    if schema_form::rows_changed(&mut typed.posted) {
         return answer(
             page(&state, c, &code, &typed, &HashMap::new(), Vec::new()),
             StatusCode::OK,
