@@ -382,6 +382,9 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let p = app.send(send(ct, body, cookies.clone())).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("ИИН неверен"), "{}", p.body);
+    // The page's title says there are errors, so a screen reader says so
+    // first.
+    assert!(p.body.contains("<title>Ошибка: "), "{}", p.body);
     // An IBAN too short is said to be so, not mistyped.
     assert!(p
         .body

@@ -182,6 +182,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("work.specialist.title", ["Менің жұмыс тізімім", "Мой список работ", "My worklist"]),
     ("work.specialist.lead", ["Маған жүктелген өтініштер: алдымен мерзімі өткендері, сосын мерзімі бойынша.", "Поручённые мне заявления: сначала просроченные, затем по сроку.", "Applications assigned to me: overdue first, then by deadline."]),
     ("work.queue", ["Кезек", "Очередь", "Queue"]),
+    ("form.error-prefix", ["Қате:", "Ошибка:", "Error:"]),
     ("form.remove-row", ["Алып тастау", "Убрать", "Remove"]),
     ("work.overdue-count", ["Мерзімі өткендері:", "Просрочено:", "Overdue:"]),
     ("work.empty", ["Әзірге ештеңе жоқ.", "Пока ничего нет.", "Nothing here yet."]),
