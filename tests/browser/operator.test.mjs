@@ -23,7 +23,7 @@ async function fillPackage(page, documents) {
   await page.fill("#f-meeting-preferred_date", meetingDay);
   await page.fill("#f-meeting-place", "Қарағанды қаласының білім бөлімі");
   for (const d of documents) await page.check(`#doc-${d}`);
-  await Promise.all([page.waitForNavigation(), page.click("#package > button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("#package > button[type=submit]:not(.visually-hidden)")]);
 }
 
 /// Reloads until `selector` is on the page (a background job makes it).

@@ -88,12 +88,12 @@ test("service C through the portal in Russian, without JavaScript: form, documen
   const pdf = join(dataDir, "doc.pdf");
   writeFileSync(pdf, "%PDF-1.4\n%\xE2\xE3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
   for (const input of await page.$$("input[type=file]")) await input.setInputFiles(pdf);
-  await Promise.all([page.waitForNavigation(), page.click("form.form > button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.form > button[type=submit]:not(.visually-hidden)")]);
   assert.match(await page.textContent("#f-children-0-iin-error"), /ИИН неверен/);
   await check(page, "apply-errors-ru");
   await page.fill("#f-children-0-iin", "200315500017");
   for (const input of await page.$$("input[type=file]")) await input.setInputFiles(pdf);
-  await Promise.all([page.waitForNavigation(), page.click("form.form > button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.form > button[type=submit]:not(.visually-hidden)")]);
   assert.match(page.url(), /\/cabinet\/applications\//);
   assert.match(await page.textContent("#live"), /черновик/);
   await check(page, "draft-ru");

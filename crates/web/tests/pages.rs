@@ -426,6 +426,21 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let p = app.send(send(ct, body, cookies.clone())).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("name=\"f.children.1.iin\""));
+    // Enter in a field sends the form: its first submit button, the
+    // default one, is the form's own, not one that adds or removes a row.
+    let form_tag = p
+        .body
+        .find("<form method=\"post\" action=\"/services/")
+        .unwrap();
+    let first = p.body[form_tag..].split("<button ").nth(1).unwrap();
+    assert!(
+        first.starts_with("type=\"submit\" class=\"visually-hidden\""),
+        "{first}"
+    );
+    assert!(
+        !first.split('>').next().unwrap().contains("name="),
+        "{first}"
+    );
     // The row added can be taken away again, the first child's fields
     // kept; a list of one has no such button.
     assert!(p.body.contains("name=\"remove\" value=\"children.1\""));
