@@ -338,6 +338,7 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let form = app.get("/services/adoption-payment/apply", &cookies).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.body.contains("name=\"f.children.0.iin\""));
+    assert!(!form.body.contains("<title>Ошибка: "));
     // The IBAN may be typed in groups of four: no browser pattern stops
     // the spaces; the server takes them out. Dates that cannot be later
     // than today carry it as their `max`.
@@ -455,10 +456,17 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     assert_eq!(p.status, StatusCode::OK);
     assert!(!p.body.contains("name=\"f.children.1.iin\""), "{}", p.body);
     assert!(
-        p.body.contains("value=\"Екінші бала\""),
+        p.body.contains(
+            "name=\"f.children.0.name\" type=\"text\" inputmode=\"text\" value=\"Екінші бала\""
+        ),
         "the second moved up: {}",
         p.body
     );
+    assert!(
+        !p.body.contains("value=\"200315500018\""),
+        "the first is gone"
+    );
+    assert!(!p.body.contains("<title>Ошибка: "), "a redraw is no error");
     assert!(!p.body.contains("name=\"remove\""), "{}", p.body);
 
     // Right, with a PDF: a draft in the cabinet.

@@ -447,6 +447,15 @@ pub async fn sign(
     .await;
     match answer.ok() {
         Ok(_) => Redirect::to(&format!("/cabinet/applications/{id}")).into_response(),
+        // The draft's form no longer holds on the day it is signed (a date
+        // now past): what to do, not only that it failed.
+        Err(e) if e.code == "form-invalid" => {
+            let said = (
+                crate::lang::problem_text(e.code, c.lang).0,
+                c.t("sign.form-stale"),
+            );
+            detail_page(&state, c, &id, Some(said)).await
+        }
         Err(e)
             if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT =>
         {

@@ -182,6 +182,7 @@ pub static TEXTS: &[(&str, [&str; 3])] = &[
     ("work.specialist.title", ["Менің жұмыс тізімім", "Мой список работ", "My worklist"]),
     ("work.specialist.lead", ["Маған жүктелген өтініштер: алдымен мерзімі өткендері, сосын мерзімі бойынша.", "Поручённые мне заявления: сначала просроченные, затем по сроку.", "Applications assigned to me: overdue first, then by deadline."]),
     ("work.queue", ["Кезек", "Очередь", "Queue"]),
+    ("sign.form-stale", ["Өтініштің кейбір деректері бүгінгі күнге сәйкес келмейді (мысалы, өтіп кеткен күн). Бұл жобаны кері қайтарып, өтінішті қайта беріңіз.", "Некоторые данные заявления больше не подходят на сегодняшний день (например, прошедшая дата). Отзовите этот черновик и подайте заявление заново.", "Some of the application's data no longer hold today (a date that has passed, say). Withdraw this draft and apply again."]),
     ("form.error-prefix", ["Қате:", "Ошибка:", "Error:"]),
     ("form.remove-row", ["Алып тастау", "Убрать", "Remove"]),
     ("work.overdue-count", ["Мерзімі өткендері:", "Просрочено:", "Overdue:"]),
