@@ -427,6 +427,20 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
     let p = app.send(send(ct, body, cookies.clone())).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("name=\"f.children.1.iin\""));
+    // The focus goes to the row just added, and nowhere else.
+    assert!(
+        p.body
+            .contains("name=\"f.children.1.iin\" type=\"text\" inputmode=\"numeric\""),
+        "{}",
+        p.body
+    );
+    let focused = p
+        .body
+        .split("<input ")
+        .find(|i| i.contains(" autofocus"))
+        .unwrap_or("");
+    assert!(focused.contains("name=\"f.children.1.iin\""), "{focused}");
+    assert_eq!(p.body.matches(" autofocus").count(), 1, "{}", p.body);
     // Enter in a field sends the form: its first submit button, the
     // default one, is the form's own, not one that adds or removes a row.
     let form_tag = p
@@ -467,6 +481,17 @@ async fn an_application_form_is_checked_on_the_server_in_the_readers_language() 
         "the first is gone"
     );
     assert!(!p.body.contains("<title>Ошибка: "), "a redraw is no error");
+    // After a row is taken away, the focus is on the list's add button.
+    let focused = p
+        .body
+        .split("<button ")
+        .find(|b| b.contains(" autofocus"))
+        .unwrap_or("");
+    assert!(
+        focused.contains("name=\"add\" value=\"children\""),
+        "{}",
+        p.body
+    );
     assert!(!p.body.contains("name=\"remove\""), "{}", p.body);
 
     // Right, with a PDF: a draft in the cabinet.

@@ -19,8 +19,11 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default)]
 pub struct Item {
     /// `open` (a fieldset), `close`, `input`, `rows` (the hidden row count
-    /// and the button adding a row).
+    /// and the button adding a row), `remove` (the button taking a row away).
     pub kind: &'static str,
+    /// Where the focus goes when the page opens: the first field of a row
+    /// just added, or the list's add button after a row was taken away.
+    pub autofocus: bool,
     pub name: String,
     pub id: String,
     pub label: String,
@@ -152,6 +155,7 @@ pub fn rows_changed(posted: &mut Posted) -> bool {
         }
     }
     moved.insert(count, (n - 1).to_string());
+    moved.insert(REMOVED.to_owned(), list);
     *posted = moved;
     true
 }
@@ -180,6 +184,38 @@ pub fn items(
 ) -> Vec<Item> {
     let mut out = Vec::new();
     walk_items(c, schema, schema, "", "", true, posted, errors, &mut out);
+    // After adding or taking away a row the page is drawn anew: the focus
+    // goes back to where the reader was working, not the page's top.
+    if let Some(list) = posted.get("add") {
+        // The list's last row is the one added (or, at its most rows, the
+        // last there is).
+        let prefix = format!("f.{list}.");
+        let last = out
+            .iter()
+            .filter(|i| i.kind == "input")
+            .filter_map(|i| {
+                i.name
+                    .strip_prefix(&prefix)?
+                    .split('.')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .max();
+        if let Some(row) = last {
+            let first = format!("{prefix}{row}.");
+            if let Some(i) = out
+                .iter_mut()
+                .find(|i| i.kind == "input" && i.name.starts_with(&first))
+            {
+                i.autofocus = true;
+            }
+        }
+    } else if let Some(list) = posted.get(REMOVED) {
+        if let Some(i) = out.iter_mut().find(|i| i.kind == "rows" && &i.id == list) {
+            i.autofocus = true;
+        }
+    }
     let today = today.to_string();
     for i in &mut out {
         for bound in [&mut i.min, &mut i.max] {
@@ -190,6 +226,10 @@ pub fn items(
     }
     out
 }
+
+/// Left in the posted fields by [`rows_changed`]: the list a row was taken
+/// away from (not a field of any form).
+const REMOVED: &str = "removed";
 
 /// Stands for today in an item's `min` or `max` until [`items`] fills it.
 const TODAY: &str = "today";
@@ -793,6 +833,8 @@ mod tests {
                 ("f.children.1.court_decision.date", "cd"),
                 ("f.children.1.iin", "c"),
                 ("n.children", "2"),
+                // Where the focus goes when the page is drawn again.
+                ("removed", "children"),
             ]
         );
         // Neither button: the form goes on to be sent.
