@@ -395,6 +395,15 @@ enum Bind {
     Bool(bool),
 }
 
+/// The filter's statuses, each once, in order: the list's arms and the
+/// count read them so.
+fn distinct_statuses(filter: &ListFilter) -> Vec<String> {
+    let mut statuses = filter.statuses.clone();
+    statuses.sort();
+    statuses.dedup();
+    statuses
+}
+
 /// Binds `binds` in order to a query of either kind (`query`,
 /// `query_scalar`).
 macro_rules! bind_all {
@@ -1119,9 +1128,7 @@ impl Store for Backend {
         // PostgreSQL). Not for the overdue: their own index (overdue, sort
         // key) serves them in order already, and a select a status would
         // read every case of a rare status to find its few.
-        let mut statuses = filter.statuses.clone();
-        statuses.sort();
-        statuses.dedup();
+        let statuses = distinct_statuses(filter);
         let merge = statuses.len() > 1
             && filter.order == ListOrder::Due
             && filter.overdue.is_none()
@@ -1167,9 +1174,7 @@ impl Store for Backend {
 
     async fn count_applications(&self, filter: &ListFilter, cap: u32) -> Result<u64, StoreError> {
         let mut binds = Vec::new();
-        let mut statuses = filter.statuses.clone();
-        statuses.sort();
-        statuses.dedup();
+        let statuses = distinct_statuses(filter);
         // `overdue` as a literal, as the partial index of the overdue
         // (migration 0033) names it: a bound value would not let the
         // planner prove the index holds every row asked for.

@@ -630,9 +630,9 @@ fn meeting_of(form: &Value) -> Option<String> {
 /// A form's date (`2026-12-05`) as documents write dates (`05.12.2026`);
 /// anything else as it is.
 fn dotted(day: &str) -> String {
-    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+    qyzmet_domain::catalog::full_date(day)
         .map(|d| d.format("%d.%m.%Y").to_string())
-        .unwrap_or_else(|_| day.to_owned())
+        .unwrap_or_else(|| day.to_owned())
 }
 
 /// Tenge with thin groups: 324 375.

@@ -286,6 +286,26 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String,
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Sets `key` among the posted `fields` (it must be one of them).
+fn set<'a>(fields: &mut [(&str, &'a str)], key: &str, value: &'a str) {
+    fields
+        .iter_mut()
+        .find(|(k, _)| *k == key)
+        .unwrap_or_else(|| panic!("no field {key}"))
+        .1 = value;
+}
+
+/// The page says, at the power of attorney's date, that the notary system
+/// has it of another date.
+fn other_date_said(body: &str) {
+    assert!(
+        body.contains(
+            "id=\"poa_date-error\">В нотариальной системе у этой доверенности другая дата"
+        ),
+        "{body}"
+    );
+}
+
 /// Service C's form as the portal posts it, filled in rightly.
 fn service_c_form(csrf: &str) -> Vec<(&str, &str)> {
     vec![
@@ -563,7 +583,7 @@ async fn dates_and_the_iban_are_checked_against_the_day_the_iin_and_the_check_di
     let send = |fields: &[(&str, &str)]| apply_c(fields, &cookies);
     let with = |field: &str, value: &'static str| {
         let mut f = service_c_form(&csrf);
-        f.iter_mut().find(|(k, _)| *k == field).unwrap().1 = value;
+        set(&mut f, field, value);
         f
     };
     let before = stored(&app).await;
@@ -714,21 +734,12 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         .send(send(&for_them("871008401427", "2026-01-16")))
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
-    assert!(
-        p.body.contains(
-            "id=\"poa_date-error\">В нотариальной системе у этой доверенности другая дата"
-        ),
-        "{}",
-        p.body
-    );
+    other_date_said(&p.body);
     assert_eq!(stored(&app).await, before, "nothing made");
     // The same with a mistyped IBAN too: both are said at once, not the
     // power of attorney only after the form is right.
     let mut both = for_them("871008401427", "2026-01-16");
-    both.iter_mut()
-        .find(|(k, _)| *k == "f.bank_account.iban")
-        .unwrap()
-        .1 = "KZ86125KZT5004100101";
+    set(&mut both, "f.bank_account.iban", "KZ86125KZT5004100101");
     let p = app.send(send(&both)).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
     assert!(
@@ -736,13 +747,7 @@ async fn a_citizen_applies_for_another_person_under_a_power_of_attorney() {
         "{}",
         p.body
     );
-    assert!(
-        p.body.contains(
-            "id=\"poa_date-error\">В нотариальной системе у этой доверенности другая дата"
-        ),
-        "{}",
-        p.body
-    );
+    other_date_said(&p.body);
     assert_eq!(stored(&app).await, before, "nothing made");
 
     // As the notary system has it: the other person applies, the citizen
@@ -1399,13 +1404,8 @@ async fn the_office_takes_a_paper_application_through_every_staff_page() {
     // A child born another day than the IIN says, asked to meet on a day
     // already past: each said at its field, in the reader's language.
     let mut other_day = intake_form(&csrf, "871008401427", &SERVICE_A_DOCS);
-    for (k, v) in other_day.iter_mut() {
-        match *k {
-            "f.child.birth_date" => *v = "2020-03-16",
-            "f.meeting.preferred_date" => *v = "2020-01-01",
-            _ => {}
-        }
-    }
+    set(&mut other_day, "f.child.birth_date", "2020-03-16");
+    set(&mut other_day, "f.meeting.preferred_date", "2020-01-01");
     let p = app
         .post_form("/work/intake/meeting-permission", &clerk, &other_day)
         .await;

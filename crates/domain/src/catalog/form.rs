@@ -147,6 +147,14 @@ pub fn day_problems(schema: &Value, form: &Value, today: NaiveDate) -> Vec<DayPr
     out
 }
 
+/// A form's date: a full `YYYY-MM-DD`, as the schema's `date` format takes
+/// it (chrono alone would also read `2099-1-1`).
+pub fn full_date(s: &str) -> Option<NaiveDate> {
+    (s.len() == 10)
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+}
+
 /// Appends one JSON pointer step.
 fn push_key(path: &mut String, key: &str) {
     path.push('/');
@@ -155,7 +163,7 @@ fn push_key(path: &mut String, key: &str) {
 
 /// A local `$ref` (`#/$defs/child`) followed; anything else as it is.
 /// A chain of references is followed a few steps at most (a loop ends).
-fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+pub fn resolve<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
     for _ in 0..8 {
         match s
             .get("$ref")
@@ -192,14 +200,9 @@ fn walk_days(
             // The keywords beside a `$ref` first, then those of what it
             // names. Only a full date (`2026-12-05`) is read: anything else
             // is the schema's `date` format's to report.
-            if let Some(kind) = v
-                .as_str()
-                .filter(|d| d.len() == 10)
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .and_then(|date| {
-                    day_problem(raw, obj, date, today).or_else(|| day_problem(s, obj, date, today))
-                })
-            {
+            if let Some(kind) = v.as_str().and_then(full_date).and_then(|date| {
+                day_problem(raw, obj, date, today).or_else(|| day_problem(s, obj, date, today))
+            }) {
                 out.push(DayProblem {
                     path: path.clone(),
                     kind,

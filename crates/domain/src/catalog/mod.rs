@@ -16,7 +16,8 @@ mod view;
 mod walk;
 
 pub use form::{
-    day_problems, DayProblem, DayProblemKind, FormError, BIRTH_DATE_OF, NOT_AFTER, NOT_BEFORE,
+    day_problems, full_date, resolve, DayProblem, DayProblemKind, FormError, BIRTH_DATE_OF,
+    NOT_AFTER, NOT_BEFORE,
 };
 pub use load::load;
 pub use render::render_text;

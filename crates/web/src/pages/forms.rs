@@ -443,13 +443,7 @@ async fn early_poa_problem(
         return None;
     }
     let applicant = Iin::parse(typed(posted, "for_iin")).ok()?;
-    let representative = qyzmet_domain::case::Representative {
-        iin: Iin::parse(me).ok()?,
-        power_of_attorney: qyzmet_domain::case::PowerOfAttorney {
-            number: typed(posted, "poa_number").to_owned(),
-            date: chrono::NaiveDate::parse_from_str(typed(posted, "poa_date"), "%Y-%m-%d").ok()?,
-        },
-    };
+    let representative = poa(me, posted).representative()?;
     let answer = crate::registry::check_power_of_attorney(state, &applicant, &representative).await;
     poa_problem(c, &answer.err()?)
 }

@@ -75,6 +75,18 @@ impl Representing<'_> {
         out
     }
 
+    /// The representative as the domain holds one, when all three read
+    /// (what [`Representing::problems`] finds nothing wrong with).
+    pub fn representative(&self) -> Option<qyzmet_domain::case::Representative> {
+        Some(qyzmet_domain::case::Representative {
+            iin: Iin::parse(self.iin).ok()?,
+            power_of_attorney: qyzmet_domain::case::PowerOfAttorney {
+                number: self.poa_number.to_owned(),
+                date: chrono::NaiveDate::parse_from_str(self.poa_date, "%Y-%m-%d").ok()?,
+            },
+        })
+    }
+
     /// The application's `representative` as the API takes it.
     pub fn json(&self) -> Value {
         json!({

@@ -10,7 +10,9 @@
 
 use super::Ctx;
 use chrono::NaiveDate;
-use qyzmet_domain::catalog::{day_problems, DayProblemKind, NOT_AFTER, NOT_BEFORE};
+use qyzmet_domain::catalog::{
+    day_problems, full_date, resolve, DayProblemKind, NOT_AFTER, NOT_BEFORE,
+};
 use qyzmet_domain::{iban, Iin};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -81,23 +83,10 @@ pub fn once_spent(c: &super::Ctx, posted: &mut Posted) -> String {
     c.t("form.already-sent").to_owned()
 }
 
-fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        if let Some(p) = r.strip_prefix('#') {
-            if let Some(t) = root.pointer(p) {
-                return t;
-            }
-        }
-    }
-    s
-}
-
 fn label(c: &Ctx, name: &str) -> String {
     c.t(&format!("field.{name}")).to_owned()
 }
 
-/// How many rows an array shows: what was asked, at least its minimum
-/// (or one), at most its maximum.
 /// The rows a list shows at least: its `minItems`, and one.
 fn min_rows(schema: &Value) -> usize {
     schema
@@ -160,6 +149,8 @@ pub fn rows_changed(posted: &mut Posted) -> bool {
     true
 }
 
+/// How many rows an array shows: what was asked, at least its minimum
+/// (or one), at most its maximum.
 fn rows(schema: &Value, path: &str, posted: &Posted) -> usize {
     let min = min_rows(schema);
     let max = schema.get("maxItems").and_then(Value::as_u64).unwrap_or(20) as usize;
@@ -468,9 +459,8 @@ fn posted_field(rows: &[(String, String)], pointer: &str) -> String {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
         })
         .max_by_key(|(b, _)| b.len())
-        .map_or(built.clone(), |(b, p)| {
-            format!("f.{p}{}", &dotted[b.len()..])
-        })
+        .map(|(b, p)| format!("f.{p}{}", &dotted[b.len()..]))
+        .unwrap_or(built)
 }
 
 fn build(
@@ -580,12 +570,7 @@ fn build(
                 Some("form.required")
             } else {
                 match format {
-                    Some("date")
-                        if value.len() != 10
-                            || NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() =>
-                    {
-                        Some("form.date")
-                    }
+                    Some("date") if full_date(&value).is_none() => Some("form.date"),
                     Some("kz-iin") if Iin::parse(&value).is_err() => Some("form.iin"),
                     // The shape the schema asks for (a Kazakh account's
                     // 20 characters) before the check digits, so that a
